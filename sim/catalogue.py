@@ -1,0 +1,211 @@
+"""The editable catalogues: interaction types, strategies and implementation stages.
+
+They are data (``sim/data/*.yaml``) so that a researcher can retune or add a type in a
+scenario file without code; this module validates them (pydantic) and turns them into
+the arrays both engines read.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Annotated, Any, Literal
+
+import numpy as np
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+DIMENSIONS = ("ability", "benevolence", "integrity")
+EFFECTS = ("knowledge", "fit", "fidelity", "readiness", "voice")
+DRIVERS = ("readiness", "capacity", "fit", "knowledge", "fidelity", "leadership", "trust")
+
+Unit = Annotated[float, Field(ge=0, le=1)]
+NonNeg = Annotated[float, Field(ge=0)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Tests(_Strict):
+    ability: Unit = 0.0
+    benevolence: Unit = 0.0
+    integrity: Unit = 0.0
+
+
+class Effects(_Strict):
+    knowledge: Unit = 0.0
+    fit: Unit = 0.0
+    fidelity: Unit = 0.0
+    readiness: Unit = 0.0
+    voice: Unit = 0.0
+
+
+class InteractionType(_Strict):
+    """One kind of micro-interaction (fields documented in sim/data/interactions.yaml)."""
+
+    label: str
+    description: str = ""
+    strategy: Literal["co_creative", "top_down", "both"] = "both"
+    hours: Annotated[float, Field(gt=0, le=80)]
+    tests: Tests
+    quality: Unit = 0.8
+    needs_trust: Annotated[float, Field(ge=0, le=10)] = 0.0
+    strain_sensitivity: Unit = 0.0
+    evidence: Annotated[float, Field(ge=0, le=100)] = 1.0
+    negative_weight: Annotated[float, Field(ge=0, le=100)] = 1.0
+    reciprocal: bool = False
+    effects: Effects = Effects()
+    pressure: NonNeg = 0.0
+    special: Literal["broker", "repair"] | None = None
+    source: str = ""
+
+
+class Stage(_Strict):
+    name: str
+    rate: NonNeg = 0.0
+    peer: NonNeg = 0.0
+    abandon: bool = False
+    delivers: bool = False
+    drivers: dict[Literal[DRIVERS], Annotated[float, Field(ge=0, le=10)]] = {}  # type: ignore[valid-type]
+
+
+def _read(name: str) -> Any:
+    return yaml.safe_load(resources.files("sim.data").joinpath(name).read_text())
+
+
+@cache
+def _shipped_interactions() -> dict[str, Any]:
+    return _read("interactions.yaml")
+
+
+@cache
+def _shipped_strategies() -> dict[str, Any]:
+    return _read("strategies.yaml")
+
+
+@cache
+def _shipped_stages() -> dict[str, Any]:
+    return _read("stages.yaml")
+
+
+def _merge(base: dict, over: dict) -> dict:
+    out = copy.deepcopy(base)
+    for key, value in over.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _merge(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def _first_error(exc: ValidationError, prefix: str) -> ValueError:
+    err = exc.errors()[0]
+    where = ".".join(str(x) for x in err["loc"])
+    return ValueError(f"parameter '{prefix}.{where}': {err['msg']}")
+
+
+def interaction_types(overrides: dict[str, Any] | None = None) -> dict[str, InteractionType]:
+    """The shipped catalogue with a scenario's overrides or additions applied."""
+    raw = _merge(_shipped_interactions(), overrides or {})
+    out = {}
+    for name, spec in raw.items():
+        if not isinstance(spec, dict):
+            raise ValueError(f"parameter 'interactions.{name}': expected a mapping of fields")
+        try:
+            out[name] = InteractionType.model_validate(spec)
+        except ValidationError as exc:
+            raise _first_error(exc, f"interactions.{name}") from None
+    return out
+
+
+def strategies(overrides: dict[str, Any] | None, types: dict[str, InteractionType]
+               ) -> dict[str, dict[str, float]]:
+    """Hour shares per strategy, normalised; unknown strategy or type names are errors."""
+    raw = _merge(_shipped_strategies(), overrides or {})
+    out = {}
+    for name in ("co_creative", "top_down"):
+        if name not in raw:
+            raise ValueError(f"parameter 'strategies': missing strategy '{name}'")
+    for name, shares in raw.items():
+        if name not in ("co_creative", "top_down"):
+            raise ValueError(f"parameter 'strategies.{name}': unknown strategy; expected "
+                             "co_creative or top_down")
+        for t, w in shares.items():
+            if t not in types:
+                raise ValueError(f"parameter 'strategies.{name}.{t}': unknown interaction type")
+            if not isinstance(w, int | float) or w < 0:
+                raise ValueError(f"parameter 'strategies.{name}.{t}': expected a share >= 0")
+        total = sum(shares.values())
+        if total <= 0:
+            raise ValueError(f"parameter 'strategies.{name}': shares must not all be zero")
+        out[name] = {t: w / total for t, w in shares.items()}
+    return out
+
+
+def stages(stage_model: str) -> list[Stage]:
+    raw = _shipped_stages()
+    if stage_model not in raw:
+        raise ValueError(f"parameter 'stage_model' = {stage_model!r}: expected one of "
+                         + ", ".join(repr(k) for k in raw))
+    return [Stage.model_validate(s) for s in raw[stage_model]]
+
+
+@dataclass
+class Catalogue:
+    """The interaction types and strategies as arrays (one row per type)."""
+
+    names: list[str]
+    types: dict[str, InteractionType]
+    hours: np.ndarray  # (K,)
+    tests: np.ndarray  # (K, 3) normalised weights over DIMENSIONS
+    quality: np.ndarray
+    needs_trust: np.ndarray
+    strain_sensitivity: np.ndarray
+    evidence: np.ndarray
+    negative_weight: np.ndarray
+    reciprocal: np.ndarray  # bool
+    effects: np.ndarray  # (K, len(EFFECTS))
+    pressure: np.ndarray
+    broker: np.ndarray  # bool
+    repair: np.ndarray  # bool
+    co_creative: np.ndarray  # (K,) hour shares
+    top_down: np.ndarray
+
+    def hour_shares(self, strategy_mix: float | np.ndarray) -> np.ndarray:
+        """Hour shares over types for a co-creative share (scalar or per ISP -> (n, K))."""
+        mix = np.asarray(strategy_mix, dtype=float)[..., None]
+        return mix * self.co_creative + (1.0 - mix) * self.top_down
+
+
+def build_catalogue(interactions: dict | None = None, strategy_overrides: dict | None = None
+                    ) -> Catalogue:
+    types = interaction_types(interactions)
+    strat = strategies(strategy_overrides, types)
+    names = list(types)
+
+    def col(attr):
+        return np.array([getattr(types[n], attr) for n in names], dtype=float)
+
+    tests = np.array([[getattr(types[n].tests, d) for d in DIMENSIONS] for n in names])
+    sums = tests.sum(axis=1, keepdims=True)
+    tests = np.divide(tests, sums, out=np.zeros_like(tests), where=sums > 0)
+    effects = np.array([[getattr(types[n].effects, e) for e in EFFECTS] for n in names])
+    return Catalogue(
+        names=names, types=types, hours=col("hours"), tests=tests, quality=col("quality"),
+        needs_trust=col("needs_trust"), strain_sensitivity=col("strain_sensitivity"),
+        evidence=col("evidence"), negative_weight=col("negative_weight"),
+        reciprocal=np.array([types[n].reciprocal for n in names]),
+        effects=effects, pressure=col("pressure"),
+        broker=np.array([types[n].special == "broker" for n in names]),
+        repair=np.array([types[n].special == "repair" for n in names]),
+        co_creative=np.array([strat["co_creative"].get(n, 0.0) for n in names]),
+        top_down=np.array([strat["top_down"].get(n, 0.0) for n in names]),
+    )
+
+
+def load_catalogue(overrides: dict | None = None) -> dict[str, InteractionType]:
+    """The interaction catalogue (for listings): type name -> validated type."""
+    return interaction_types(overrides)

@@ -1,0 +1,85 @@
+"""Timeline events acting on a running model (MODEL.md "Conditions"; 003 for turnover,
+partners and leadership). Crisis intensity itself is read from the timeline each week."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim import processes
+from sim.initialisation import agency_values
+from sim.timeline import (
+    FundingCut,
+    LeadershipChange,
+    PartnerJoins,
+    StrategySwitch,
+    SupportWithdrawn,
+    TurnoverWave,
+)
+
+if TYPE_CHECKING:  # pragma: no cover
+    from sim.model import TrustModel
+
+# Share of an agency's person-bound evidence that sits with its leaders.
+LEADER_SHARE = 0.25
+
+
+def apply_event(m: TrustModel, event) -> None:
+    handler = _HANDLERS.get(type(event))
+    if handler is not None:
+        handler(m, event)
+
+
+def _support_withdrawn(m: TrustModel, e: SupportWithdrawn) -> None:
+    st = m.state
+    active = np.flatnonzero(st.isp_active)
+    n = int(round(e.share * len(active)))
+    stop = m.rng.choice(active, size=n, replace=False) if n else []
+    st.isp_active[stop] = False
+    m.note(f"Support withdrawn: {n} of {len(active)} ISPs stop (the grant ended)")
+
+
+def _funding_cut(m: TrustModel, e: FundingCut) -> None:
+    m.state.capacity *= 1.0 - e.severity
+    m.note(f"Funding cut: agencies lose {e.severity:.0%} of their capacity")
+
+
+def _turnover_wave(m: TrustModel, e: TurnoverWave) -> None:
+    st = m.state
+    leavers = np.round(e.share * st.staff)
+    idx = np.arange(st.n_agencies)
+    processes.apply_turnover(m, idx, leavers)
+    lost = (st.champion > 0) & (m.rng.random(st.n_agencies) < e.share)
+    st.champion[lost] = 0.0
+    m.note(f"Turnover wave: {e.share:.0%} of staff leave, taking their relationships")
+
+
+def _partner_joins(m: TrustModel, e: PartnerJoins) -> None:
+    for _ in range(e.count):
+        m.add_agency(e.sector)
+
+
+def _leadership_change(m: TrustModel, e: LeadershipChange) -> None:
+    st, p = m.state, m.p
+    n = int(round(e.share * st.n_agencies))
+    chosen = m.rng.choice(st.n_agencies, size=n, replace=False)
+    fresh = agency_values(p, m.rng, n, m.sectors)
+    st.leadership[chosen] = fresh["leadership"]
+    st.champion[chosen] = fresh["champion"]
+    share = np.zeros(st.n_agencies)
+    share[chosen] = LEADER_SHARE * p.person_bound_share
+    processes.wipe_agency_evidence(m, share)
+    m.note(f"Leadership change at {n} agencies: new leaders, relationships to rebuild")
+
+
+def _strategy_switch(m: TrustModel, e: StrategySwitch) -> None:
+    m.state.isp_mix[:] = e.strategy_mix
+    m.note(f"ISPs switch strategy: {e.strategy_mix:.0%} of hours co-creative")
+
+
+_HANDLERS = {
+    SupportWithdrawn: _support_withdrawn, FundingCut: _funding_cut,
+    TurnoverWave: _turnover_wave, PartnerJoins: _partner_joins,
+    LeadershipChange: _leadership_change, StrategySwitch: _strategy_switch,
+}

@@ -1,0 +1,227 @@
+"""Observation (ODD 4.11): what is measured each week and summarised per run.
+
+Implementation outcomes follow Proctor et al. (2011); stages of collaboration follow the
+RPG brief (003); reach by family group and its gap answer MODEL.md question 4.
+All weekly measures are computed together once per week (``measure``) and the
+``DataCollector`` reads them, so collecting costs one pass over the arrays.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import mesa
+import numpy as np
+
+from sim import processes
+from sim.catalogue import build_catalogue
+from sim.parameters import DEFAULT_FAMILY_GROUPS
+from sim.state import ABANDONED, TIE_KINDS
+
+if TYPE_CHECKING:  # pragma: no cover
+    from sim.model import TrustModel
+
+STAGE_NAMES = ("exploration", "installation", "initial_implementation", "full_implementation",
+               "sustainment")
+COLLABORATION_STAGES = ("information sharing", "joint projects", "changing the rules",
+                        "systems change")
+# Mean partnership trust needed for each stage of collaboration beyond information sharing;
+# systems change also needs half the agencies at full implementation (003).
+COLLABORATION_TRUST = (0.55, 0.65, 0.75)
+
+
+def _weekly(groups, types) -> dict[str, str]:
+    out = {"crisis_intensity": "crisis intensity (0-1)"}
+    for s in (*STAGE_NAMES, "abandoned"):
+        out[f"share_{s}"] = f"share of agencies in {s.replace('_', ' ')}"
+    out["share_at_full"] = "share of agencies at full implementation or sustainment"
+    for k in TIE_KINDS:
+        label = k.replace("_", " -> ")
+        out[f"trust_{k}_mean"] = f"mean trust on {label} ties"
+        out[f"trust_{k}_sd"] = f"spread (sd) of trust on {label} ties"
+        out[f"trust_{k}_high"] = f"share of {label} ties above the trust threshold"
+    out.update({
+        "acceptability": "mean over agencies of (fit + trust in the ISP) / 2",
+        "adoption": "share of agencies past exploration and not abandoned",
+        "appropriateness": "mean fit of the practice to the agencies",
+        "cost_hours": "ISP hours spent this week",
+        "feasibility": "mean of capacity x knowledge",
+        "fidelity": "mean fidelity of agencies delivering the practice",
+        "reach": "share of families engaged with the practice",
+        "sustainability": "share of agencies that ever reached full implementation and are "
+                          "still at full implementation or sustainment",
+    })
+    for g in groups:
+        out[f"reach_{g}"] = f"reach among the {g.replace('_', ' ')} group"
+    out["reach_gap"] = "highest minus lowest reach between family groups"
+    out["collaboration_stage"] = "stage of collaboration: " + ", ".join(
+        f"{i} {n}" for i, n in enumerate(COLLABORATION_STAGES))
+    for t in types:
+        out[f"hours_{t}"] = f"ISP hours on {t.replace('_', ' ')} this week"
+    return out
+
+
+def _summary(groups) -> dict[str, str]:
+    out = {
+        "time_to_first_full": "weeks until the first agency reaches full implementation",
+        "time_to_50_full": "weeks until half the agencies are at full implementation",
+        "time_to_90_full": "weeks until 90% of the agencies are at full implementation",
+        "final_share_at_full": "share at full implementation or sustainment at the end",
+        "peak_share_at_full": "highest share at full implementation or sustainment",
+        "sustainability": "share of agencies that reached full implementation still there",
+        "share_abandoned": "share of agencies that abandoned the effort",
+        "final_reach": "share of families engaged at the end",
+    }
+    for g in groups:
+        out[f"reach_{g}"] = f"final reach among the {g.replace('_', ' ')} group"
+    out["reach_gap"] = "final reach gap between family groups"
+    for k in TIE_KINDS:
+        out[f"trust_{k}_final"] = f"mean trust on {k.replace('_', ' -> ')} ties at the end"
+    out.update({
+        "mean_fidelity": "mean fidelity of delivering agencies at the end",
+        "total_isp_hours": "ISP hours spent over the run (cost)",
+        "collaboration_stage_final": "stage of collaboration at the end (0-3)",
+    })
+    return out
+
+
+_DEFAULT_GROUPS = [g["name"] for g in DEFAULT_FAMILY_GROUPS]
+WEEKLY_OUTCOMES: dict[str, str] = _weekly(_DEFAULT_GROUPS, build_catalogue().names)
+SUMMARY_OUTCOMES: dict[str, str] = _summary(_DEFAULT_GROUPS)
+
+
+def weekly_names(model: TrustModel) -> list[str]:
+    return list(_weekly(model.group_names, model.catalogue.names))
+
+
+def _mean(x) -> float:
+    """Mean via the ufunc (ndarray.mean's wrapper dominates on small arrays)."""
+    n = np.size(x)
+    return float(np.add.reduce(x, axis=None)) / n if n else float("nan")
+
+
+def _tie_stats(values: np.ndarray, threshold: float) -> tuple[float, float, float]:
+    if not len(values):
+        return np.nan, np.nan, np.nan
+    mean = _mean(values)
+    sd = max(_mean(values * values) - mean * mean, 0.0) ** 0.5
+    return mean, sd, _mean(values > threshold)
+
+
+def _stage_shares(model: TrustModel) -> dict[str, float]:
+    stage = model.state.stage
+    n = len(stage)
+    out = {f"share_{s}": 0.0 for s in STAGE_NAMES}
+    for i, name in enumerate(model.stage_names):
+        out[f"share_{name}"] = float((stage == i).sum() / n)
+    out["share_abandoned"] = float((stage == ABANDONED).sum() / n)
+    out["share_at_full"] = float((stage >= model.full_stage).sum() / n)
+    return out
+
+
+def _reach(model: TrustModel) -> dict[str, float]:
+    st = model.state
+    out = {"reach": _mean(st.engaged) if st.n_families else 0.0}
+    by_group = []
+    for g, name in enumerate(model.group_names):
+        members = st.family_group == g
+        value = _mean(st.engaged[members]) if members.any() else 0.0
+        out[f"reach_{name}"] = value
+        by_group.append(value)
+    out["reach_gap"] = float(max(by_group) - min(by_group)) if by_group else 0.0
+    return out
+
+
+def collaboration_stage(mean_partner_trust: float, share_at_full: float) -> int:
+    """Stage of collaboration of the partnership network (003)."""
+    if np.isnan(mean_partner_trust):
+        return 0
+    stage = int(np.searchsorted(COLLABORATION_TRUST, mean_partner_trust, side="right"))
+    if stage == 3 and share_at_full < 0.5:
+        stage = 2
+    return stage
+
+
+def measure(model: TrustModel) -> dict[str, float]:
+    """Every weekly outcome of the model's current state."""
+    st, p = model.state, model.p
+    out = {"crisis_intensity": float(model.crisis_intensity)}
+    out.update(_stage_shares(model))
+    for kind in TIE_KINDS:
+        trust = st.ties[kind].trust(p.prior_strength)
+        if kind in ("agency_isp", "isp_agency"):
+            trust = trust[st.isp_of >= 0] if len(trust) == st.n_agencies else trust
+        m, sd, hi = _tie_stats(trust, p.trust_threshold)
+        out[f"trust_{kind}_mean"], out[f"trust_{kind}_sd"], out[f"trust_{kind}_high"] = m, sd, hi
+    live = st.stage != ABANDONED
+    support = processes.support_trust(model)
+    delivering = processes.delivering(model)
+    out["acceptability"] = _mean((st.fit + support) / 2)
+    out["adoption"] = _mean(live & (st.stage >= 1))
+    out["appropriateness"] = _mean(st.fit)
+    out["cost_hours"] = float(st.week_hours.sum())
+    out["feasibility"] = _mean(processes.capacity_now(model) * st.knowledge)
+    out["fidelity"] = _mean(st.fidelity[delivering]) if delivering.any() else 0.0
+    out.update(_reach(model))
+    ever = st.ever_full.sum()
+    out["sustainability"] = float((st.ever_full & (st.stage >= model.full_stage)).sum() / ever
+                                  ) if ever else 0.0
+    out["collaboration_stage"] = float(collaboration_stage(out["trust_agency_agency_mean"],
+                                                           out["share_at_full"]))
+    for name, hours in zip(model.catalogue.names, st.week_hours, strict=True):
+        out[f"hours_{name}"] = float(hours)
+    return out
+
+
+def _first_week(weeks: np.ndarray, reached: np.ndarray) -> float:
+    hits = np.flatnonzero(reached)
+    return float(weeks[hits[0]]) if len(hits) else float("nan")
+
+
+class WeeklyRecord(mesa.DataCollector):
+    """Mesa's DataCollector, recording every weekly outcome from one ``measure`` pass.
+
+    Same tables and ``get_model_vars_dataframe`` as Mesa's (SolaraViz and batch_run read
+    it), without a reporter call and a deep copy per outcome per week: the values are
+    plain floats.
+    """
+
+    def __init__(self, names: list[str]):
+        super().__init__(model_reporters={"week": "week", **{n: n for n in names}})
+        self._names = names
+
+    def collect(self, model: TrustModel) -> None:
+        values = model.measured()
+        if hasattr(self, "_collection_steps"):  # Mesa's own bookkeeping (batch_run reads it)
+            self._collection_steps.append(model.time)
+        self.model_vars["week"].append(model.week)
+        for name in self._names:
+            self.model_vars[name].append(values[name])
+
+
+def summarise(model: TrustModel) -> dict[str, float]:
+    """Per-run outcomes from the weekly record and the final state."""
+    df = model.datacollector.get_model_vars_dataframe()
+    weeks = df["week"].to_numpy()
+    at_full = df["share_at_full"].to_numpy()
+    n = model.state.n_agencies
+    last = df.iloc[-1]
+    out = {
+        "time_to_first_full": _first_week(weeks, at_full * n >= 1 - 1e-9),
+        "time_to_50_full": _first_week(weeks, at_full >= 0.5 - 1e-9),
+        "time_to_90_full": _first_week(weeks, at_full >= 0.9 - 1e-9),
+        "final_share_at_full": float(last["share_at_full"]),
+        "peak_share_at_full": float(at_full.max()),
+        "sustainability": float(last["sustainability"]),
+        "share_abandoned": float(last["share_abandoned"]),
+        "final_reach": float(last["reach"]),
+    }
+    for g in model.group_names:
+        out[f"reach_{g}"] = float(last[f"reach_{g}"])
+    out["reach_gap"] = float(last["reach_gap"])
+    for k in TIE_KINDS:
+        out[f"trust_{k}_final"] = float(last[f"trust_{k}_mean"])
+    out["mean_fidelity"] = float(last["fidelity"])
+    out["total_isp_hours"] = float(df["cost_hours"].sum())
+    out["collaboration_stage_final"] = float(last["collaboration_stage"])
+    return out

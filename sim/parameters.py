@@ -1,0 +1,269 @@
+"""Every keyword parameter of ``TrustModel``: default, allowed range and meaning.
+
+One table serves the model constructor, scenario files, sweeps and the dashboard, so a
+parameter is declared once. Defaults describe a county (12 agencies, 4 ISPs, 1,200
+families; one step is one week) under normal conditions with top-down support; see
+docs/ODD.md for where each value comes from.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+#: Parameters that take lists or mappings, validated by their own modules.
+STRUCTURED = ("timeline", "interactions", "strategies", "family_groups", "agency_sectors")
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """One model parameter. ``low``/``high`` bound numbers; ``choices`` bound strings."""
+
+    name: str
+    default: Any
+    doc: str
+    group: str
+    kind: str = "float"  # float | int | choice | structured
+    low: float | None = None
+    high: float | None = None
+    choices: tuple[str, ...] = field(default_factory=tuple)
+
+    def describe_range(self) -> str:
+        if self.kind == "choice":
+            return "one of " + ", ".join(repr(c) for c in self.choices)
+        if self.kind == "structured":
+            return "a list or mapping as documented"
+        what = "a whole number" if self.kind == "int" else "a number"
+        if self.low is not None and self.high is not None:
+            return f"{what} in [{_fmt(self.low)}, {_fmt(self.high)}]"
+        if self.low is not None:
+            return f"{what} >= {_fmt(self.low)}"
+        return what
+
+
+def _fmt(x: float) -> str:
+    return f"{x:g}"
+
+
+def _p(name, default, low, high, doc, group, kind="float"):
+    return Parameter(name=name, default=default, low=low, high=high, doc=doc, group=group,
+                     kind=kind)
+
+
+def _choice(name, default, choices, doc, group):
+    return Parameter(name=name, default=default, doc=doc, group=group, kind="choice",
+                     choices=tuple(choices))
+
+
+def _structured(name, default, doc, group):
+    return Parameter(name=name, default=default, doc=doc, group=group, kind="structured")
+
+
+DEFAULT_FAMILY_GROUPS = [
+    {"name": "general", "share": 0.7, "prior_trust": 0.6},
+    {"name": "low_trust_community", "share": 0.3, "prior_trust": 0.3},
+]
+
+DEFAULT_SECTORS = [
+    "child_welfare", "substance_use_treatment", "mental_health", "court", "health",
+    "community",
+]
+
+_TABLE = [
+    # --- run -------------------------------------------------------------------------
+    _p("weeks", 260, 1, 5200, "Weeks to simulate (one step is one week).", "run", "int"),
+    _choice("engine", "vectorized", ("vectorized", "agents"),
+            "vectorized: the rules on arrays (fast); agents: each agent steps itself "
+            "(readable reference). Same rules, docked by test.", "run"),
+    _choice("stage_model", "nirn", ("nirn", "single"),
+            "nirn: exploration, installation, initial and full implementation, sustainment; "
+            "single: one adopt/not-adopt step (the Bass limit).", "run"),
+    # --- population --------------------------------------------------------------------
+    _p("n_agencies", 12, 1, 100_000, "Public and community agencies.", "population", "int"),
+    _p("n_isps", 4, 0, 10_000, "Implementation support practitioners.", "population", "int"),
+    _p("n_families", 1200, 0, 10_000_000, "Families served by the agencies.", "population",
+       "int"),
+    _structured("family_groups", DEFAULT_FAMILY_GROUPS,
+                "Family groups: name, share of families, prior trust in public agencies "
+                "(001, 004: lower for communities with histories of harm).", "population"),
+    _structured("agency_sectors", DEFAULT_SECTORS,
+                "Sectors assigned to agencies in turn (003: child welfare, treatment, "
+                "courts, health, community).", "population"),
+    _p("partnership_density", 0.3, 0, 1,
+       "Chance that two agencies start with a partnership tie (cross-system, 003).",
+       "population"),
+    _p("partner_contact_rate", 0.1, 0, 10,
+       "Joint-work contacts per partnership tie per week under normal conditions (003).",
+       "population"),
+    # --- agencies ----------------------------------------------------------------------
+    _p("agency_readiness", 0.35, 0, 1, "Mean readiness / tension for change.", "agency"),
+    _p("agency_capacity", 0.75, 0, 1, "Mean capacity: share of staff time available.",
+       "agency"),
+    _p("agency_fit", 0.4, 0, 1, "Mean initial fit of the practice to the agency's context.",
+       "agency"),
+    _p("agency_knowledge", 0.1, 0, 1, "Mean initial knowledge of the practice.", "agency"),
+    _p("agency_leadership", 0.5, 0, 1, "Mean leadership support for the practice.", "agency"),
+    _p("champion_share", 0.3, 0, 1, "Share of agencies with a champion (003).", "agency"),
+    _p("agency_propensity", 0.5, 0, 1, "Mean propensity to trust of agency staff.", "agency"),
+    _p("agency_benevolence", 0.85, 0, 1,
+       "Agencies' benevolence: care shown to families and partners.", "agency"),
+    _p("agency_integrity", 0.9, 0, 1, "Agencies' integrity: keeping their word.", "agency"),
+    _p("agency_heterogeneity", 0.1, 0, 0.5,
+       "Standard deviation of agencies' initial state around the means.", "agency"),
+    _p("staff_per_agency", 25, 1, 10_000, "Staff per agency (turnover is drawn per person).",
+       "agency", "int"),
+    _p("turnover_per_year", 0.25, 0, 1,
+       "Share of an agency's staff leaving per year (child welfare: 20-40%).", "agency"),
+    # --- implementation support -----------------------------------------------------------
+    _p("isp_hours", 20.0, 0, 80, "Hours per week each ISP spends on support.", "support"),
+    _p("strategy_mix", 0.0, 0, 1,
+       "Co-creative share of the ISPs' hours: 0 top-down, 1 co-creative.", "support"),
+    _p("isp_ability", 0.85, 0, 1, "ISPs' ability (competence, methodical use of evidence).",
+       "support"),
+    _p("isp_benevolence", 0.85, 0, 1, "ISPs' benevolence (empathy, humility).", "support"),
+    _p("isp_integrity", 0.9, 0, 1, "ISPs' integrity (commitment, reliability).", "support"),
+    _p("isp_reputation", 0.5, 0, 1, "Agencies' prior belief in an ISP before any contact.",
+       "support"),
+    _structured("interactions", {},
+                "Overrides or additions to the micro-interaction catalogue "
+                "(sim/data/interactions.yaml), by type name and field.", "support"),
+    _structured("strategies", {},
+                "Overrides of the strategies' hour allocations over interaction types "
+                "(sim/data/strategies.yaml).", "support"),
+    # --- trust -------------------------------------------------------------------------
+    _p("asymmetry", 3.0, 1, 5,
+       "Weight of a negative experience relative to a positive one (Slovic 1993).", "trust"),
+    _p("forgetting", 0.98, 0.5, 1,
+       "Weekly factor on past evidence (0.95: half-life about 13.5 weeks).", "trust"),
+    _p("prior_strength", 2.0, 0.01, 100,
+       "Weight of the prior in units of experiences (2 is the uniform Beta prior).", "trust"),
+    _p("propensity_weight", 0.5, 0, 1,
+       "Share of the prior set by the truster's propensity (the rest: the trustee's "
+       "reputation).", "trust"),
+    _p("established_evidence", 0.0, 0, 500,
+       "Positive experiences already on agency-ISP and partnership ties at the start "
+       "(a history of working together).", "trust"),
+    _p("repair_ability", 0.5, 0, 1,
+       "Share of negative ability evidence a frank conversation repairs (Kim et al. 2004).",
+       "trust"),
+    _p("repair_integrity", 0.15, 0, 1,
+       "Share of negative integrity evidence a frank conversation repairs.", "trust"),
+    _p("person_bound_share", 0.7, 0, 1,
+       "Share of the evidence on an agency's ties that leaves with departing staff (003).",
+       "trust"),
+    _p("receptivity", 1.0, 0, 5,
+       "How strongly trust in the source gates learning from support (exponent).", "trust"),
+    _p("trust_threshold", 0.6, 0, 1, "Trust above which a tie counts as trusting.", "trust"),
+    # --- crisis effects (each scales with crisis intensity) -------------------------------
+    _p("crisis_urgency", 1.0, 0, 5, "Crisis raises tension for change (000).", "crisis"),
+    _p("crisis_contact", 2.0, 0, 10,
+       "Crisis multiplies the frequency of micro-interactions (000: 'communication at a "
+       "high frequency').", "crisis"),
+    _p("crisis_shared_purpose", 0.3, 0, 1,
+       "Crisis makes benevolence visible: raises the chance benevolence-testing "
+       "interactions go well (000: 'everyone is in this together').", "crisis"),
+    _p("crisis_collaboration", 3.0, 0, 10,
+       "Crisis multiplies agency-agency joint decisions (000: daily collaborative "
+       "decision-making).", "crisis"),
+    _p("crisis_capacity_strain", 0.3, 0, 1, "Crisis takes this share of agency capacity.",
+       "crisis"),
+    _p("crisis_turnover", 0.5, 0, 5, "Crisis multiplies staff turnover by 1 + this.",
+       "crisis"),
+    _p("crisis_family_need", 0.5, 0, 5, "Crisis raises families' need and contact.",
+       "crisis"),
+    # --- adoption ----------------------------------------------------------------------
+    _p("innovation_rate", 0.25, 0, 5,
+       "Weekly hazard scale of moving to the next stage when every driver is at its best "
+       "(Bass p in the single-stage limit).", "adoption"),
+    _p("peer_influence", 0.02, 0, 5,
+       "Weekly hazard added per unit of trust-weighted share of partners that adopted "
+       "(Bass q in the single-stage limit).", "adoption"),
+    _p("mandate_weight", 0.015, 0, 5,
+       "Weekly hazard added per unit of mandate pressure, regardless of trust or fit.",
+       "adoption"),
+    _p("pressure_retention", 0.9, 0, 1, "Weekly share of mandate pressure that remains.",
+       "adoption"),
+    _p("fallback_rate", 0.01, 0, 1,
+       "Weekly hazard scale of falling back a stage when fit, fidelity and trust are gone.",
+       "adoption"),
+    _p("abandon_rate", 0.004, 0, 1,
+       "Weekly hazard scale of abandoning during exploration or installation.", "adoption"),
+    _p("shallow_fallback", 4.0, 0, 50,
+       "Extra fall-back hazard of mandated (shallow) adoption once pressure is gone.",
+       "adoption"),
+    _p("sustainment_weeks", 52, 1, 1040,
+       "Weeks at full implementation after which an agency is in sustainment.", "adoption",
+       "int"),
+    _p("learning_decay", 0.995, 0, 1,
+       "Weekly retention of knowledge and fidelity without reinforcement.", "adoption"),
+    # --- families ----------------------------------------------------------------------
+    _p("family_contact_rate", 0.25, 0, 1, "Weekly chance a family has contact with its agency.",
+       "families"),
+    _p("family_engagement_rate", 0.08, 0, 1,
+       "Weekly chance a fully trusting family engages with a delivered practice.", "families"),
+    _p("family_disengagement_rate", 0.05, 0, 1,
+       "Weekly chance a distrusting family disengages.", "families"),
+    _p("voice_effect", 0.5, 0, 1,
+       "How much family voice (co-design) lifts low-trust families' experiences (004).",
+       "families"),
+    _p("word_of_mouth", 0.0, 0, 1,
+       "Weight of the community's trust in a family's prior (family-family ties).",
+       "families"),
+    # --- scenario events -----------------------------------------------------------------
+    _structured("timeline", [],
+                "Events: crisis, support_withdrawn, funding_cut, turnover_wave, partner_joins, "
+                "leadership_change, strategy_switch (see sim/timeline.py).", "events"),
+]
+
+PARAMETERS: dict[str, Parameter] = {p.name: p for p in _TABLE}
+
+
+def defaults() -> dict[str, Any]:
+    """A fresh copy of every default (structured ones deep-copied)."""
+    return {name: copy.deepcopy(p.default) for name, p in PARAMETERS.items()}
+
+
+def closest_name(name: str, names=None) -> str | None:
+    """The closest valid name, for 'did you mean' hints."""
+    import difflib
+
+    hits = difflib.get_close_matches(name, list(names or PARAMETERS), n=1, cutoff=0.5)
+    return hits[0] if hits else None
+
+
+def check_value(name: str, value: Any) -> Any:
+    """Return ``value`` coerced to the parameter's kind, or raise ValueError saying why."""
+    if name not in PARAMETERS:
+        hint = closest_name(name)
+        extra = f" (did you mean '{hint}'?)" if hint else ""
+        raise ValueError(f"unknown parameter '{name}'{extra}")
+    p = PARAMETERS[name]
+    if p.kind == "structured":
+        return value
+    if p.kind == "choice":
+        if value not in p.choices:
+            raise ValueError(f"parameter '{name}' = {value!r}: expected {p.describe_range()}")
+        return value
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(f"parameter '{name}' = {value!r}: expected {p.describe_range()}")
+    if p.kind == "int":
+        if float(value) != int(value):
+            raise ValueError(f"parameter '{name}' = {value!r}: expected {p.describe_range()}")
+        value = int(value)
+    else:
+        value = float(value)
+    bad = math.isnan(value) or (p.low is not None and value < p.low) or (
+        p.high is not None and value > p.high)
+    if bad:
+        raise ValueError(f"parameter '{name}' = {value!r}: expected {p.describe_range()}")
+    return value
+
+
+def resolve(params: dict[str, Any]) -> dict[str, Any]:
+    """Defaults updated by ``params``, every value checked; structured ones parsed later."""
+    out = defaults()
+    for name, value in params.items():
+        out[name] = check_value(name, value)
+    return out

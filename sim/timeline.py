@@ -1,0 +1,145 @@
+"""A scenario's timeline: crisis intensity over time and the other events.
+
+Events are data (a list of mappings in a scenario file, discriminated by ``kind``), so a
+run can be saved and replayed; the dashboard's "crisis now" and strategy switch are
+recorded here too. Crisis effects themselves live in the model's parameters
+(``crisis_*``), each scaled by the intensity computed here (000).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+
+Week = Annotated[int, Field(ge=0, le=5200)]
+Share = Annotated[float, Field(ge=0, le=1)]
+
+
+class _Event(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    def start(self) -> int:
+        return self.week  # type: ignore[attr-defined]
+
+
+class Crisis(_Event):
+    """Intensity ramps up linearly over ``ramp`` weeks from ``onset``, holds, and ramps down
+    over ``ramp`` weeks so that it is over at ``onset + duration``."""
+
+    kind: Literal["crisis"] = "crisis"
+    onset: Week
+    duration: Annotated[int, Field(ge=1, le=5200)]
+    intensity: Share = 1.0
+    ramp: Annotated[int, Field(ge=0, le=520)] = 2
+
+    def start(self) -> int:
+        return self.onset
+
+    def intensity_at(self, week: float) -> float:
+        t = week - self.onset
+        if t < 0 or t >= self.duration:
+            return 0.0
+        ramp = min(self.ramp, self.duration / 2)
+        if ramp <= 0:
+            return self.intensity
+        up = min(1.0, (t + 1) / ramp)
+        down = min(1.0, (self.duration - t) / ramp)
+        return self.intensity * min(up, down)
+
+
+class SupportWithdrawn(_Event):
+    """A grant ends: this share of ISPs stops supporting (003)."""
+
+    kind: Literal["support_withdrawn"] = "support_withdrawn"
+    week: Week
+    share: Share = 1.0
+
+
+class FundingCut(_Event):
+    """Agencies lose this share of their capacity."""
+
+    kind: Literal["funding_cut"] = "funding_cut"
+    week: Week
+    severity: Share = 0.2
+
+
+class TurnoverWave(_Event):
+    """This share of every agency's staff leaves at once, taking person-bound trust (003)."""
+
+    kind: Literal["turnover_wave"] = "turnover_wave"
+    week: Week
+    share: Share = 0.3
+
+
+class PartnerJoins(_Event):
+    """New agencies join the partnership (003: 'identify who is missing')."""
+
+    kind: Literal["partner_joins"] = "partner_joins"
+    week: Week
+    count: Annotated[int, Field(ge=1, le=1000)] = 1
+    sector: str = "community"
+
+
+class LeadershipChange(_Event):
+    """New leaders at this share of agencies: leadership support is redrawn and the
+    leader-bound part of the agency's trust evidence is lost."""
+
+    kind: Literal["leadership_change"] = "leadership_change"
+    week: Week
+    share: Share = 0.5
+
+
+class StrategySwitch(_Event):
+    """ISPs switch strategy: the co-creative share of their hours becomes this."""
+
+    kind: Literal["strategy_switch"] = "strategy_switch"
+    week: Week
+    strategy_mix: Share
+
+
+Event = Annotated[
+    Crisis | SupportWithdrawn | FundingCut | TurnoverWave | PartnerJoins | LeadershipChange
+    | StrategySwitch,
+    Field(discriminator="kind"),
+]
+EVENT_KINDS = ("crisis", "support_withdrawn", "funding_cut", "turnover_wave", "partner_joins",
+               "leadership_change", "strategy_switch")
+
+_EVENTS = TypeAdapter(list[Event])
+
+
+def parse_timeline(items: list[dict[str, Any]] | None) -> list[_Event]:
+    """Validate a timeline; raise ValueError naming the event and field on bad input."""
+    try:
+        return _EVENTS.validate_python(list(items or []))
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        where = ".".join(str(x) for x in err["loc"])
+        raise ValueError(f"parameter 'timeline.{where}': {err['msg']}") from None
+
+
+class Timeline:
+    """Events by week, and crisis intensity at any week."""
+
+    def __init__(self, events: list[_Event]):
+        self.events = list(events)
+
+    def add(self, event: _Event) -> None:
+        self.events.append(event)
+
+    def crisis_intensity(self, week: int) -> float:
+        """The strongest crisis under way at ``week`` (0 when none)."""
+        return max((e.intensity_at(week) for e in self.events if isinstance(e, Crisis)),
+                   default=0.0)
+
+    def due(self, week: int) -> list[_Event]:
+        """Non-crisis events that take effect at ``week``."""
+        return [e for e in self.events if not isinstance(e, Crisis) and e.week == week]
+
+    def as_dicts(self) -> list[dict[str, Any]]:
+        return [e.model_dump() for e in self.events]
+
+    def last_week(self) -> int:
+        """The last week any event touches (for 'event after the end of the run' checks)."""
+        return max((e.start() for e in self.events), default=0)

@@ -1,0 +1,169 @@
+"""TrustModel as a Mesa model: construction, parameters, agents, mechanisms, events."""
+
+import mesa
+import numpy as np
+import pytest
+
+from sim.agents import Agency, Family, ImplementationSupportPractitioner
+from sim.model import TrustModel, check_params
+from sim.outcomes import SUMMARY_OUTCOMES, WEEKLY_OUTCOMES
+
+SMALL = dict(n_agencies=6, n_isps=2, n_families=120, weeks=40)
+
+
+def test_defaults_run_and_collect_every_week():
+    model = TrustModel(rng=1, weeks=30).run()
+    frame = model.datacollector.get_model_vars_dataframe()
+    assert list(frame["week"]) == list(range(31))
+    assert set(WEEKLY_OUTCOMES) <= set(frame.columns)
+    assert set(model.summary()) == set(SUMMARY_OUTCOMES)
+    assert not model.running
+
+
+def test_agents_are_mesa_agents_and_answer_about_trust():
+    model = TrustModel(rng=2, **SMALL)
+    assert len(model.agents_by_type[Agency]) == 6
+    assert len(model.agents_by_type[ImplementationSupportPractitioner]) == 2
+    assert len(model.agents_by_type[Family]) == 120
+    agency = model.agency_agents[0]
+    isp = agency.isp
+    assert 0 < agency.trust_in(isp) < 1
+    assert 0 < isp.trust_in(agency) < 1
+    family = model.agents_by_type[Family].to_list()[0]
+    assert 0 < family.trust_in(family.agency) < 1
+    assert agency.stage == "exploration"
+    assert np.isnan(agency.trust_in(agency))  # no tie to itself
+
+
+def test_same_seed_same_numbers_and_different_seed_differs():
+    a = TrustModel(rng=7, **SMALL).run().datacollector.get_model_vars_dataframe()
+    b = TrustModel(rng=7, **SMALL).run().datacollector.get_model_vars_dataframe()
+    c = TrustModel(rng=8, **SMALL).run().datacollector.get_model_vars_dataframe()
+    assert a.equals(b)
+    assert not a.equals(c)
+
+
+def test_mesa_batch_run_works_unchanged():
+    rows = mesa.batch_run(TrustModel, {"strategy_mix": [0.0, 1.0], "weeks": 10,
+                                       "n_families": 50}, rng=[1], number_processes=1,
+                          data_collection_period=-1, display_progress=False)
+    assert len(rows) == 2 and {"strategy_mix", "share_at_full"} <= set(rows[0])
+
+
+@pytest.mark.parametrize("params, words", [
+    ({"bogus": 1}, ["unknown parameter 'bogus'"]),
+    ({"asymetry": 2}, ["unknown parameter 'asymetry'", "did you mean 'asymmetry'"]),
+    ({"asymmetry": 9}, ["'asymmetry'", "[1, 5]"]),
+    ({"turnover_per_year": 1.5}, ["'turnover_per_year'", "[0, 1]"]),
+    ({"n_agencies": -3}, ["'n_agencies'", "[1, 100000]"]),
+    ({"n_families": 2.5}, ["'n_families'", "whole number"]),
+    ({"stage_model": "epis"}, ["'stage_model'", "'nirn'", "'single'"]),
+    ({"engine": "fast"}, ["'engine'", "'vectorized'"]),
+    ({"timeline": [{"kind": "crisis", "onset": 5}]}, ["timeline.0", "duration"]),
+    ({"timeline": [{"kind": "meteor", "week": 5}]}, ["timeline.0"]),
+    ({"weeks": 10, "timeline": [{"kind": "funding_cut", "week": 20}]}, ["after the end"]),
+    ({"interactions": {"co_learning": {"hours": -1}}}, ["interactions.co_learning.hours"]),
+    ({"strategies": {"top_down": {"hugging": 1}}}, ["strategies.top_down.hugging"]),
+    ({"family_groups": [{"name": "a", "share": 0.5}]}, ["family_groups.0"]),
+])
+def test_bad_parameters_raise_value_error_naming_them(params, words):
+    with pytest.raises(ValueError) as info:
+        TrustModel(rng=1, **params)
+    for word in words:
+        assert word in str(info.value)
+    with pytest.raises(ValueError):
+        check_params(params)
+
+
+def test_interaction_catalogue_is_data_a_scenario_can_extend():
+    extra = {"peer_visit": {"label": "Peer site visit", "strategy": "co_creative",
+                            "hours": 2, "tests": {"benevolence": 1.0},
+                            "effects": {"readiness": 0.05}}}
+    model = TrustModel(rng=1, interactions=extra, strategies={"co_creative": {"peer_visit": 1}},
+                       strategy_mix=1.0, **SMALL).run()
+    frame = model.datacollector.get_model_vars_dataframe()
+    assert frame["hours_peer_visit"].sum() > 0
+    assert frame["hours_co_learning"].sum() > 0  # the rest of the shipped mix remains
+
+
+def _final(params, seeds=range(6)):
+    keys = ("trust_agency_isp_final", "final_share_at_full", "final_reach",
+            "trust_agency_agency_final")
+    runs = [TrustModel(rng=s, **params).run().summary() for s in seeds]
+    return {k: np.mean([r[k] for r in runs]) for k in keys}
+
+
+def test_co_creative_support_builds_more_trust_than_top_down():
+    co = _final({**SMALL, "weeks": 60, "strategy_mix": 1.0})
+    top = _final({**SMALL, "weeks": 60, "strategy_mix": 0.0})
+    assert co["trust_agency_isp_final"] > top["trust_agency_isp_final"] + 0.2
+
+
+def test_turnover_wipes_person_bound_trust():
+    model = TrustModel(rng=3, **SMALL, established_evidence=50,
+                       timeline=[{"kind": "turnover_wave", "week": 5, "share": 0.8}])
+    for _ in range(4):
+        model.step()
+    before = model.state.ties["agency_isp"].r.sum()
+    model.step()
+    assert model.state.ties["agency_isp"].r.sum() < 0.6 * before
+
+
+def test_brokering_creates_partnerships_with_borrowed_trust():
+    model = TrustModel(rng=4, **SMALL, partnership_density=0.0, strategy_mix=1.0)
+    assert len(model.state.ties["agency_agency"]) == 0
+    model.run()
+    assert len(model.state.ties["agency_agency"]) > 0
+    assert any("introduced" in text for _, text in model.log)
+
+
+def test_crisis_raises_contact_and_tension():
+    calm = TrustModel(rng=5, **SMALL)
+    crisis = TrustModel(rng=5, **SMALL, timeline=[{"kind": "crisis", "onset": 1,
+                                                    "duration": 30, "intensity": 1.0}])
+    for m in (calm, crisis):
+        m.run()
+    hours = [m.datacollector.get_model_vars_dataframe()["cost_hours"].sum() for m in (calm, crisis)]
+    assert hours[1] > 1.5 * hours[0]
+    assert crisis.datacollector.get_model_vars_dataframe()["crisis_intensity"].max() == 1.0
+
+
+@pytest.mark.parametrize("event, check", [
+    ({"kind": "support_withdrawn", "week": 3, "share": 1.0},
+     lambda m: not m.state.isp_active.any()),
+    ({"kind": "funding_cut", "week": 3, "severity": 0.5},
+     lambda m: m.state.capacity.max() < 0.6),
+    ({"kind": "partner_joins", "week": 3, "count": 2, "sector": "health"},
+     lambda m: len(m.agency_agents) == 8 and m.agency_agents[-1].sector == "health"),
+    ({"kind": "leadership_change", "week": 3, "share": 1.0},
+     lambda m: any("Leadership change" in t for _, t in m.log)),
+    ({"kind": "strategy_switch", "week": 3, "strategy_mix": 1.0},
+     lambda m: (m.state.isp_mix == 1.0).all()),
+])
+def test_every_event_kind_acts(event, check):
+    model = TrustModel(rng=6, **SMALL, timeline=[event])
+    for _ in range(4):
+        model.step()
+    assert check(model)
+    model.run()  # and the model keeps running after it
+
+
+def test_events_added_while_running_are_recorded_for_replay():
+    model = TrustModel(rng=9, **SMALL)
+    for _ in range(5):
+        model.step()
+    added = model.add_event({"kind": "crisis", "onset": 5, "duration": 10, "intensity": 0.9})
+    assert added["onset"] == 6  # week 5 is already simulated
+    model.step()
+    assert model.crisis_intensity > 0
+    replay = TrustModel(rng=9, **SMALL, timeline=model.events).run()
+    live = model.run()
+    assert live.datacollector.get_model_vars_dataframe().equals(
+        replay.datacollector.get_model_vars_dataframe())
+
+
+def test_trust_edges_for_drawing():
+    edges = TrustModel(rng=1, **SMALL).trust_edges()
+    assert set(edges["kind"]) == {"agency_isp", "isp_agency", "agency_agency", "family_agency"}
+    assert edges["trust"].between(0, 1).all()
+    assert edges["source"].str.startswith("families: ").any()
