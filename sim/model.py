@@ -114,6 +114,7 @@ class TrustModel(mesa.Model):
         self._set_stages(config.stages)
         self.timeline = Timeline(config.events)
         self.week = 0
+        self.micro_interactions = 0  # all encounters so far (for speed figures)
         self.crisis_intensity = self.timeline.crisis_intensity(0)
         self.log: deque[tuple[int, str]] = deque(maxlen=LOG_LENGTH)
         self.state = build_state(self.p, config.groups, self.sectors, self.rng)
@@ -139,8 +140,10 @@ class TrustModel(mesa.Model):
         self.stage_rate = np.array([s.rate for s in stages])
         self.stage_peer = np.array([s.peer for s in stages])
         self.stage_abandon = np.array([s.abandon for s in stages])
+        # drivers no stage uses are left out: x ** 0 is 1 anyway
         self.stage_exponents = {d: np.array([s.drivers.get(d, 0.0) for s in stages])
-                                for d in cat_mod.DRIVERS}
+                                for d in cat_mod.DRIVERS
+                                if any(s.drivers.get(d, 0.0) for s in stages)}
 
     def _create_agents(self) -> None:
         st = self.state

@@ -111,11 +111,12 @@ def _tie_stats(values: np.ndarray, threshold: float) -> tuple[float, float, floa
 def _stage_shares(model: TrustModel) -> dict[str, float]:
     stage = model.state.stage
     n = len(stage)
+    counts = np.bincount(stage + 1, minlength=len(model.stage_names) + 1) / n
     out = {f"share_{s}": 0.0 for s in STAGE_NAMES}
     for i, name in enumerate(model.stage_names):
-        out[f"share_{name}"] = float((stage == i).sum() / n)
-    out["share_abandoned"] = float((stage == ABANDONED).sum() / n)
-    out["share_at_full"] = float((stage >= model.full_stage).sum() / n)
+        out[f"share_{name}"] = float(counts[i + 1])
+    out["share_abandoned"] = float(counts[0])
+    out["share_at_full"] = float(counts[model.full_stage + 1:].sum())
     return out
 
 

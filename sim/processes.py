@@ -179,6 +179,7 @@ def apply_support(m: TrustModel, idx, counts, good, kept) -> None:
     _apply_effects(m, idx, good)
     st.pressure[idx] += (counts * cat.pressure).sum(axis=-1)
     st.week_hours += np.atleast_2d(counts * cat.hours).sum(axis=0)
+    m.micro_interactions += int(counts.sum())
     for a, n in _brokered(idx, (good * cat.broker).sum(axis=-1)):
         for _ in range(int(n)):
             broker(m, a)
@@ -186,17 +187,15 @@ def apply_support(m: TrustModel, idx, counts, good, kept) -> None:
 
 def _apply_effects(m: TrustModel, idx, good) -> None:
     """Each good interaction closes part of the gap to 1 of what it works on, gated by the
-    agency's trust in its ISP (rules.receptivity)."""
+    agency's trust in its ISP (rules.receptivity): x <- 1 - (1 - x) prod (1 - g r)^n."""
     st, cat = m.state, m.catalogue
-    recept = rules.receptivity(support_trust(m, idx), m.p.receptivity)
+    recept = np.asarray(rules.receptivity(support_trust(m, idx), m.p.receptivity))
+    log_keep = np.log1p(-np.minimum(cat.effects * recept[..., None, None], 0.999999))
+    total = np.einsum("...k,...ke->...e", good, log_keep)
+    keep = np.exp(total)
     for e, name in enumerate(EFFECTS):
-        gains = cat.effects[:, e]
-        if not gains.any():
-            continue
         x = getattr(st, name)
-        keep = np.prod(np.power(1.0 - rules.clip01(gains * np.asarray(recept)[..., None]),
-                                good), axis=-1)
-        x[idx] = 1.0 - (1.0 - x[idx]) * keep
+        x[idx] = 1.0 - (1.0 - x[idx]) * keep[..., e]
 
 
 def _brokered(idx, n):
@@ -252,6 +251,7 @@ def apply_partnership(m: TrustModel, rows, counts, good) -> None:
     dr, ds = rules.evidence_increment(good, counts - good, PARTNER_TESTS, 1.0, p.asymmetry, 1.0)
     t.r[rows] += dr
     t.s[rows] += ds
+    m.micro_interactions += int(counts.sum())
     truster = np.atleast_1d(t.truster[rows])
     learned = np.atleast_1d(good * adopted(m, t.trustee[rows]))
     recept = rules.receptivity(t.trust(p.prior_strength, rows), p.receptivity)
@@ -316,6 +316,7 @@ def apply_family(m: TrustModel, f, contact, good, engage, disengage) -> None:
     dr, ds = rules.evidence_increment(good, contact - good, FAMILY_TESTS, 1.0, p.asymmetry, 1.0)
     t.r[f] += dr
     t.s[f] += ds
+    m.micro_interactions += int(contact.sum())
     st.engaged[f] = np.where(st.engaged[f], ~np.asarray(disengage, bool),
                              np.asarray(engage, bool))
 

@@ -10,6 +10,9 @@ from __future__ import annotations
 import numpy as np
 
 _add = np.add.reduce
+# A mean over the last axis of length 3 as a matrix-vector product: much faster in numpy
+# than a reduction along a short, strided axis.
+_THIRDS = np.full(3, 1.0 / 3.0)
 
 
 def clip01(x):
@@ -27,7 +30,7 @@ def expected_trust(r, s, prior, weight):
 
 def overall_trust(r, s, prior, weight):
     """Trust on a tie: the mean over ability, benevolence and integrity (last axis)."""
-    return _add(expected_trust(r, s, prior, weight), axis=-1) / 3.0
+    return expected_trust(r, s, prior, weight) @ _THIRDS  # mean over the 3 dimensions
 
 
 def forget(r, s, factor):
@@ -42,12 +45,9 @@ def evidence_increment(n_good, n_bad, tests, evidence, asymmetry, negative_weigh
     own ``negative_weight`` (a broken promise); ``tests`` spreads it over the dimensions.
     Shapes: counts (...), tests (..., 3) -> increments (..., 3).
     """
-    n_good = np.asarray(n_good, dtype=float)[..., None]
-    n_bad = np.asarray(n_bad, dtype=float)[..., None]
-    weight = np.asarray(evidence, dtype=float)[..., None]
-    dr = n_good * weight * tests
-    ds = n_bad * weight * tests * asymmetry * np.asarray(negative_weight, dtype=float)[..., None]
-    return dr, ds
+    good = np.asarray(n_good, dtype=float) * evidence
+    bad = np.asarray(n_bad, dtype=float) * (np.asarray(evidence) * asymmetry * negative_weight)
+    return good[..., None] * tests, bad[..., None] * tests
 
 
 def repair(s, repair_share):
