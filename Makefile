@@ -1,5 +1,9 @@
 # One command sets up .venv and does the job; see README.md.
-PYTHON ?= python3
+# Python 3.12+: .python-version makes pyenv's python3 resolve to 3.12 here; elsewhere the
+# first python3.13 / python3.12 on PATH is used.
+PYTHON ?= $(shell for p in python3.13 python3.12 python3; do \
+            command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' \
+            2>/dev/null && echo $$p && break; done)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
@@ -14,6 +18,7 @@ help:
 	@echo "make lint   ruff"
 
 $(STAMP): pyproject.toml
+	@test -n "$(PYTHON)" || { echo "trustsim needs Python 3.12 or newer (python3.12 on PATH)"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[test]'

@@ -167,3 +167,36 @@ def test_trust_edges_for_drawing():
     assert set(edges["kind"]) == {"agency_isp", "isp_agency", "agency_agency", "family_agency"}
     assert edges["trust"].between(0, 1).all()
     assert edges["source"].str.startswith("families: ").any()
+
+
+def _after_withdrawal(seeds, **params):
+    """Share at full implementation when support is withdrawn (week 100) and at the end."""
+    rows = []
+    for s in seeds:
+        model = TrustModel(rng=s, n_agencies=12, n_families=300, weeks=200, **params,
+                           timeline=[{"kind": "support_withdrawn", "week": 100}]).run()
+        frame = model.datacollector.get_model_vars_dataframe()
+        rows.append((frame["share_at_full"][100], frame["share_at_full"][200],
+                     model.state.depth.mean(), frame["reach_low_trust_community"][100]))
+    return np.array(rows)
+
+
+def _separated(a, b):
+    """Mean of a exceeds mean of b by more than 4 standard errors of the difference (the
+    replicates' own spread sets the tolerance)."""
+    se = np.sqrt(a.var(ddof=1) / len(a) + b.var(ddof=1) / len(b))
+    return a.mean() - b.mean() > 4 * se
+
+
+def test_mandated_adoption_is_shallow_and_falls_back_when_support_ends():
+    top = _after_withdrawal(range(8), strategy_mix=0.0, mandate_weight=0.04)
+    co = _after_withdrawal(range(8), strategy_mix=1.0, mandate_weight=0.04)
+    top_loss, co_loss = top[:, 0] - top[:, 1], co[:, 0] - co[:, 1]
+    assert _separated(top_loss, co_loss)
+    assert _separated(co[:, 2], top[:, 2])  # depth: co-creative adoption is not mandated
+
+
+def test_family_voice_from_co_design_lifts_low_trust_families_reach():
+    with_voice = _after_withdrawal(range(8), strategy_mix=1.0, voice_effect=1.0)
+    without = _after_withdrawal(range(8), strategy_mix=1.0, voice_effect=0.0)
+    assert _separated(with_voice[:, 3], without[:, 3])
