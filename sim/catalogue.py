@@ -174,6 +174,11 @@ class Catalogue:
     co_creative: np.ndarray  # (K,) hour shares
     top_down: np.ndarray
 
+    @property
+    def reciprocal_types(self) -> np.ndarray:
+        """Indices of the types in which the ISP also learns about the agency."""
+        return np.flatnonzero(self.reciprocal)
+
     def hour_shares(self, strategy_mix: float | np.ndarray) -> np.ndarray:
         """Hour shares over types for a co-creative share (scalar or per ISP -> (n, K))."""
         mix = np.asarray(strategy_mix, dtype=float)[..., None]

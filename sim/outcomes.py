@@ -122,14 +122,14 @@ def _stage_shares(model: TrustModel) -> dict[str, float]:
 
 def _reach(model: TrustModel) -> dict[str, float]:
     st = model.state
+    n_groups = len(model.group_names)
+    members = np.bincount(st.family_group, minlength=n_groups)
+    engaged = np.bincount(st.family_group, weights=st.engaged, minlength=n_groups)
+    by_group = np.divide(engaged, members, out=np.zeros(n_groups), where=members > 0)
     out = {"reach": _mean(st.engaged) if st.n_families else 0.0}
-    by_group = []
-    for g, name in enumerate(model.group_names):
-        members = st.family_group == g
-        value = _mean(st.engaged[members]) if members.any() else 0.0
-        out[f"reach_{name}"] = value
-        by_group.append(value)
-    out["reach_gap"] = float(max(by_group) - min(by_group)) if by_group else 0.0
+    for name, value in zip(model.group_names, by_group, strict=True):
+        out[f"reach_{name}"] = float(value)
+    out["reach_gap"] = float(by_group.max() - by_group.min())
     return out
 
 
@@ -148,14 +148,15 @@ def measure(model: TrustModel) -> dict[str, float]:
     st, p = model.state, model.p
     out = {"crisis_intensity": float(model.crisis_intensity)}
     out.update(_stage_shares(model))
-    for kind in TIE_KINDS:
-        trust = st.ties[kind].trust(p.prior_strength)
+    trusts = {kind: st.ties[kind].trust(p.prior_strength) for kind in TIE_KINDS}
+    has_isp = st.isp_of >= 0
+    for kind, trust in trusts.items():
         if kind in ("agency_isp", "isp_agency"):
-            trust = trust[st.isp_of >= 0] if len(trust) == st.n_agencies else trust
+            trust = trust[has_isp]
         m, sd, hi = _tie_stats(trust, p.trust_threshold)
         out[f"trust_{kind}_mean"], out[f"trust_{kind}_sd"], out[f"trust_{kind}_high"] = m, sd, hi
     live = st.stage != ABANDONED
-    support = processes.support_trust(model)
+    support = trusts["agency_isp"]
     delivering = processes.delivering(model)
     out["acceptability"] = _mean((st.fit + support) / 2)
     out["adoption"] = _mean(live & (st.stage >= 1))

@@ -46,8 +46,7 @@ def agency_trustworthiness(m: TrustModel, idx=slice(None)):
     """(ability, benevolence, integrity) of agencies as partners and service providers."""
     st = m.state
     ability = np.sqrt(capacity_now(m, idx)) * (0.7 + 0.3 * st.knowledge[idx])
-    return np.stack(np.broadcast_arrays(ability, st.benevolence[idx], st.integrity[idx]),
-                    axis=-1)
+    return np.stack((ability, st.benevolence[idx], st.integrity[idx]), axis=-1)
 
 
 def support_trust(m: TrustModel, idx=slice(None)):
@@ -149,11 +148,12 @@ def support_chances(m: TrustModel, idx):
     good = rules.success_probability(
         np.asarray(tw)[..., None, :], cat.tests, cat.quality, np.asarray(trust)[..., None],
         cat.needs_trust, np.asarray(strain)[..., None], cat.strain_sensitivity, shared)
-    agency_tw = agency_trustworthiness(m, idx)
-    kept = rules.success_probability(
-        np.asarray(agency_tw)[..., None, :], cat.tests, 1.0, 1.0, 0.0,
-        np.asarray(strain)[..., None], cat.strain_sensitivity, shared)
-    return good, np.where(cat.reciprocal, kept, 0.0)
+    rec = cat.reciprocal_types
+    kept = np.zeros(np.shape(good))
+    kept[..., rec] = rules.success_probability(
+        np.asarray(agency_trustworthiness(m, idx))[..., None, :], cat.tests[rec], 1.0, 1.0, 0.0,
+        np.asarray(strain)[..., None], cat.strain_sensitivity[rec], shared)
+    return good, kept
 
 
 def apply_support(m: TrustModel, idx, counts, good, kept) -> None:
@@ -164,8 +164,8 @@ def apply_support(m: TrustModel, idx, counts, good, kept) -> None:
     to_isp = st.ties["agency_isp"]
     dr, ds = rules.evidence_increment(good, bad, cat.tests, cat.evidence, p.asymmetry,
                                       cat.negative_weight)
-    to_isp.r[idx] += dr.sum(axis=-2)
-    to_isp.s[idx] += ds.sum(axis=-2)
+    to_isp.r[idx] += dr
+    to_isp.s[idx] += ds
     n_repair = (good * cat.repair).sum(axis=-1)
     repair_share = 1.0 - np.power(1.0 - np.array([p.repair_ability, p.repair_ability,
                                                   p.repair_integrity]),
@@ -174,8 +174,8 @@ def apply_support(m: TrustModel, idx, counts, good, kept) -> None:
     rec = counts * cat.reciprocal
     dr, ds = rules.evidence_increment(kept, rec - kept, cat.tests, cat.evidence, p.asymmetry,
                                       cat.negative_weight)
-    st.ties["isp_agency"].r[idx] += dr.sum(axis=-2)
-    st.ties["isp_agency"].s[idx] += ds.sum(axis=-2)
+    st.ties["isp_agency"].r[idx] += dr
+    st.ties["isp_agency"].s[idx] += ds
     _apply_effects(m, idx, good)
     st.pressure[idx] += (counts * cat.pressure).sum(axis=-1)
     st.week_hours += np.atleast_2d(counts * cat.hours).sum(axis=0)
@@ -199,8 +199,10 @@ def _apply_effects(m: TrustModel, idx, good) -> None:
 
 
 def _brokered(idx, n):
-    idx, n = np.atleast_1d(np.arange(len(n)) if isinstance(idx, slice) else idx), np.atleast_1d(n)
-    return [(int(a), k) for a, k in zip(idx, n, strict=True) if k > 0]
+    """(agency, number of good brokering introductions) for agencies that had any."""
+    n = np.atleast_1d(n)
+    ids = np.atleast_1d(np.arange(len(n)) if isinstance(idx, slice) else idx)
+    return [(int(ids[i]), n[i]) for i in np.flatnonzero(n)]
 
 
 def broker(m: TrustModel, a: int) -> None:
@@ -235,11 +237,11 @@ def partner_rates(m: TrustModel, rows):
 
 def partner_chances(m: TrustModel, rows):
     t = m.state.ties["agency_agency"]
-    trustee = t.trustee[rows]
-    tw = agency_trustworthiness(m, trustee)
-    strain = 1.0 - capacity_now(m, trustee)
+    strain = 1.0 - capacity_now(m)
     shared = m.p.crisis_shared_purpose * m.crisis_intensity
-    return rules.success_probability(tw, PARTNER_TESTS, 1.0, 1.0, 0.0, strain, 0.5, shared)
+    per_agency = rules.success_probability(agency_trustworthiness(m), PARTNER_TESTS, 1.0, 1.0,
+                                           0.0, strain, 0.5, shared)
+    return per_agency[t.trustee[rows]]
 
 
 def apply_partnership(m: TrustModel, rows, counts, good) -> None:
@@ -256,8 +258,7 @@ def apply_partnership(m: TrustModel, rows, counts, good) -> None:
     learned = np.atleast_1d(good * adopted(m, t.trustee[rows]))
     recept = rules.receptivity(t.trust(p.prior_strength, rows), p.receptivity)
     log_keep = np.atleast_1d(learned * np.log1p(-np.minimum(PEER_LEARNING * recept, 0.999)))
-    total = np.zeros(st.n_agencies)
-    np.add.at(total, truster, log_keep)
+    total = np.bincount(truster, weights=log_keep, minlength=st.n_agencies)
     st.knowledge[:] = 1.0 - (1.0 - st.knowledge) * np.exp(total)
 
 
@@ -281,16 +282,15 @@ def family_chances(m: TrustModel, f, community):
     """Chances of contact, a good experience, engaging and disengaging this week."""
     st, p = m.state, m.p
     a = st.family_agency[f]
-    group = st.family_group[f]
-    prior = st.group_prior[group]
+    prior = st.group_prior[st.family_group[f]]
     contact = min(1.0, p.family_contact_rate * (1.0 + p.crisis_family_need * m.crisis_intensity))
-    tw = agency_trustworthiness(m, a)
-    quality = tw @ FAMILY_TESTS
-    good = rules.family_experience_probability(quality, prior, st.voice[a], p.voice_effect)
+    quality = (agency_trustworthiness(m) @ FAMILY_TESTS)[a]  # per agency, then per family
+    voice = st.voice[a]
+    good = rules.family_experience_probability(quality, prior, voice, p.voice_effect)
     trust = family_trust(m, f, community)
-    serves = delivering(m, a)
+    serves = delivering(m)[a]
     engage = np.where(serves, rules.engagement_probability(p.family_engagement_rate, trust,
-                                                          st.voice[a]), 0.0)
+                                                          voice), 0.0)
     disengage = np.where(serves, rules.disengagement_probability(
         p.family_disengagement_rate, trust), 1.0)
     return np.broadcast_to(contact, np.shape(good)), good, engage, disengage
@@ -352,8 +352,8 @@ def stage_chances(m: TrustModel, idx, peers):
         "leadership": st.leadership[idx], "trust": trust,
     }
     drive = np.ones(np.shape(stage))
-    for d, exponents in m.stage_exponents.items():
-        drive = drive * np.power(rules.clip01(drivers[d]), exponents[s])
+    for d, exponents in m.stage_exponents.items():  # drivers are in [0, 1] by construction
+        drive = drive * np.power(drivers[d], exponents[s])
     innovation = p.innovation_rate * m.stage_rate[s] * drive
     peer = p.peer_influence * m.stage_peer[s] * np.asarray(peers)
     mandate = p.mandate_weight * st.pressure[idx] * (m.stage_rate[s] > 0)

@@ -43,10 +43,13 @@ def evidence_increment(n_good, n_bad, tests, evidence, asymmetry, negative_weigh
 
     A bad experience weighs ``asymmetry`` times a good one (Slovic 1993), times the type's
     own ``negative_weight`` (a broken promise); ``tests`` spreads it over the dimensions.
-    Shapes: counts (...), tests (..., 3) -> increments (..., 3).
+    With one type, ``tests`` is (3,) and counts (...,) give (..., 3); with a catalogue,
+    ``tests`` is (K, 3) and counts (..., K) give the total over types, (..., 3).
     """
     good = np.asarray(n_good, dtype=float) * evidence
     bad = np.asarray(n_bad, dtype=float) * (np.asarray(evidence) * asymmetry * negative_weight)
+    if np.ndim(tests) == 2:
+        return good @ tests, bad @ tests
     return good[..., None] * tests, bad[..., None] * tests
 
 
