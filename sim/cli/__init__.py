@@ -37,7 +37,7 @@ def main() -> None:
     """Entry point of the ``trustsim`` script."""
     _register()
     try:
-        app(standalone_mode=False)
+        code = app(standalone_mode=False)  # Typer returns Ctrl-C (130) and Exit(n) as n
     except TrustsimError as exc:
         print(f"trustsim: {exc}", file=sys.stderr)
         sys.exit(2)
@@ -58,3 +58,5 @@ def main() -> None:
             print("trustsim: interrupted", file=sys.stderr)
             sys.exit(130)
         raise
+    if isinstance(code, int) and code:
+        sys.exit(code)

@@ -1,0 +1,116 @@
+"""Running arms x replicates on the real TrustModel; the results folder and its manifest."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import sim
+import sim.runs
+from sim.errors import ScenarioError
+from sim.scenario import ScenarioResult, load_scenario, run_scenario
+from sim.scenario.results import prepare_folder
+
+ROOT = Path(__file__).resolve().parents[2]
+SHIPPED = sorted((ROOT / "scenarios").glob("*.yaml"))
+
+
+def _short_weeks(path: Path) -> int:
+    """Weeks enough for every event of the file to happen, but far fewer than shipped."""
+    sc = load_scenario(path)
+    starts = [e.get("onset", e.get("week", 0)) for a in sc.arms
+              for e in sc.arm_params(a)["timeline"]]
+    return max([20, *(s + 5 for s in starts)])
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.name)
+def test_every_shipped_scenario_runs_briefly(path):
+    sc = load_scenario(path, weeks=_short_weeks(path), replicates=2)
+    result = run_scenario(sc)
+    assert len(result.summaries) == 2 * len(sc.arms)
+    assert result.timeseries.groupby(["arm", "replicate"]).size().eq(sc.weeks + 1).all()
+    assert result.complete and result.path is None
+
+
+def test_in_memory_run_shapes_and_common_random_numbers(write, minimal):
+    sc = load_scenario(write("s.yaml", minimal()))
+    result = run_scenario(sc, replicates=3, seed=11)
+    ts, summ = result.timeseries, result.summaries
+    assert list(ts.columns[:4]) == ["arm", "replicate", "seed", "week"]
+    assert list(ts["arm"].drop_duplicates()) == ["top_down", "co_creative"]
+    seeds = summ.pivot(index="replicate", columns="arm", values="seed")
+    assert (seeds["top_down"] == seeds["co_creative"]).all()  # common random numbers
+    assert list(seeds["top_down"]) == sim.runs.spawn_seeds(11, 3)
+    assert result.manifest["scenario"]["replicates"] == 3
+    # sorted by arm (file order), replicate, week
+    order = ts.assign(a=ts["arm"].map({"top_down": 0, "co_creative": 1}))
+    assert order.sort_values(["a", "replicate", "week"]).index.equals(ts.index)
+
+
+def test_results_folder_and_manifest(write, minimal, tmp_path):
+    path = write("s.yaml", minimal())
+    sc = load_scenario(path)
+    out = tmp_path / "out"
+    result = run_scenario(sc, out=out, figures=False, command="trustsim run s.yaml")
+    assert sorted(p.name for p in out.iterdir()) == [
+        "manifest.json", "summaries.parquet", "summary.csv", "timeseries.parquet"]
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["status"] == "complete"
+    assert manifest["trustsim_version"] == sim.__version__
+    assert manifest["scenario_hash"] == sc.hash()
+    assert manifest["scenario"] == sc.resolved()
+    assert manifest["command"] == "trustsim run s.yaml"
+    assert manifest["started"] <= manifest["finished"]
+    runs = pd.DataFrame(manifest["runs"])
+    assert len(runs) == 4 and runs["finished"].all()
+    assert set(runs["seed"]) == set(sim.runs.spawn_seeds(sc.seed, 2))
+    assert manifest["arm_params"]["co_creative"]["strategy_mix"] == 1.0
+    csv = pd.read_csv(out / "summary.csv")
+    assert {"arm", "difference"} == set(csv["row"])
+    loaded = ScenarioResult.load(out)
+    pd.testing.assert_frame_equal(loaded.summaries, result.summaries)
+
+
+def test_interrupt_keeps_finished_runs_and_marks_incomplete(write, minimal, tmp_path,
+                                                            monkeypatch):
+    real = sim.runs.run_once
+    calls = []
+
+    def interrupted_on_third(params, seed, every=1):
+        calls.append(seed)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return real(params, seed, every)
+
+    monkeypatch.setattr(sim.runs, "run_once", interrupted_on_third)
+    sc = load_scenario(write("s.yaml", minimal(replicates=3)))
+    out = tmp_path / "out"
+    with pytest.raises(KeyboardInterrupt):
+        run_scenario(sc, out=out, figures=False)
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["status"] == "incomplete"
+    assert manifest["finished_runs"] == 2 and manifest["planned_runs"] == 6
+    assert not (out / ".parts").exists()
+    ts = pd.read_parquet(out / "timeseries.parquet")
+    finished = {(r["arm"], r["replicate"]) for r in manifest["runs"] if r["finished"]}
+    assert set(map(tuple, ts[["arm", "replicate"]].drop_duplicates().to_numpy())) == finished
+
+
+def test_existing_folder_is_never_overwritten_silently(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "manifest.json").write_text("{}")
+    with pytest.raises(ScenarioError, match="already exists; pass --overwrite"):
+        prepare_folder(out, overwrite=False)
+    assert (out / "manifest.json").exists()
+    prepare_folder(out, overwrite=True)
+    assert out.is_dir() and not any(out.iterdir())
+    other = tmp_path / "thesis"
+    other.mkdir()
+    (other / "chapter1.tex").write_text("precious")
+    with pytest.raises(ScenarioError, match="refusing to overwrite"):
+        prepare_folder(other, overwrite=True)
+    assert (other / "chapter1.tex").read_text() == "precious"
