@@ -225,6 +225,17 @@ def broker(m: TrustModel, a: int) -> None:
            "built on borrowed trust")
 
 
+def add_contact_evidence(m: TrustModel, ties, rows, contacts, good, tests) -> np.ndarray:
+    """Evidence from ``contacts`` encounters of which ``good`` went well (7.1); returns
+    ``good`` as floats."""
+    contacts, good = np.asarray(contacts, float), np.asarray(good, float)
+    dr, ds = rules.evidence_increment(good, contacts - good, tests, 1.0, m.p.asymmetry, 1.0)
+    ties.r[rows] += dr
+    ties.s[rows] += ds
+    m.micro_interactions += int(contacts.sum())
+    return good
+
+
 # --- partnerships: agency <-> agency joint work ------------------------------------------
 
 
@@ -249,11 +260,7 @@ def apply_partnership(m: TrustModel, rows, counts, good) -> None:
     teach the truster (002: peer learning)."""
     st, p = m.state, m.p
     t = st.ties["agency_agency"]
-    counts, good = np.asarray(counts, float), np.asarray(good, float)
-    dr, ds = rules.evidence_increment(good, counts - good, PARTNER_TESTS, 1.0, p.asymmetry, 1.0)
-    t.r[rows] += dr
-    t.s[rows] += ds
-    m.micro_interactions += int(counts.sum())
+    good = add_contact_evidence(m, t, rows, counts, good, PARTNER_TESTS)
     truster = np.atleast_1d(t.truster[rows])
     learned = np.atleast_1d(good * adopted(m, t.trustee[rows]))
     recept = rules.receptivity(t.trust(p.prior_strength, rows), p.receptivity)
@@ -310,13 +317,8 @@ def family_trust(m: TrustModel, f, community):
 
 
 def apply_family(m: TrustModel, f, contact, good, engage, disengage) -> None:
-    st, p = m.state, m.p
-    t = st.ties["family_agency"]
-    contact, good = np.asarray(contact, float), np.asarray(good, float)
-    dr, ds = rules.evidence_increment(good, contact - good, FAMILY_TESTS, 1.0, p.asymmetry, 1.0)
-    t.r[f] += dr
-    t.s[f] += ds
-    m.micro_interactions += int(contact.sum())
+    st = m.state
+    add_contact_evidence(m, st.ties["family_agency"], f, contact, good, FAMILY_TESTS)
     st.engaged[f] = np.where(st.engaged[f], ~np.asarray(disengage, bool),
                              np.asarray(engage, bool))
 
