@@ -1,0 +1,63 @@
+"""``trustsim app`` (the trainers' dashboard) and ``trustsim animate`` (a run as a GIF/MP4)."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from sim.cli import app
+from sim.errors import TrustsimError
+
+DEFAULT_SCENARIO = Path("scenarios/covid_pivot.yaml")
+
+
+@app.command("app")
+def serve_app(
+    scenario: Annotated[Path, typer.Argument(help="Scenario file to start from.")]
+    = DEFAULT_SCENARIO,
+    arm: Annotated[str | None, typer.Option(help="Arm to start with (default: the first).")]
+    = None,
+    port: Annotated[int, typer.Option(help="Port to serve on (0: any free port).")] = 8765,
+    host: Annotated[str, typer.Option(help="Interface to bind; 0.0.0.0 exposes the "
+                                            "dashboard to the network.")] = "127.0.0.1",
+    save_dir: Annotated[Path, typer.Option(help="Where the Save button writes runs.")]
+    = Path("results/app"),
+) -> None:
+    """Serve the trainers' live dashboard (Mesa SolaraViz) in the browser."""
+    from sim.scenario.loader import load_scenario
+
+    loaded = load_scenario(scenario)  # a bad file fails here, as one line, before serving
+    if arm is not None and arm not in loaded.arms:
+        raise TrustsimError(f"no arm '{arm}'; expected one of {', '.join(loaded.arms)}",
+                            source=str(scenario), field="arms")
+    env = {**os.environ, "TRUSTSIM_APP_SCENARIO": str(scenario.resolve()),
+           "TRUSTSIM_APP_ARM": arm or "", "TRUSTSIM_APP_SAVE_DIR": str(save_dir.resolve())}
+    cmd = [sys.executable, "-m", "solara", "run", "sim.app", "--host", host, "--port",
+           str(port), "--production", "--no-open", "--log-level", "warning"]
+    print(f"trustsim: serving the dashboard on http://{host}:{port} (Ctrl-C stops it)",
+          file=sys.stderr, flush=True)
+    os.execve(sys.executable, cmd, env)  # the server replaces this process: one PID to stop
+
+
+@app.command()
+def animate(
+    scenario: Annotated[Path, typer.Argument(help="Scenario file to run.")],
+    out: Annotated[Path, typer.Option("--out", help="Animation file, .gif or .mp4.")],
+    arm: Annotated[str | None, typer.Option(help="Arm to run (default: the first).")] = None,
+    seed: Annotated[int | None, typer.Option(help="Base seed (default: the scenario's).")]
+    = None,
+    weeks: Annotated[int | None, typer.Option(help="Weeks to run (default: the scenario's).")]
+    = None,
+    fps: Annotated[float, typer.Option(help="Frames per second.", min=0.1, max=60)] = 8.0,
+    every: Annotated[int, typer.Option(help="A frame every this many weeks.", min=1)] = 1,
+) -> None:
+    """Render one run of a scenario arm to an animation for slides."""
+    from sim.animate import animate_scenario
+
+    path, frames = animate_scenario(scenario, out, arm=arm, seed=seed, weeks=weeks, fps=fps,
+                                    every=every)
+    print(f"wrote {path} ({frames} frames)")

@@ -1,0 +1,184 @@
+"""The dashboard's helpers (sim/app.py) without a browser: knobs, refusals, live events,
+saving a run that replays exactly. The page itself is driven in test_app_browser.py."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from sim import app
+from sim.animate import replicate_seed
+from sim.model import TrustModel
+from sim.scenario import load_scenario, run_scenario
+
+ROOT = Path(__file__).resolve().parents[1]
+COVID = ROOT / "scenarios" / "covid_pivot.yaml"
+
+
+@pytest.fixture(scope="module")
+def covid():
+    return load_scenario(COVID)
+
+
+def small(arm: str = "top_down", **knobs) -> app.WorkshopModel:
+    """The county of covid_pivot.yaml, cut to 20 weeks so tests stay quick."""
+    return app.WorkshopModel(str(COVID), arm, weeks="20", **knobs)
+
+
+def test_knobs_start_at_the_arm_values(covid):
+    knobs = app.arm_knobs(covid.arm_params("co_creative"))
+    assert knobs["strategy_mix"] == 1.0
+    assert (knobs["crisis_peak"], knobs["crisis_weeks"]) == (0.9, 52)
+    assert knobs["low_trust_prior"] == 0.3  # the low_trust_community group of base.yaml
+
+
+@pytest.mark.parametrize(("name", "value"), [
+    ("isp_hours", 41), ("isp_hours", 4.9), ("turnover_per_year", "lots"),
+    ("crisis_weeks", 3), ("crisis_weeks", 10.5), ("low_trust_prior", float("nan")),
+])
+def test_out_of_range_knob_is_refused_with_its_range(name, value):
+    with pytest.raises(ValueError, match=r"expected .* in \["):
+        app.check_knob(name, value, start=app.KNOB[name].low)
+
+
+def test_knob_range_widens_to_include_the_scenarios_own_value():
+    assert app.check_knob("turnover_per_year", 0.8, start=0.8) == 0.8
+    with pytest.raises(ValueError, match=r"\[0.1, 0.8\]"):
+        app.check_knob("turnover_per_year", 0.85, start=0.8)
+
+
+@pytest.mark.parametrize(("name", "value", "expected"), [
+    ("weeks", "99999", r"Weeks = '99999': expected a whole number in \[1, 5200\]"),
+    ("weeks", "ten", r"Weeks = 'ten'"),
+    ("seed", "-1", r"Seed = '-1': expected a whole number >= 0"),
+])
+def test_bad_typed_field_is_refused(name, value, expected):
+    with pytest.raises(ValueError, match=expected):
+        app.check_field(name, value)
+
+
+def test_refused_values_are_reported_and_the_scenario_values_kept(covid):
+    model = app.WorkshopModel(str(COVID), "co_creative", weeks="99999", isp_hours=100,
+                              strategy_mix=0.25)
+    assert len(model.refused) == 2
+    assert model.refused[0].startswith("Refused Weeks = '99999'")
+    assert "kept 156" in model.refused[0]
+    assert "ISP hours per week = 100" in model.refused[1]
+    assert model.p.weeks == 156 and model.p.isp_hours == covid.arm_params("co_creative").get(
+        "isp_hours", 20.0)
+    assert model.p.strategy_mix == 0.25  # an in-range value is applied
+
+
+def test_knobs_reach_the_model(covid):
+    model = small(crisis_peak=0.5, crisis_weeks=8, low_trust_prior=0.8, turnover_per_year=0.5)
+    crisis = next(e for e in model.events if e["kind"] == "crisis")
+    assert (crisis["intensity"], crisis["duration"]) == (0.5, 8)
+    assert model.p.turnover_per_year == 0.5
+    groups = {g["name"]: g["prior_trust"] for g in model.params["family_groups"]}
+    assert groups["low_trust_community"] == 0.8
+    assert app.applied_line(model) == (
+        "Started with: strategy mix 0.00 · scripted crisis 0.50 for 8 weeks · turnover "
+        "0.50/year · ISP 20 h/week · low-trust prior 0.80 · seed 20200316")
+    # the scenario itself is untouched
+    assert covid.arm_params("top_down")["timeline"][0]["intensity"] == 0.9
+
+
+def test_crisis_now_and_strategy_switch_act_from_next_week():
+    model = app.WorkshopModel(str(COVID), "top_down", crisis_peak=0.0)  # no scripted crisis
+    for _ in range(3):
+        model.step()
+    assert "normal conditions" in app.status_line(model)
+    model.add_event(app.live_crisis_event(model, 0.8, 10))
+    model.add_event(app.live_switch_event(model, 1.0))
+    assert "CRISIS from week 4" in app.status_line(model)
+    model.step()
+    assert model.crisis_intensity > 0
+    line = app.status_line(model)
+    assert line.startswith("Week 4 of 156") and "CRISIS (intensity" in line
+    assert "strategy mix 1.00" in line
+    kinds = [(e["kind"], e.get("onset", e.get("week"))) for e in model.events]
+    assert ("crisis", 4) in kinds and ("strategy_switch", 4) in kinds
+
+
+def test_live_event_out_of_range_is_refused():
+    model = small()
+    with pytest.raises(ValueError, match="expected a number in"):
+        app.live_crisis_event(model, 1.5, 10)
+    with pytest.raises(ValueError, match="Strategy mix"):
+        app.live_switch_event(model, -0.1)
+
+
+def test_captions_are_the_latest_plain_language_lines():
+    model = small()
+    for _ in range(10):
+        model.step()
+    lines = app.captions(model, n=3)
+    assert 0 < len(lines) <= 3
+    last_week, last_text = list(model.log)[-1]
+    assert lines[0] == f"Week {last_week}: {last_text}"
+
+
+def test_saved_run_replays_exactly(tmp_path):
+    """The saved scenario file, run as `trustsim run` would run replicate 0, gives the
+    very same weekly numbers as the live run with its events added mid-run."""
+    model = small("co_creative", crisis_peak=0.0)
+    for week in range(20):
+        if week == 5:
+            model.add_event(app.live_crisis_event(model, 0.9, 8))
+        if week == 9:
+            model.add_event(app.live_switch_event(model, 0.2))
+        model.step()
+    paths = app.save_run(model, tmp_path)
+    names = sorted(p.name for p in paths)
+    assert names == ["adoption.png", "dashboard.png", "network.png", "reach.png",
+                     "scenario.yaml", "trust.png"]
+    assert all(p.stat().st_size > 1000 for p in paths)
+
+    again = app.save_run(model, tmp_path)  # a second save in the same second: new folder
+    assert again[0].parent != paths[0].parent
+
+    saved_path = next(p for p in paths if p.name == "scenario.yaml")
+    saved = load_scenario(saved_path)
+    assert saved.arms == ["co_creative"] and saved.replicates == 1 and saved.weeks == 20
+    kinds = [e["kind"] for e in yaml.safe_load(saved_path.read_text())["arms"]["co_creative"]
+             ["timeline"]]
+    assert kinds.count("crisis") == 2 and "strategy_switch" in kinds
+
+    live = model.datacollector.get_model_vars_dataframe()
+    replay = TrustModel(rng=replicate_seed(saved.seed), **saved.arm_params("co_creative"))
+    replay.run()
+    pd.testing.assert_frame_equal(replay.datacollector.get_model_vars_dataframe(), live)
+    # and through the scenario runner, as `trustsim run scenario.yaml` runs it
+    ran = run_scenario(saved).timeseries
+    assert ran["seed"].unique().tolist() == [replicate_seed(saved.seed)]
+    pd.testing.assert_frame_equal(ran[live.columns].reset_index(drop=True), live,
+                                  check_dtype=False)
+
+
+def test_bad_scenario_gives_the_command_lines_one_line(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: bad\nweeks: 10\nparameters: {asymmetry: 9}\narms: {a: {}}\n")
+    scenario, error = app.try_load(bad)
+    assert scenario is None
+    assert "parameters.asymmetry" in error and "\n" not in error
+    ok, none = app.try_load(COVID)
+    assert ok is not None and none is None
+
+
+def test_model_params_feed_solaraviz_sliders(covid):
+    specs = app.model_params(COVID, covid, "co_creative")
+    assert specs["scenario_file"] == str(COVID) and specs["arm"] == "co_creative"
+    slider = specs["strategy_mix"]
+    assert (slider["type"], slider["value"], slider["min"], slider["max"]) == (
+        "SliderFloat", 1.0, 0.0, 1.0)
+    assert specs["crisis_weeks"]["type"] == "SliderInt"
+    assert specs["weeks"] == {"type": "InputText", "label": "Weeks", "value": "156"}
+    # SolaraViz re-creates the model with exactly these keywords on Reset
+    values = {k: (v["value"] if isinstance(v, dict) else v) for k, v in specs.items()}
+    from mesa.experimental.scenarios import Scenario as MesaScenario
+
+    model = app.WorkshopModel(**values, scenario=MesaScenario())  # as SolaraViz's Reset
+    assert model.refused == [] and model.arm == "co_creative"
