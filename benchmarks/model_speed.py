@@ -57,7 +57,7 @@ def best(scale: str, engine: str) -> dict:
 
 def line(r: dict, goal: str = "") -> str:
     return (f"{r['scale']:7s} {r['engine']:10s} {r['weeks']:4d} weeks  {r['seconds']:8.2f} s  "
-            f"peak {r['peak_mib']:7.0f} MiB  {r['per_second'] / 1e6:6.2f} M micro-interactions/s"
+            f"peak {r['peak_mib']:7.0f} MiB  {r['per_second']:12,.0f} micro-interactions/s"
             f"  {goal}")
 
 
