@@ -1,0 +1,75 @@
+"""``trustsim sweep`` and ``trustsim analyze``: experiments at scale (docs/sweeps.md)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from sim.cli import app
+
+
+@app.command()
+def sweep(
+    experiment: Annotated[Path, typer.Argument(help="Experiment file (experiments/*.yaml).")],
+    workers: Annotated[int | None, typer.Option(
+        "--workers", "-w", min=1, help="Local worker processes (default: all cores).")] = None,
+    scheduler: Annotated[str | None, typer.Option(
+        "--scheduler", help="Dask scheduler address, e.g. tcp://host:8786; runs on that "
+                            "cluster's workers.")] = None,
+    out: Annotated[Path | None, typer.Option(
+        "--out", "-o", help="Results folder (default results/sweeps/<name>); running again "
+                            "into it resumes.")] = None,
+    retry_failed: Annotated[bool, typer.Option(
+        "--retry-failed", help="Run the runs that failed before again.")] = False,
+    batch_size: Annotated[int, typer.Option(
+        "--batch-size", min=1, help="Runs per Parquet part file (a part is also written "
+                                    "after 5 s without one).")] = 50,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+) -> None:
+    """Run an experiment's design points x replicates; resume an interrupted sweep."""
+    from sim.sweep.runner import run
+
+    report = run(experiment, workers=workers, scheduler=scheduler, out=out,
+                 progress=not quiet, retry_failed=retry_failed, batch_size=batch_size)
+    typer.echo(f"{report.completed} of {report.total} runs finished "
+               f"({report.ran} this time, {report.seconds:.1f} s); results in {report.out}")
+    if report.failed:
+        typer.echo(f"trustsim: {report.failed} of {report.total} runs failed; errors and "
+                   f"seeds in {report.out / 'failures'}", err=True)
+        sys.exit(1)  # not typer.Exit: sim.cli.main runs the app with standalone_mode=False
+
+
+@app.command()
+def analyze(
+    sweep_dir: Annotated[Path, typer.Argument(help="A sweep's results folder.")],
+    outcome: Annotated[list[str] | None, typer.Option(
+        "--outcome", help="Outcome to plot (repeatable; default: the main adoption, "
+                          "durability and equity outcomes).")] = None,
+    point: Annotated[list[int] | None, typer.Option(
+        "--point", help="Design point for adoption curves (repeatable).")] = None,
+) -> None:
+    """Sobol / Morris indices, per-point tables and figures for a finished sweep."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from sim.sweep.analysis import analyze as run_analysis
+
+    result = run_analysis(sweep_dir, outcomes=outcome or None, points=point or None)
+    console = Console()
+    for name, table in result.tables.items():
+        if name.endswith("_indices") and not table.empty:
+            table = table[table["outcome"].isin(result.focus)]
+            shown = Table(title=f"{name.replace('_', ' ')} (all outcomes: "
+                                f"{result.out / name}.csv)")
+            for col in table.columns:
+                shown.add_column(col)
+            for row in table.itertuples(index=False):
+                shown.add_row(*(f"{v:.3f}" if isinstance(v, float) else str(v) for v in row))
+            console.print(shown)
+    for note in result.notes:
+        console.print(f"note: {note}")
+    console.print(f"wrote {len(result.tables)} tables and {len(result.figures)} figures "
+                  f"to {result.out}")

@@ -1,0 +1,123 @@
+"""From an experiment file to a checked plan: base parameters, design points, seeds.
+
+Everything that can be wrong with the input is found here, before a worker starts or a
+file is written.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sim.errors import ExperimentError
+from sim.sweep.design import Design, make_design
+from sim.sweep.paths import Target, apply, check_parameters
+from sim.sweep.spec import ExperimentSpec, load_experiment
+from sim.sweep.store import run_seed
+
+
+@dataclass
+class Plan:
+    """A validated sweep: ``design`` points x ``replicates`` runs on top of ``base``."""
+
+    spec: ExperimentSpec
+    scenario: Any
+    arm: str
+    base: dict[str, Any]
+    seed: int
+    targets: dict[str, Target]
+    design: Design
+    _last: tuple[int, dict[str, Any]] = field(default=(-1, {}), repr=False)
+
+    @property
+    def replicates(self) -> int:
+        return self.spec.replicates
+
+    @property
+    def n_runs(self) -> int:
+        return len(self.design) * self.replicates
+
+    def run(self, run_id: int) -> tuple[int, int, int, dict[str, Any]]:
+        """(point, replicate, seed, params) of one run id."""
+        point, replicate = divmod(run_id, self.replicates)
+        return point, replicate, self.run_seed(point, replicate), self.params(point)
+
+    def run_seed(self, point: int, replicate: int) -> int:
+        """Per run by default; with common random numbers, replicate r of every point
+        shares a seed, so differences between points are not run-to-run noise."""
+        key_point = 0 if self.spec.common_random_numbers else point
+        return run_seed(self.seed, key_point, replicate)
+
+    def params(self, point: int) -> dict[str, Any]:
+        """The TrustModel parameters of one design point (replicates of a point are run
+        one after another, so the last point's parameters are kept)."""
+        if self._last[0] != point:
+            self._last = (point, apply(self.base, self.design.point(point)))
+        return self._last[1]
+
+    def fingerprint(self) -> str:
+        """Identifies what would be run: same fingerprint, same runs, same numbers."""
+        data = {"spec": self.spec.model_dump(mode="json"), "arm": self.arm,
+                "base": self.base, "seed": self.seed}
+        text = json.dumps(data, sort_keys=True, default=str)
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+    def default_out(self) -> Path:
+        return Path("results") / "sweeps" / self.spec.name
+
+
+def make_plan(experiment: str | Path | ExperimentSpec) -> Plan:
+    """Read and check an experiment (a file or a parsed spec) and build its design."""
+    from sim.scenario import load_scenario
+
+    spec = experiment if isinstance(experiment, ExperimentSpec) else load_experiment(experiment)
+    source = str(spec.source) if spec.source else "experiment"
+    path = spec.scenario_path()
+    if not path.is_file():
+        raise ExperimentError(f"scenario file {spec.scenario} not found (looked at {path})",
+                              source=source, field="scenario")
+    scenario = load_scenario(path)
+    arm = spec.arm if spec.arm is not None else scenario.arms[0]
+    if arm not in scenario.arms:
+        raise ExperimentError(f"unknown arm '{arm}'; {spec.scenario} has: "
+                              + ", ".join(scenario.arms), source=source, field="arm")
+    base = scenario.arm_params(arm)
+    if spec.weeks is not None:
+        base["weeks"] = spec.weeks
+        _check_base(base, source)
+    seed = spec.seed if spec.seed is not None else int(scenario.seed)
+    spec = spec.model_copy(update={"seed": seed})
+    targets = check_parameters(spec, base)
+    _check_outcomes(spec, base, source)
+    return Plan(spec, scenario, arm, base, seed, targets, make_design(spec, targets))
+
+
+def _check_base(base: dict[str, Any], source: str) -> None:
+    """The scenario was checked with its own weeks; a shorter run may cut its timeline."""
+    from sim.model import check_params
+
+    try:
+        check_params(base)
+    except ValueError as exc:
+        raise ExperimentError(f"with this many weeks the scenario is invalid: {exc}",
+                              source=source, field="weeks") from None
+
+
+def _check_outcomes(spec: ExperimentSpec, base: dict[str, Any], source: str) -> None:
+    from sim.outcomes import SUMMARY_OUTCOMES, WEEKLY_OUTCOMES
+    from sim.parameters import DEFAULT_FAMILY_GROUPS
+
+    groups = [g.get("name") for g in base.get("family_groups") or DEFAULT_FAMILY_GROUPS]
+    reach = {f"reach_{g}" for g in groups}
+    for key, known in (("outcomes", set(SUMMARY_OUTCOMES) | reach),
+                         ("weekly", set(WEEKLY_OUTCOMES) | reach)):
+        for name in getattr(spec, key) or []:
+            if name not in known and not name.startswith("hours_"):
+                hint = difflib.get_close_matches(name, sorted(known), n=1)
+                extra = f"; did you mean '{hint[0]}'?" if hint else ""
+                raise ExperimentError(f"unknown outcome '{name}'{extra}", source=source,
+                                      field=key)

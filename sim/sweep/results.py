@@ -1,0 +1,86 @@
+"""Read a sweep's results folder back as pandas DataFrames.
+
+Only committed batches are read (a sweep still running, or killed and not yet resumed,
+shows its finished runs), and rows are sorted by (point, replicate), so the tables do not
+depend on the order in which runs finished: a local and a Dask run of the same sweep load
+equal.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow.parquet as pq
+
+from sim.sweep.store import part_files, read_manifest
+
+IDS = ["point", "replicate"]
+
+
+@dataclass
+class SweepResults:
+    """A sweep's results. ``summaries`` has one row per finished run (ids, seed, the
+    point's parameter values, summary outcomes); ``failures`` one per failed run; the
+    weekly time series is large, so it is read on demand with ``timeseries()``."""
+
+    root: Path
+    manifest: dict[str, Any]
+    points: pd.DataFrame
+    summaries: pd.DataFrame
+    failures: pd.DataFrame
+
+    @property
+    def parameters(self) -> list[str]:
+        return list(self.manifest["parameters"])
+
+    def timeseries(self, points: list[int] | None = None,
+                   columns: list[str] | None = None) -> pd.DataFrame:
+        """Weekly outcomes of the finished runs (optionally of some points / columns)."""
+        files = _committed(self.root, "timeseries")
+        if not files:
+            return pd.DataFrame(columns=IDS + ["seed", "week"])
+        cols = None if columns is None else list(dict.fromkeys(IDS + ["week"] + columns))
+        filters = None if points is None else [("point", "in", [int(p) for p in points])]
+        table = pq.read_table([str(f) for f in files], columns=cols, filters=filters)
+        return table.to_pandas().sort_values(IDS + ["week"], ignore_index=True)
+
+    def __iter__(self):
+        """``points, summaries, timeseries = sim.sweep.load(dir)``: the time series comes
+        as a function to call (it may be large)."""
+        return iter((self.points, self.summaries, self.timeseries))
+
+
+def load(root: str | Path) -> SweepResults:
+    """Load a sweep's results folder (written by ``sim.sweep.run`` / ``trustsim sweep``)."""
+    root = Path(root)
+    manifest = read_manifest(root)
+    points = pd.read_parquet(root / "points.parquet")
+    summaries = _read(_committed(root, "summaries"))
+    if len(summaries):
+        summaries = summaries.merge(points, on="point", how="left")
+        first = IDS + ["seed"] + list(manifest["parameters"])
+        summaries = summaries[first + [c for c in summaries.columns if c not in first]]
+    failures = _read(_committed(root, "failures"), keep_last=True)
+    if len(failures) and len(summaries):
+        ok = pd.MultiIndex.from_frame(summaries[IDS])
+        failures = failures[~pd.MultiIndex.from_frame(failures[IDS]).isin(ok)]
+    return SweepResults(root, manifest, points, summaries, failures.reset_index(drop=True))
+
+
+def _committed(root: Path, kind: str) -> list[Path]:
+    names = {p.name for p in part_files(root, "summaries")}
+    return [p for p in part_files(root, kind) if p.name in names]
+
+
+def _read(files: list[Path], keep_last: bool = False) -> pd.DataFrame:
+    frames = [pd.read_parquet(f) for f in files]
+    frames = [f for f in frames if len(f)]
+    if not frames:
+        return pd.DataFrame(columns=IDS + ["seed"])
+    df = pd.concat(frames, ignore_index=True)
+    if keep_last:  # a run failed again after --retry-failed: its latest failure counts
+        df = df.drop_duplicates(IDS, keep="last")
+    return df.sort_values(IDS, ignore_index=True)

@@ -1,0 +1,290 @@
+"""Run a sweep: design points x replicates on local processes or a Dask cluster.
+
+The coordinator keeps a bounded number of runs in flight and writes results as they
+finish (see ``store``), so its memory stays flat however many runs the sweep has. The
+same ``concurrent.futures`` loop drives both back ends: a local process pool, or
+``dask.distributed.Client.get_executor`` when a scheduler address is given.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import multiprocessing
+import os
+import time
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from sim import __version__
+from sim.errors import ExperimentError, TrustsimError
+from sim.sweep.plan import Plan, make_plan
+from sim.sweep.spec import ExperimentSpec
+from sim.sweep.store import Store, read_manifest, write_json, write_parquet
+from sim.sweep.task import run_task
+
+
+@dataclass
+class SweepReport:
+    """What a call to ``run`` did. ``busy_seconds`` is the workers' time inside runs,
+    ``coordinator_cpu`` the coordinating process's CPU time."""
+
+    out: Path
+    total: int
+    completed: int
+    failed: int
+    ran: int
+    seconds: float
+    busy_seconds: float
+    coordinator_cpu: float
+    workers: int
+
+    @property
+    def missing(self) -> int:
+        return self.total - self.completed - self.failed
+
+
+def run(experiment: str | Path | ExperimentSpec, workers: int | None = None,
+        scheduler: str | None = None, out: str | Path | None = None, progress: bool = True,
+        retry_failed: bool = False, batch_size: int = 50) -> SweepReport:
+    """Run (or resume) a sweep and return a report; results go to ``out``.
+
+    ``workers`` local processes (default: the cores available) or, with ``scheduler``
+    (``tcp://host:port``), the workers of a Dask cluster. Runs already in ``out`` are not
+    run again; failed runs are recorded, not raised (``retry_failed`` runs them again).
+    """
+    plan = make_plan(experiment)
+    out = Path(out) if out is not None else plan.default_out()
+    _check_out(out, plan)
+    executor, n_workers, closer = _executor(workers, scheduler)
+    try:
+        _prepare_out(out, plan, experiment)
+        store = Store(out, plan.n_runs, plan.replicates, batch_size=batch_size)
+        if retry_failed:
+            store.forget_failures()
+        return _drive(plan, store, executor, n_workers, progress)
+    finally:
+        closer()
+
+
+# -- back ends ------------------------------------------------------------------------
+def _executor(workers: int | None, scheduler: str | None):
+    """(executor, worker count, close function) for local processes or a Dask cluster."""
+    if scheduler:
+        return _dask_executor(scheduler)
+    n = workers or len(os.sched_getaffinity(0))
+    if n < 1:
+        raise TrustsimError(f"--workers must be at least 1, got {n}")
+    ctx = multiprocessing.get_context("forkserver")
+    # Workers fork from one server that has imported the model once (Mesa's import takes
+    # seconds); forkserver rather than fork, as the coordinator runs threads.
+    ctx.set_forkserver_preload(["sim.sweep.task", "sim.runs", "sim.model"])
+    pool = ProcessPoolExecutor(max_workers=n, mp_context=ctx)
+    return pool, n, lambda: pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _dask_executor(address: str):
+    from distributed import Client
+    from distributed.comm import parse_address, parse_host_port
+
+    try:
+        parse_host_port(parse_address(address)[1])
+    except ValueError as exc:
+        raise TrustsimError(f"--scheduler {address!r} is not a scheduler address ({exc}); "
+                            "expected tcp://HOST:PORT") from None
+
+    quiet = [logging.getLogger(n) for n in ("distributed", "distributed.client",
+                                            "distributed.comm", "tornado")]
+    levels = [lg.level for lg in quiet]
+    for lg in quiet:
+        lg.setLevel(logging.CRITICAL)
+    try:
+        client = Client(address, timeout="5s", set_as_default=False)
+    except Exception as exc:  # noqa: BLE001 - any failure to connect is one user-facing line
+        reason = " ".join(str(exc).split())[:160] or type(exc).__name__
+        raise TrustsimError(f"cannot reach the Dask scheduler at {address} ({reason}); "
+                            "is `dask scheduler` running there?") from None
+    finally:
+        for lg, level in zip(quiet, levels, strict=True):
+            lg.setLevel(level)
+    threads = sum(client.nthreads().values())
+    executor = client.get_executor(pure=False)
+
+    def close():
+        with contextlib.suppress(Exception):
+            executor.shutdown(wait=False)
+        client.close()
+
+    return executor, max(threads, 1), close
+
+
+# -- the results folder ----------------------------------------------------------------
+def _check_out(out: Path, plan: Plan) -> None:
+    """Refuse an output folder that holds something else (nothing is touched)."""
+    if (out / "manifest.json").exists():
+        old = read_manifest(out)
+        if old.get("fingerprint") != plan.fingerprint():
+            raise ExperimentError(
+                "holds results of a different sweep (the experiment, its scenario or the "
+                "seed changed); choose another --out or remove the folder", source=str(out))
+    elif out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise ExperimentError("exists and is not a sweep results folder; choose another --out",
+                              source=str(out))
+
+
+def _prepare_out(out: Path, plan: Plan, experiment: Any) -> None:
+    if (out / "manifest.json").exists():
+        return
+    out.mkdir(parents=True, exist_ok=True)
+    spec = plan.spec
+    text = (Path(experiment).read_text() if not isinstance(experiment, ExperimentSpec)
+            else yaml.safe_dump(spec.model_dump(mode="json", exclude_none=True),
+                                sort_keys=False))
+    (out / "experiment.yaml").write_text(text)
+    points = plan.design.values.copy()
+    points.insert(0, "point", range(len(points)))
+    write_parquet(out / "points.parquet", points)
+    if plan.design.unit is not None:
+        import pandas as pd
+
+        unit = pd.DataFrame(plan.design.unit, columns=plan.design.names)
+        unit.insert(0, "point", range(len(unit)))
+        write_parquet(out / "design.parquet", unit)
+    write_json(out / "manifest.json", _manifest(plan))
+
+
+def _manifest(plan: Plan) -> dict[str, Any]:
+    spec = plan.spec
+    return {
+        "trustsim": __version__,
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "fingerprint": plan.fingerprint(),
+        "experiment": spec.model_dump(mode="json"),
+        "experiment_file": str(spec.source) if spec.source else None,
+        "scenario_file": str(spec.scenario_path()),
+        "scenario_hash": _scenario_hash(plan.scenario),
+        "arm": plan.arm,
+        "base_params": plan.base,
+        "seed": plan.seed,
+        "seeding": "run seed = SeedSequence(seed, spawn_key=(point, replicate))"
+                   ".generate_state(1)[0]" + ("; point = 0 for every point (common random "
+                                              "numbers)" if spec.common_random_numbers
+                                              else ""),
+        "design": spec.design,
+        "parameters": list(plan.design.names),
+        "n_points": len(plan.design),
+        "replicates": plan.replicates,
+        "total_runs": plan.n_runs,
+        "every": spec.every,
+        "status": "running",
+    }
+
+
+def _scenario_hash(scenario: Any) -> str | None:
+    with contextlib.suppress(Exception):
+        return scenario.hash()
+    return None
+
+
+def _finish_manifest(store: Store, plan: Plan, status: str) -> None:
+    path = store.root / "manifest.json"
+    data = read_manifest(store.root)
+    ok = int(store.done.sum()) - store.n_failed
+    data.update(status=status, completed=ok, failed=store.n_failed,
+                missing=plan.n_runs - int(store.done.sum()),
+                updated=datetime.now(UTC).isoformat(timespec="seconds"))
+    write_json(path, data)
+
+
+# -- the loop --------------------------------------------------------------------------
+def _drive(plan: Plan, store: Store, executor: Executor, n_workers: int,
+           progress: bool) -> SweepReport:
+    start, cpu0 = time.monotonic(), time.process_time()
+    limit = max(2 * n_workers, 4)
+    todo = store.missing()
+    inflight: dict[Future, int] = {}
+    ran = busy = 0.0
+    bar = _Progress(plan.n_runs, int(store.done.sum()), store.n_failed, enabled=progress)
+    status = "incomplete"
+    try:
+        with bar:
+            while True:
+                while len(inflight) < limit and (rid := next(todo, None)) is not None:
+                    point, rep, seed, params = plan.run(rid)
+                    fut = executor.submit(run_task, point, rep, seed, params, plan.spec.every,
+                                          plan.spec.outcomes, plan.spec.weekly)
+                    inflight[fut] = rid
+                if not inflight:
+                    break
+                finished, _ = wait(inflight, timeout=1.0, return_when=FIRST_COMPLETED)
+                for fut in finished:
+                    result = _result(fut, plan, inflight.pop(fut))
+                    store.add(result)
+                    ran += 1
+                    busy += result.get("seconds", 0.0)
+                    bar.advance(failed="error" in result)
+                if store.due():
+                    store.flush()
+        status = "complete"
+    except BrokenProcessPool:
+        raise TrustsimError("a worker process died (out of memory?); finished runs are kept "
+                            f"in {store.root}; run the same command to resume") from None
+    finally:
+        store.flush()
+        _finish_manifest(store, plan, status)
+    return SweepReport(out=store.root, total=plan.n_runs,
+                       completed=int(store.done.sum()) - store.n_failed, failed=store.n_failed,
+                       ran=int(ran), seconds=time.monotonic() - start, busy_seconds=busy,
+                       coordinator_cpu=time.process_time() - cpu0, workers=n_workers)
+
+
+def _result(fut: Future, plan: Plan, rid: int) -> dict[str, Any]:
+    """The task's result, or a failure record when the task could not even report one
+    (a Dask worker lost, a result that cannot be unpickled)."""
+    try:
+        return fut.result()
+    except BrokenProcessPool:
+        raise
+    except Exception as exc:  # noqa: BLE001
+        point, rep = divmod(rid, plan.replicates)
+        return {"point": point, "replicate": rep, "seed": plan.run_seed(point, rep),
+                "error": " ".join(f"{type(exc).__name__}: {exc}".split()), "traceback": ""}
+
+
+class _Progress:
+    """A Rich progress bar: runs done, failed, elapsed and remaining time."""
+
+    def __init__(self, total: int, done: int, failed: int, enabled: bool):
+        self.enabled = enabled
+        self.failed = failed
+        if not enabled:
+            return
+        from rich import progress as rp
+        from rich.console import Console
+
+        self.progress = rp.Progress(
+            rp.TextColumn("sweep"), rp.BarColumn(), rp.MofNCompleteColumn(),
+            rp.TextColumn("failed {task.fields[failed]}"), rp.TimeElapsedColumn(),
+            rp.TextColumn("left"), rp.TimeRemainingColumn(), console=Console(stderr=True))
+        self.task = self.progress.add_task("sweep", total=total, completed=done,
+                                           failed=failed)
+
+    def __enter__(self):
+        if self.enabled:
+            self.progress.start()
+        return self
+
+    def __exit__(self, *exc):
+        if self.enabled:
+            self.progress.stop()
+
+    def advance(self, failed: bool) -> None:
+        self.failed += failed
+        if self.enabled:
+            self.progress.update(self.task, advance=1, failed=self.failed)

@@ -1,0 +1,210 @@
+"""The results folder of a sweep: Parquet part files written as runs finish, and resume.
+
+Runs are written in batches. A batch writes its time-series part, its failures part and
+finally its summaries part, each to a temporary name first and then ``os.replace``d into
+place; the summaries part is the batch's commit mark. On opening, parts of batches that
+never committed and stray temporary files are removed, so a sweep killed at any instant
+(SIGKILL mid-write included) resumes with every finished run exactly once.
+
+Layout::
+
+    manifest.json        what was run: experiment, scenario, design, seeds, progress
+    experiment.yaml      the experiment file as given
+    points.parquet       one row per design point: its parameter values
+    design.parquet       the unit-hypercube design (sampled designs; for SALib analysis)
+    summaries/part-NNNNNN.parquet    point, replicate, seed, seconds, summary outcomes
+    timeseries/part-NNNNNN.parquet   point, replicate, seed, week, weekly outcomes
+    failures/part-NNNNNN.parquet     point, replicate, seed, error, traceback
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from sim.errors import ExperimentError
+
+KINDS = ("timeseries", "failures", "summaries")  # write order; summaries commits a batch
+_PART = re.compile(r"^part-(\d{6,})\.parquet$")
+
+
+def run_seed(base_seed: int, point: int, replicate: int) -> int:
+    """The seed of one run: derived from the sweep's seed and the run's identity only, so it
+    does not depend on the order runs are scheduled or finish in."""
+    seq = np.random.SeedSequence(base_seed, spawn_key=(point, replicate))
+    return int(seq.generate_state(1, dtype=np.uint32)[0])
+
+
+def write_atomic(path: Path, write) -> None:
+    """Write through ``write(file)`` to a temporary name, sync, then rename into place."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    with open(tmp, "wb") as fh:
+        write(fh)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+def write_json(path: Path, data: dict[str, Any]) -> None:
+    write_atomic(path, lambda fh: fh.write(json.dumps(data, indent=2, default=str).encode()))
+
+
+def write_parquet(path: Path, df: pd.DataFrame) -> None:
+    table = pa.Table.from_pandas(df, preserve_index=False)
+    write_atomic(path, lambda fh: pq.write_table(table, fh))
+
+
+def part_files(root: Path, kind: str) -> list[Path]:
+    """Committed-or-not part files of one kind, in batch order."""
+    folder = root / kind
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir() if _PART.match(p.name))
+
+
+def _batch(path: Path) -> int:
+    return int(_PART.match(path.name).group(1))
+
+
+class Store:
+    """A sweep's results folder, opened for writing (new or resumed)."""
+
+    def __init__(self, root: Path, n_runs: int, replicates: int, batch_size: int = 50,
+                 flush_seconds: float = 5.0):
+        self.root = Path(root)
+        self.replicates = replicates
+        self.batch_size = batch_size
+        self.flush_seconds = flush_seconds
+        self.done = np.zeros(n_runs, dtype=bool)
+        self.n_failed = 0
+        self._summaries: list[dict[str, Any]] = []
+        self._series: list[tuple[dict[str, Any], dict[str, np.ndarray]]] = []
+        self._failures: list[dict[str, Any]] = []
+        self._first = None
+        for kind in KINDS:
+            (self.root / kind).mkdir(parents=True, exist_ok=True)
+        self._recover()
+        self._next = 1 + max((_batch(p) for k in KINDS for p in part_files(self.root, k)),
+                             default=-1)
+
+    # -- resume -----------------------------------------------------------------------
+    def _recover(self) -> None:
+        """Drop what an interrupted batch left behind, then mark the finished runs."""
+        for kind in KINDS:
+            for tmp in (self.root / kind).glob(".*.tmp"):
+                tmp.unlink()
+        committed = {_batch(p) for p in part_files(self.root, "summaries")}
+        for kind in ("timeseries", "failures"):
+            for p in part_files(self.root, kind):
+                if _batch(p) not in committed:
+                    p.unlink()
+        for kind in ("summaries", "failures"):
+            for p in part_files(self.root, kind):
+                ids = pq.read_table(p, columns=["point", "replicate"])
+                run = (ids["point"].to_numpy().astype(np.int64) * self.replicates
+                       + ids["replicate"].to_numpy())
+                self.done[run] = True
+                if kind == "failures":
+                    self.n_failed += len(run)
+
+    def forget_failures(self) -> None:
+        """Mark failed runs as missing so that they run again (``--retry-failed``).
+
+        Their old failure records stay on disk; ``load`` drops a failure once the same run
+        has a result, and keeps only the latest failure of a run that failed again."""
+        for p in part_files(self.root, "failures"):
+            ids = pq.read_table(p, columns=["point", "replicate"])
+            run = ids["point"].to_numpy().astype(np.int64) * self.replicates + \
+                ids["replicate"].to_numpy()
+            self.done[run] = False
+        self.n_failed = 0
+
+    def missing(self):
+        """Run ids (point * replicates + replicate) not yet recorded, in order."""
+        return (int(i) for i in np.flatnonzero(~self.done))
+
+    # -- writing ----------------------------------------------------------------------
+    def add(self, result: dict[str, Any]) -> None:
+        """Buffer one finished run (ok or failed); write a batch when one is due."""
+        ident = {k: result[k] for k in ("point", "replicate", "seed")}
+        if result.get("error") is not None:
+            self._failures.append({**ident, "error": result["error"],
+                                   "traceback": result.get("traceback", "")})
+        else:
+            self._summaries.append({**ident, "seconds": result["seconds"],
+                                    **result["summary"]})
+            ts = result.get("timeseries")
+            if ts:
+                self._series.append((ident, ts))
+        if self._first is None:
+            self._first = time.monotonic()
+        if self.pending() >= self.batch_size:
+            self.flush()
+
+    def pending(self) -> int:
+        return len(self._summaries) + len(self._failures)
+
+    def due(self) -> bool:
+        """A partial batch has waited long enough to be written anyway."""
+        return bool(self.pending()) and time.monotonic() - self._first >= self.flush_seconds
+
+    def flush(self) -> None:
+        """Write the buffered runs as one committed batch."""
+        if not self.pending():
+            return
+        name = f"part-{self._next:06d}.parquet"
+        if self._series:
+            write_parquet(self.root / "timeseries" / name, _series_frame(self._series))
+        if self._failures:
+            write_parquet(self.root / "failures" / name, _frame(self._failures))
+        write_parquet(self.root / "summaries" / name, _frame(self._summaries))
+        for rows in (self._summaries, self._failures):
+            for r in rows:
+                self.done[r["point"] * self.replicates + r["replicate"]] = True
+        self.n_failed += len(self._failures)
+        self._summaries, self._series, self._failures = [], [], []
+        self._first = None
+        self._next += 1
+
+
+def _series_frame(series: list[tuple[dict[str, Any], dict[str, np.ndarray]]]
+                  ) -> pd.DataFrame:
+    """One table from many runs' weekly columns, each row tagged with its run's ids."""
+    lengths = [len(next(iter(cols.values()))) for _, cols in series]
+    data = {k: np.repeat(np.array([ident[k] for ident, _ in series], dtype="int64"), lengths)
+            for k in ("point", "replicate", "seed")}
+    for col in series[0][1]:
+        data[col] = np.concatenate([cols[col] for _, cols in series])
+    return pd.DataFrame(data)
+
+
+def _frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    df = pd.DataFrame(rows)
+    if df.empty:
+        df = pd.DataFrame({"point": pd.Series(dtype="int64"),
+                           "replicate": pd.Series(dtype="int64"),
+                           "seed": pd.Series(dtype="int64")})
+    for col in ("point", "replicate", "seed"):
+        df[col] = df[col].astype("int64")
+    return df
+
+
+def read_manifest(root: Path) -> dict[str, Any]:
+    """The manifest of a sweep folder; ExperimentError when it is not one."""
+    path = Path(root) / "manifest.json"
+    try:
+        return json.loads(path.read_text())
+    except FileNotFoundError:
+        raise ExperimentError("not a sweep results folder (no manifest.json)",
+                              source=str(root)) from None
+    except (OSError, json.JSONDecodeError) as exc:
+        raise ExperimentError(f"cannot read manifest.json ({exc})", source=str(root)) from None
