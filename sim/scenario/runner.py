@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from sim.progress import RunProgress
 from sim.scenario.loader import Scenario, load_scenario
 from sim.scenario.results import ResultsWriter, ScenarioResult, prepare_folder
 
@@ -86,28 +87,6 @@ def _run_pool(scenario: Scenario, tasks: list[Task], workers: int, on_done: OnDo
         pool.shutdown(wait=False, cancel_futures=True)
 
 
-@contextmanager
-def _progress(enabled: bool, total: int, label: str) -> Iterator[Callable[[], None]]:
-    if not enabled:
-        yield lambda: None
-        return
-    from rich.console import Console
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-    )
-
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-               TextColumn("runs"), TimeElapsedColumn(), TimeRemainingColumn())
-    with Progress(*columns, console=Console(stderr=True), transient=False) as bar:
-        task = bar.add_task(label, total=total)
-        yield lambda: bar.advance(task)
-
-
 def run_scenario(scenario: Scenario | str | Path, replicates: int | None = None,
                  seed: int | None = None, workers: int = 1, out: str | Path | None = None,
                  overwrite: bool = False, progress: bool = False, figures: bool = True,
@@ -129,10 +108,10 @@ def run_scenario(scenario: Scenario | str | Path, replicates: int | None = None,
             command = "python: sim.run_scenario" if out is None else None
         writer = ResultsWriter(folder, scenario, tasks, command, workers)
         label = f"{scenario.name}: {len(scenario.arms)} arms x {scenario.replicates} replicates"
-        with _progress(progress, len(tasks), label) as advance:
+        with RunProgress(label, len(tasks), enabled=progress) as bar:
             def on_done(task: Task, output: Any) -> None:
                 writer.add(*task, output.timeseries, output.summary)
-                advance()
+                bar.advance()
 
             try:
                 if workers == 1:

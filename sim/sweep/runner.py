@@ -24,6 +24,7 @@ import yaml
 
 from sim import __version__
 from sim.errors import ExperimentError, TrustsimError
+from sim.progress import RunProgress
 from sim.sweep.plan import Plan, make_plan
 from sim.sweep.spec import ExperimentSpec
 from sim.sweep.store import Store, read_manifest, write_json, write_parquet
@@ -210,7 +211,8 @@ def _drive(plan: Plan, store: Store, executor: Executor, n_workers: int,
     todo = store.missing()
     inflight: dict[Future, int] = {}
     ran = busy = 0.0
-    bar = _Progress(plan.n_runs, int(store.done.sum()), store.n_failed, enabled=progress)
+    bar = RunProgress("sweep", plan.n_runs, int(store.done.sum()), store.n_failed,
+                      enabled=progress)
     status = "incomplete"
     try:
         with bar:
@@ -255,36 +257,3 @@ def _result(fut: Future, plan: Plan, rid: int) -> dict[str, Any]:
         point, rep = divmod(rid, plan.replicates)
         return {"point": point, "replicate": rep, "seed": plan.run_seed(point, rep),
                 "error": " ".join(f"{type(exc).__name__}: {exc}".split()), "traceback": ""}
-
-
-class _Progress:
-    """A Rich progress bar: runs done, failed, elapsed and remaining time."""
-
-    def __init__(self, total: int, done: int, failed: int, enabled: bool):
-        self.enabled = enabled
-        self.failed = failed
-        if not enabled:
-            return
-        from rich import progress as rp
-        from rich.console import Console
-
-        self.progress = rp.Progress(
-            rp.TextColumn("sweep"), rp.BarColumn(), rp.MofNCompleteColumn(),
-            rp.TextColumn("failed {task.fields[failed]}"), rp.TimeElapsedColumn(),
-            rp.TextColumn("left"), rp.TimeRemainingColumn(), console=Console(stderr=True))
-        self.task = self.progress.add_task("sweep", total=total, completed=done,
-                                           failed=failed)
-
-    def __enter__(self):
-        if self.enabled:
-            self.progress.start()
-        return self
-
-    def __exit__(self, *exc):
-        if self.enabled:
-            self.progress.stop()
-
-    def advance(self, failed: bool) -> None:
-        self.failed += failed
-        if self.enabled:
-            self.progress.update(self.task, advance=1, failed=self.failed)
