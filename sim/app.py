@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import functools
+import itertools
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -181,7 +183,7 @@ class WorkshopModel(TrustModel):
                  seed: Any = None, weeks: Any = None, scenario: Any = None, **knobs: Any):
         # ``scenario`` is Mesa's own (experimental) Scenario object, which SolaraViz's
         # Reset always passes; this model reads its parameters from ``scenario_file``.
-        spec = load_scenario(scenario_file)
+        spec, self.scenario_error = scenario_for_reset(scenario_file)
         self.scenario_spec = spec
         self.arm = arm if arm in spec.arms else spec.arms[0]
         values, self.refused = settle_inputs(spec, self.arm,
@@ -191,6 +193,24 @@ class WorkshopModel(TrustModel):
         params = apply_knobs(spec.arm_params(self.arm), self.knobs)
         params["weeks"] = values["weeks"]
         super().__init__(rng=replicate_seed(self.base_seed), **params)
+
+
+@functools.cache
+def workshop_model_for(scenario_file: str, arm: str) -> type[WorkshopModel]:
+    """WorkshopModel whose defaults are this scenario and arm.
+
+    SolaraViz's Reset rebuilds the model as ``type(model)(**parameters)``, and after the
+    dashboard is remounted for a newly chosen scenario or arm those parameters can be
+    empty (Mesa's ModelCreator fills them in a mount effect that Solara does not run
+    again), so the choice lives in the class: a Reset never falls back to the default
+    scenario."""
+
+    def __init__(self, scenario_file: str = scenario_file, arm: str | None = arm,
+                 **kwargs: Any) -> None:
+        WorkshopModel.__init__(self, scenario_file, arm, **kwargs)
+
+    return type("WorkshopModel", (WorkshopModel,), {"__init__": __init__,
+                                                     "__module__": __name__})
 
 
 # --- reading the running model ----------------------------------------------------------
@@ -319,9 +339,27 @@ def shipped_scenarios(extra: Path | None = None) -> list[Path]:
 def try_load(path: str | Path) -> tuple[Scenario | None, str | None]:
     """The scenario, or the command line's one-line error (``str`` of TrustsimError)."""
     try:
-        return load_scenario(path), None
+        scenario = load_scenario(path)
     except TrustsimError as exc:
         return None, str(exc)
+    _LAST_VALID[str(Path(path).resolve())] = scenario
+    return scenario, None
+
+
+_LAST_VALID: dict[str, Scenario] = {}  # per file: the last version that validated
+
+
+def scenario_for_reset(path: str | Path) -> tuple[Scenario, str | None]:
+    """The scenario as the file now reads, or, when an edit broke it after the page
+    loaded it, the last valid version and the one-line error to show: Reset re-reads
+    the file inside SolaraViz, where a raise would put a traceback on the projector."""
+    scenario, error = try_load(path)
+    if scenario is not None:
+        return scenario, None
+    last = _LAST_VALID.get(str(Path(path).resolve()))
+    if last is None:
+        raise TrustsimError(error)
+    return last, f"{error} (still showing the last valid version)"
 
 
 # --- the page ------------------------------------------------------------------------------
@@ -341,6 +379,7 @@ CSS = """
 _choice = solara.reactive(None)  # (path, arm) of the scenario shown
 _choice_error = solara.reactive(None)  # one line, when a chosen scenario fails validation
 _saved = solara.reactive([])
+_MODELS = itertools.count()  # keys of the per-choice model reactives
 
 
 def save_dir() -> Path:
@@ -381,8 +420,9 @@ def Status(model: Any):
         solara.Text(applied_line(model), classes=["ts-applied"])
         if model.week == 0:
             solara.Text("Move the sliders, press Reset to apply them, then ▶ or Step.")
-        for message in model.refused:
-            solara.Error(message)
+        for message in [model.scenario_error, *model.refused]:
+            if message:
+                solara.Error(message)
 
 
 @solara.component
@@ -491,10 +531,13 @@ def Dashboard(path: str, arm: str):
     """SolaraViz (controls, parameters, reset/play/step) on one scenario arm, remounted
     when the choice changes; status, live controls and captions above the panels, the
     scenario chooser in its sidebar."""
-    scenario = solara.use_memo(lambda: load_scenario(path), [path, arm])
+    scenario = solara.use_memo(lambda: scenario_for_reset(path)[0], [path, arm])
     # One reactive per choice: SolaraViz's Reset puts the new model into it (use_reactive
-    # on a plain value would put the first model back on the next render).
-    model = solara.use_memo(lambda: solara.reactive(WorkshopModel(path, arm)), [path, arm])
+    # on a plain value would put the first model back on the next render). Its own key:
+    # Solara's default key counts per class, and each choice has its own class.
+    model = solara.use_memo(lambda: solara.reactive(workshop_model_for(path, arm)(),
+                                                    key=f"trustsim-model-{next(_MODELS)}"),
+                            [path, arm])
     with solara.Sidebar():
         ScenarioChooser()
     with solara.Column(gap="0px"):

@@ -11,6 +11,7 @@ import yaml
 
 from sim import app
 from sim.animate import replicate_seed
+from sim.errors import TrustsimError
 from sim.model import TrustModel
 from sim.scenario import load_scenario, run_scenario
 
@@ -168,6 +169,29 @@ def test_bad_scenario_gives_the_command_lines_one_line(tmp_path):
     assert ok is not None and none is None
 
 
+def test_reset_after_the_file_broke_keeps_the_last_valid_version(tmp_path):
+    (tmp_path / "base.yaml").write_text((COVID.parent / "base.yaml").read_text("utf-8"), "utf-8")
+    copy = tmp_path / "workshop.yaml"
+    copy.write_text(COVID.read_text(encoding="utf-8"), encoding="utf-8")
+    first = app.WorkshopModel(str(copy), "co_creative", weeks="20")
+    assert first.scenario_error is None
+    copy.write_text(COVID.read_text(encoding="utf-8").replace("weeks: 156", "weeks: -3"),
+                    encoding="utf-8")
+    _, line = app.try_load(copy)
+    again = app.WorkshopModel(str(copy), "co_creative", weeks="20")  # as Reset does
+    assert again.scenario_error == f"{line} (still showing the last valid version)"
+    assert "\n" not in again.scenario_error and "weeks" in line
+    again.run()  # the last valid version still runs
+    assert again.week == 20
+
+
+def test_a_file_never_valid_raises_the_one_line_error(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: bad\nweeks: 10\nparameters: {asymmetry: 9}\narms: {a: {}}\n")
+    with pytest.raises(TrustsimError, match="parameters.asymmetry"):
+        app.WorkshopModel(str(bad))
+
+
 def test_model_params_feed_solaraviz_sliders(covid):
     specs = app.model_params(COVID, covid, "co_creative")
     assert specs["scenario_file"] == str(COVID) and specs["arm"] == "co_creative"
@@ -182,3 +206,15 @@ def test_model_params_feed_solaraviz_sliders(covid):
 
     model = app.WorkshopModel(**values, scenario=MesaScenario())  # as SolaraViz's Reset
     assert model.refused == [] and model.arm == "co_creative"
+
+
+def test_reset_with_no_parameters_keeps_the_chosen_scenario_and_arm():
+    # after a remount SolaraViz's Reset may pass nothing but Mesa's own Scenario object
+    from mesa.experimental.scenarios import Scenario as MesaScenario
+
+    chosen = app.workshop_model_for(str(COVID), "co_creative")
+    model = type(chosen())(scenario=MesaScenario())
+    assert isinstance(model, app.WorkshopModel)
+    assert model.arm == "co_creative" and model.knobs["strategy_mix"] == 1.0
+    assert app.workshop_model_for(str(COVID), "co_creative") is chosen
+

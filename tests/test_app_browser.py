@@ -214,4 +214,21 @@ def test_bad_input_is_refused_in_the_page(page, tmp_path):
     page.get_by_text(line, exact=True).wait_for()
     assert "Traceback" not in page.inner_text("body")
     assert page.get_by_text("Week 0 of 156").is_visible()  # the running dashboard stays
+
+    # the shown scenario's file edited into an invalid one, then Reset: the one line again,
+    # and the last valid version keeps running
+    (tmp_path / "base.yaml").write_text((COVID.parent / "base.yaml").read_text("utf-8"), "utf-8")
+    mine = tmp_path / "workshop.yaml"
+    text = COVID.read_text("utf-8")
+    mine.write_text(text.replace("weeks: 156", "weeks: 100"), "utf-8")
+    field.fill(str(mine))
+    field.press("Enter")
+    page.get_by_role("button", name="Load", exact=True).click()
+    page.get_by_text("Week 0 of 100").wait_for()
+    mine.write_text(text.replace("weeks: 156", "weeks: -3"), "utf-8")
+    _, line = try_load(mine)
+    page.get_by_role("button", name="Reset", exact=True).click()
+    page.get_by_text(f"{line} (still showing the last valid version)", exact=True).wait_for()
+    assert "Traceback" not in page.inner_text("body")
+    assert page.get_by_text("Week 0 of 100").is_visible()
     page.screenshot(path=tmp_path / "bad_input.png", full_page=True)
