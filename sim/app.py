@@ -373,6 +373,12 @@ CSS = """
 .ts-paths { font-family: monospace; font-size: 15px; word-break: break-all; }
 .ts-applied { font-size: 16px; color: #444444; }
 .v-navigation-drawer { max-width: 400px !important; }
+/* sidebar sliders show their values, not only while dragged: a room reads them off the
+   screen (the live controls carry theirs in their labels) */
+.v-navigation-drawer .v-slider__thumb-label-container { display: block !important; }
+.v-navigation-drawer .v-input__slider .v-input__slot { flex-wrap: wrap; }
+.v-navigation-drawer .v-input__slider .v-label { flex: 1 0 100%; white-space: normal; }
+.v-navigation-drawer .v-input__slider .v-slider { margin-top: 38px; }
 .v-navigation-drawer .v-alert, .v-navigation-drawer input { word-break: break-all; }
 """
 

@@ -132,6 +132,18 @@ def week(page) -> int:
     return int(STATUS.search(status(page)).group(1))
 
 
+def settled(page, quiet: float = 1.0, timeout: float = 30) -> int:
+    """The week, once it has not changed for ``quiet`` seconds."""
+    deadline = time.monotonic() + timeout
+    last = week(page)
+    while True:
+        time.sleep(quiet)
+        if (now := week(page)) == last:
+            return now
+        assert time.monotonic() < deadline, f"still stepping at week {now}"
+        last = now
+
+
 def wait_for_week(page, at_least: int, timeout: float = 60) -> int:
     deadline = time.monotonic() + timeout
     while week(page) < at_least:
@@ -170,6 +182,7 @@ def test_trainer_runs_the_covid_pivot_live(page, server, tmp_path):
     page.get_by_role("button", name="❚❚", exact=True).click()
     page.get_by_role("button", name="▶", exact=True).wait_for()  # paused
     assert reached >= 6
+    settled(page)  # a step Mesa's play loop began before the pause still lands
 
     # switch the ISPs to co-creative mid-run and save the run
     page.get_by_role("button", name="Switch strategy now").click()
