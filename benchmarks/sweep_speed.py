@@ -82,6 +82,7 @@ def measure(name: str, runs: int, workers: int, fixed: dict | None = None,
     with tempfile.TemporaryDirectory() as tmp, PeakRSS() as rss:
         report = sweep.run(_spec(name, runs, fixed), workers=workers, scheduler=scheduler,
                            out=Path(tmp) / "out", progress=False)
+        rss_end = rss.proc.memory_info().rss
         size = sum(f.stat().st_size for f in Path(tmp).rglob("*") if f.is_file())
     assert report.completed == runs, report
     return {"runs": runs, "seconds": report.seconds, "rate": runs / report.seconds,
@@ -89,7 +90,7 @@ def measure(name: str, runs: int, workers: int, fixed: dict | None = None,
             "overhead": report.coordinator_cpu / report.busy_seconds,
             "per_run": report.busy_seconds / runs, "workers": report.workers,
             "rss_start": rss.start / 2**20,
-            "rss_peak": rss.peak / 2**20, "disk": size / 2**20}
+            "rss_peak": rss.peak / 2**20, "rss_end": rss_end / 2**20, "disk": size / 2**20}
 
 
 def show(label: str, m: dict) -> None:
@@ -99,7 +100,8 @@ def show(label: str, m: dict) -> None:
     print(f"  workers busy {m['busy']:.1%} of their wall time (goal >= 90%); coordinator CPU "
           f"{m['overhead']:.2%} of run time (goal < 5%)")
     print(f"  coordinator RSS {m['rss_start']:.0f} MiB before, peak {m['rss_peak']:.0f} MiB "
-          f"(+{m['rss_peak'] - m['rss_start']:.0f} MiB); results on disk {m['disk']:.1f} MiB")
+          f"(+{m['rss_peak'] - m['rss_start']:.0f} MiB), at the end {m['rss_end']:.0f} MiB; "
+          f"results on disk {m['disk']:.1f} MiB")
 
 
 def main() -> None:

@@ -76,18 +76,17 @@ def _unit_sample(spec: ExperimentSpec, names: list[str]) -> np.ndarray:
     return np.random.default_rng(seed).random((spec.samples, len(names)))
 
 
-def _from_unit(u: np.ndarray, rng: ParameterRange, target: Target) -> list[Any]:
+def _from_unit(u: np.ndarray, rng: ParameterRange, target: Target) -> np.ndarray:
     """Map unit coordinates onto a range (uniform or log-uniform) or onto levels."""
     if rng.levels is not None:
         idx = np.minimum((u * len(rng.levels)).astype(int), len(rng.levels) - 1)
-        return [target.convert(rng.levels[i]) for i in idx]
+        return target.convert_many(rng.levels)[idx]
     if rng.distribution == "log-uniform":
         lo, hi = math.log(rng.low), math.log(rng.high)
         vals = np.exp(lo + u * (hi - lo))
     else:
         vals = rng.low + u * (rng.high - rng.low)
-    vals = np.clip(vals, rng.low, rng.high)
-    return [target.convert(v) for v in vals]
+    return target.convert_many(np.clip(vals, rng.low, rng.high))
 
 
 def _plain(v: Any) -> Any:

@@ -16,6 +16,7 @@ import math
 from dataclasses import dataclass
 from typing import Any, get_args
 
+import numpy as np
 from pydantic import BaseModel
 
 from sim import catalogue, timeline
@@ -63,6 +64,14 @@ class Target:
         if self.kind == "int":
             return int(round(float(value)))
         return float(value)
+
+    def convert_many(self, values: Any) -> np.ndarray:
+        """``convert`` over a whole column at once, as one array (a design of 10^5 points
+        as Python objects would cost the coordinator tens of MiB it never gives back)."""
+        if self.kind == "choice":
+            return np.array([str(v) for v in values], dtype=object)
+        values = np.asarray(values, dtype=float)
+        return np.rint(values).astype(np.int64) if self.kind == "int" else values
 
 
 def _bounds(field) -> tuple[float | None, float | None, bool]:

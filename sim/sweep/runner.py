@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import yaml
 
 from sim import __version__
@@ -27,7 +28,7 @@ from sim.errors import ExperimentError, TrustsimError
 from sim.progress import RunProgress
 from sim.sweep.plan import Plan, make_plan
 from sim.sweep.spec import ExperimentSpec
-from sim.sweep.store import Store, read_manifest, write_json, write_parquet
+from sim.sweep.store import Store, read_manifest, release_memory, write_json, write_parquet
 from sim.sweep.task import run_task
 
 
@@ -148,15 +149,14 @@ def _prepare_out(out: Path, plan: Plan, experiment: Any) -> None:
             else yaml.safe_dump(spec.model_dump(mode="json", exclude_none=True),
                                 sort_keys=False))
     (out / "experiment.yaml").write_text(text)
-    points = plan.design.values.copy()
-    points.insert(0, "point", range(len(points)))
-    write_parquet(out / "points.parquet", points)
-    if plan.design.unit is not None:
-        import pandas as pd
-
-        unit = pd.DataFrame(plan.design.unit, columns=plan.design.names)
-        unit.insert(0, "point", range(len(unit)))
-        write_parquet(out / "design.parquet", unit)
+    design = plan.design
+    point = {"point": np.arange(len(design), dtype=np.int64)}
+    write_parquet(out / "points.parquet",
+                  {**point, **{n: design.values[n].to_numpy() for n in design.names}})
+    if design.unit is not None:
+        write_parquet(out / "design.parquet",
+                      {**point, **{n: design.unit[:, j] for j, n in enumerate(design.names)}})
+    release_memory()
     write_json(out / "manifest.json", _manifest(plan))
 
 
@@ -235,8 +235,10 @@ def _drive(plan: Plan, store: Store, executor: Executor, n_workers: int,
                     store.flush()
         status = "complete"
     except BrokenProcessPool:
-        raise TrustsimError("a worker process died (out of memory?); finished runs are kept "
-                            f"in {store.root}; run the same command to resume") from None
+        raise TrustsimError("a worker process died (out of memory, or a script calling "
+                            "sim.sweep.run outside `if __name__ == '__main__':`); finished "
+                            f"runs are kept in {store.root}; run the same command to resume"
+                            ) from None
     finally:
         store.flush()
         _finish_manifest(store, plan, status)

@@ -7,7 +7,7 @@ import pytest
 from sim.catalogue import build_catalogue
 from sim.errors import ExperimentError
 from sim.model import check_params
-from sim.sweep.paths import apply, check_parameters, valid_targets
+from sim.sweep.paths import Target, apply, check_parameters, valid_targets
 from sim.sweep.spec import parse_experiment
 
 BASE = {"n_agencies": 4, "weeks": 30,
@@ -76,3 +76,13 @@ def test_apply_sets_nested_values_and_leaves_base_alone():
     default = build_catalogue()
     i = cat.names.index("co_design")
     assert cat.co_creative[i] > default.co_creative[i]  # the share moved up
+
+
+@pytest.mark.parametrize("kind, values", [
+    ("int", [0.5, 1.5, 2.49, 2.5, 5.0]), ("float", [0.1, 1, 2.5]),
+    ("choice", ["vectorized", "agents"])])
+def test_a_column_converts_as_its_values_one_by_one(kind, values):
+    target = Target("x", kind=kind, choices=("vectorized", "agents"))
+    many = target.convert_many(values)
+    assert list(many) == [target.convert(v) for v in values]
+    assert [type(v) for v in many.tolist()] == [type(target.convert(v)) for v in values]
