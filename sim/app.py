@@ -339,11 +339,9 @@ def shipped_scenarios(extra: Path | None = None) -> list[Path]:
 def try_load(path: str | Path) -> tuple[Scenario | None, str | None]:
     """The scenario, or the command line's one-line error (``str`` of TrustsimError)."""
     try:
-        scenario = load_scenario(path)
+        return load_scenario(path), None
     except TrustsimError as exc:
         return None, str(exc)
-    _LAST_VALID[str(Path(path).resolve())] = scenario
-    return scenario, None
 
 
 _LAST_VALID: dict[str, Scenario] = {}  # per file: the last version that validated
@@ -354,9 +352,11 @@ def scenario_for_reset(path: str | Path) -> tuple[Scenario, str | None]:
     loaded it, the last valid version and the one-line error to show: Reset re-reads
     the file inside SolaraViz, where a raise would put a traceback on the projector."""
     scenario, error = try_load(path)
+    key = str(Path(path).resolve())
     if scenario is not None:
+        _LAST_VALID[key] = scenario
         return scenario, None
-    last = _LAST_VALID.get(str(Path(path).resolve()))
+    last = _LAST_VALID.get(key)
     if last is None:
         raise TrustsimError(error)
     return last, f"{error} (still showing the last valid version)"
@@ -537,13 +537,13 @@ def Dashboard(path: str, arm: str):
     """SolaraViz (controls, parameters, reset/play/step) on one scenario arm, remounted
     when the choice changes; status, live controls and captions above the panels, the
     scenario chooser in its sidebar."""
-    scenario = solara.use_memo(lambda: scenario_for_reset(path)[0], [path, arm])
     # One reactive per choice: SolaraViz's Reset puts the new model into it (use_reactive
     # on a plain value would put the first model back on the next render). Its own key:
     # Solara's default key counts per class, and each choice has its own class.
     model = solara.use_memo(lambda: solara.reactive(workshop_model_for(path, arm)(),
                                                     key=f"trustsim-model-{next(_MODELS)}"),
                             [path, arm])
+    scenario = solara.use_memo(lambda: model.value.scenario_spec, [path, arm])  # as loaded
     with solara.Sidebar():
         ScenarioChooser()
     with solara.Column(gap="0px"):

@@ -217,4 +217,3 @@ def test_reset_with_no_parameters_keeps_the_chosen_scenario_and_arm():
     assert isinstance(model, app.WorkshopModel)
     assert model.arm == "co_creative" and model.knobs["strategy_mix"] == 1.0
     assert app.workshop_model_for(str(COVID), "co_creative") is chosen
-

@@ -59,15 +59,12 @@ class Target:
 
     def convert(self, value: Any) -> Any:
         """A sampled value as the model wants it: a plain int, float or string."""
-        if self.kind == "choice":
-            return str(value)
-        if self.kind == "int":
-            return int(round(float(value)))
-        return float(value)
+        return self.convert_many([value]).tolist()[0]
 
     def convert_many(self, values: Any) -> np.ndarray:
-        """``convert`` over a whole column at once, as one array (a design of 10^5 points
-        as Python objects would cost the coordinator tens of MiB it never gives back)."""
+        """Sampled values as the model wants them, a whole column as one array (a design of
+        10^5 points as Python objects would cost the coordinator tens of MiB it never gives
+        back). Whole numbers round half to even, as Python's ``round`` does."""
         if self.kind == "choice":
             return np.array([str(v) for v in values], dtype=object)
         values = np.asarray(values, dtype=float)
