@@ -11,8 +11,7 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
-from sim import processes as pr
-from sim.state import ABANDONED
+from sim.engines.draws import run_units
 
 
 class _View(mesa.Agent):
@@ -26,10 +25,13 @@ class _View(mesa.Agent):
     def state(self):
         return self.model.state
 
-    def _draw(self, n: int, p: float) -> int:
-        """Carry out ``n`` micro-interactions one by one; how many went well."""
-        rng = self.model.rng
-        return sum(1 for _ in range(int(n)) if rng.random() < p)
+    def act(self, phase, prepared=None) -> None:
+        """The agents engine: this agent's part of one phase of the week, unit by unit
+        (its own row, its partnership ties, or its caseload), outcomes drawn one
+        micro-interaction at a time."""
+        w = self.model.world
+        for row in phase.units(w, self.idx):
+            run_units(w, phase, np.array([row]), prepared, one_by_one=True)
 
 
 class Agency(_View):
@@ -45,8 +47,8 @@ class Agency(_View):
 
     @property
     def stage(self) -> str:
-        s = int(self.state.stage[self.idx])
-        return "abandoned" if s == ABANDONED else self.model.stage_names[s]
+        return self.model.world.stages.names[s] if (s := int(self.state.stage[self.idx])) >= 0 \
+            else "abandoned"
 
     def __getattr__(self, attr):
         if attr in ("readiness", "capacity", "fit", "knowledge", "fidelity", "leadership",
@@ -70,38 +72,6 @@ class Agency(_View):
         if row is None:
             return float("nan")
         return float(self.state.ties["agency_agency"].trust(p, row))
-
-    def _partner_rows(self) -> list[int]:
-        return [k for (a, _), k in self.state.partners.items() if a == self.idx]
-
-    # --- the agents engine ---------------------------------------------------------------
-
-    def forget(self) -> None:
-        pr.forget(self.model, "agency_isp", self.idx)
-        for k in self._partner_rows():
-            pr.forget(self.model, "agency_agency", k)
-
-    def lose_staff(self) -> None:
-        m = self.model
-        leavers = m.rng.binomial(int(self.state.staff[self.idx]), pr.turnover_chance(m))
-        pr.apply_turnover(m, self.idx, leavers)
-        pr.champion_leaves(m, self.idx, m.rng.random())
-
-    def collaborate(self) -> None:
-        """Joint work with each partner this week, contact by contact."""
-        m = self.model
-        for k in self._partner_rows():
-            n = m.rng.poisson(pr.partner_rates(m, k))
-            good = self._draw(n, pr.partner_chances(m, k))
-            pr.apply_partnership(m, k, n, good)
-
-    def decide_stage(self) -> None:
-        m = self.model
-        chances = pr.stage_chances(m, self.idx, m.peers[self.idx])
-        pr.apply_stage(m, self.idx, m.rng.random(), chances)
-
-    def upkeep(self) -> None:
-        pr.upkeep(self.model, self.idx)
 
 
 class ImplementationSupportPractitioner(_View):
@@ -142,30 +112,6 @@ class ImplementationSupportPractitioner(_View):
         return float(self.state.ties["isp_agency"].trust(self.model.p.prior_strength,
                                                          agency.idx))
 
-    def forget(self) -> None:
-        for a in self.caseload:
-            pr.forget(self.model, "isp_agency", a.idx)
-
-    def step(self) -> None:
-        """A week of support: each agency of the caseload, each interaction in turn."""
-        m = self.model
-        caseload = self.caseload
-        m.random.shuffle(caseload)
-        for agency in caseload:
-            self.support(agency)
-
-    def support(self, agency: Agency) -> None:
-        m, a = self.model, agency.idx
-        rates = pr.support_rates(m, a)
-        good_p, kept_p = pr.support_chances(m, a)
-        counts = m.rng.poisson(rates)
-        good = np.array([self._draw(n, p) for n, p in zip(counts, good_p, strict=True)])
-        kept = np.array([self._draw(n, p) for n, p in zip(counts, kept_p, strict=True)])
-        promised = m.catalogue.reciprocal & (m.catalogue.negative_weight > 1)
-        if ((counts - good) * promised).sum() > 0:
-            m.note_broken_promise(a)
-        pr.apply_support(m, a, counts, good, kept)
-
 
 class Family(_View):
     """A family served by one agency, in a group with its own prior trust (001, 004)."""
@@ -188,13 +134,7 @@ class Family(_View):
         return float(self.state.ties["family_agency"].trust(self.model.p.prior_strength,
                                                             self.idx))
 
-    def forget(self) -> None:
-        pr.forget(self.model, "family_agency", self.idx)
 
-    def step(self) -> None:
-        m = self.model
-        contact_p, good_p, engage_p, leave_p = pr.family_chances(m, self.idx, m.community)
-        contact = m.rng.random() < contact_p
-        good = contact and m.rng.random() < good_p
-        pr.apply_family(m, self.idx, contact, good, m.rng.random() < engage_p,
-                        m.rng.random() < leave_p)
+
+#: Which agents act in a phase whose actor is named so (sim.schedule.Phase.actor).
+ACTOR_TYPES = {"agency": Agency, "isp": ImplementationSupportPractitioner, "family": Family}

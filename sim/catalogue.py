@@ -19,7 +19,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 DIMENSIONS = ("ability", "benevolence", "integrity")
 EFFECTS = ("knowledge", "fit", "fidelity", "readiness", "voice")
-DRIVERS = ("readiness", "capacity", "fit", "knowledge", "fidelity", "leadership", "trust")
+DRIVERS = ("readiness", "capacity", "fit", "knowledge", "fidelity", "leadership", "trust",
+           "evidence")
+STRATEGIES = ("co_creative", "top_down", "crisis")
 
 Unit = Annotated[float, Field(ge=0, le=1)]
 NonNeg = Annotated[float, Field(ge=0)]
@@ -50,24 +52,40 @@ class InteractionType(_Strict):
     description: str = ""
     strategy: Literal["co_creative", "top_down", "both"] = "both"
     hours: Annotated[float, Field(gt=0, le=80)]
+    group_size: Annotated[float, Field(ge=1, le=100)] = 1.0
     tests: Tests
     quality: Unit = 0.8
-    needs_trust: Annotated[float, Field(ge=0, le=10)] = 0.0
+    legitimacy_needed: Unit = 0.0
     strain_sensitivity: Unit = 0.0
     evidence: Annotated[float, Field(ge=0, le=100)] = 1.0
     negative_weight: Annotated[float, Field(ge=0, le=100)] = 1.0
     reciprocal: bool = False
     effects: Effects = Effects()
-    pressure: NonNeg = 0.0
-    special: Literal["broker", "repair"] | None = None
+    pressure: Annotated[float, Field(ge=0, le=10)] = 0.0
+    special: Literal["broker", "repair", "coordination"] | None = None
+    strengths: str = ""
+    costs: str = ""
+    source: str = ""
+
+
+class Contact(_Strict):
+    """Encounters outside ISP support (sim/data/contacts.yaml)."""
+
+    tests: Tests
     source: str = ""
 
 
 class Stage(_Strict):
+    """One implementation stage and its weekly hazards (sim/data/stages.yaml)."""
+
     name: str
     rate: NonNeg = 0.0
     peer: NonNeg = 0.0
-    abandon: bool = False
+    mandate: NonNeg = 0.0
+    abandon: NonNeg = 0.0
+    fallback: NonNeg = 0.0
+    complexity: NonNeg = 0.0
+    novelty: NonNeg = 0.0
     delivers: bool = False
     drivers: dict[Literal[DRIVERS], Annotated[float, Field(ge=0, le=10)]] = {}  # type: ignore[valid-type]
 
@@ -89,6 +107,19 @@ def _shipped_strategies() -> dict[str, Any]:
 @cache
 def _shipped_stages() -> dict[str, Any]:
     return _read("stages.yaml")
+
+
+def _tests_array(tests: Tests) -> np.ndarray:
+    """Test weights over DIMENSIONS, normalised to sum to one (all zero stays zero)."""
+    t = np.array([getattr(tests, d) for d in DIMENSIONS], dtype=float)
+    return t / t.sum() if t.sum() > 0 else t
+
+
+@cache
+def contact_tests() -> dict[str, np.ndarray]:
+    """What family and partnership contacts test, from sim/data/contacts.yaml."""
+    raw = _read("contacts.yaml")
+    return {name: _tests_array(Contact.model_validate(spec).tests) for name, spec in raw.items()}
 
 
 def _merge(base: dict, over: dict) -> dict:
@@ -126,13 +157,13 @@ def strategies(overrides: dict[str, Any] | None, types: dict[str, InteractionTyp
     """Hour shares per strategy, normalised; unknown strategy or type names are errors."""
     raw = _merge(_shipped_strategies(), overrides or {})
     out = {}
-    for name in ("co_creative", "top_down"):
+    for name in STRATEGIES:
         if name not in raw:
             raise ValueError(f"parameter 'strategies': missing strategy '{name}'")
     for name, shares in raw.items():
-        if name not in ("co_creative", "top_down"):
+        if name not in STRATEGIES:
             raise ValueError(f"parameter 'strategies.{name}': unknown strategy; expected "
-                             "co_creative or top_down")
+                             "one of " + ", ".join(STRATEGIES))
         for t, w in shares.items():
             if t not in types:
                 raise ValueError(f"parameter 'strategies.{name}.{t}': unknown interaction type")
@@ -159,10 +190,11 @@ class Catalogue:
 
     names: list[str]
     types: dict[str, InteractionType]
-    hours: np.ndarray  # (K,)
+    hours: np.ndarray  # (K,) ISP hours per interaction
+    group_size: np.ndarray  # (K,) agencies reached per interaction
     tests: np.ndarray  # (K, 3) normalised weights over DIMENSIONS
     quality: np.ndarray
-    needs_trust: np.ndarray
+    legitimacy_needed: np.ndarray
     strain_sensitivity: np.ndarray
     evidence: np.ndarray
     negative_weight: np.ndarray
@@ -171,18 +203,22 @@ class Catalogue:
     pressure: np.ndarray
     broker: np.ndarray  # bool
     repair: np.ndarray  # bool
+    encounter: np.ndarray  # bool: False for coordination (hours without an encounter)
     co_creative: np.ndarray  # (K,) hour shares
     top_down: np.ndarray
+    crisis: np.ndarray
 
     @property
     def reciprocal_types(self) -> np.ndarray:
         """Indices of the types in which the ISP also learns about the agency."""
         return np.flatnonzero(self.reciprocal)
 
-    def hour_shares(self, strategy_mix: float | np.ndarray) -> np.ndarray:
-        """Hour shares over types for a co-creative share (scalar or per ISP -> (n, K))."""
+    def hour_shares(self, strategy_mix, crisis_shift=0.0) -> np.ndarray:
+        """Hour shares over types for a co-creative share (scalar or per ISP -> (n, K)),
+        with ``crisis_shift`` of the hours moved to the crisis allocation."""
         mix = np.asarray(strategy_mix, dtype=float)[..., None]
-        return mix * self.co_creative + (1.0 - mix) * self.top_down
+        normal = mix * self.co_creative + (1.0 - mix) * self.top_down
+        return (1.0 - crisis_shift) * normal + crisis_shift * self.crisis
 
 
 def build_catalogue(interactions: dict | None = None, strategy_overrides: dict | None = None
@@ -194,20 +230,20 @@ def build_catalogue(interactions: dict | None = None, strategy_overrides: dict |
     def col(attr):
         return np.array([getattr(types[n], attr) for n in names], dtype=float)
 
-    tests = np.array([[getattr(types[n].tests, d) for d in DIMENSIONS] for n in names])
-    sums = tests.sum(axis=1, keepdims=True)
-    tests = np.divide(tests, sums, out=np.zeros_like(tests), where=sums > 0)
+    def special(kind):
+        return np.array([types[n].special == kind for n in names])
+
+    tests = np.array([_tests_array(types[n].tests) for n in names]).reshape(len(names), 3)
     effects = np.array([[getattr(types[n].effects, e) for e in EFFECTS] for n in names])
     return Catalogue(
-        names=names, types=types, hours=col("hours"), tests=tests, quality=col("quality"),
-        needs_trust=col("needs_trust"), strain_sensitivity=col("strain_sensitivity"),
+        names=names, types=types, hours=col("hours"), group_size=col("group_size"),
+        tests=tests, quality=col("quality"), legitimacy_needed=col("legitimacy_needed"),
+        strain_sensitivity=col("strain_sensitivity"),
         evidence=col("evidence"), negative_weight=col("negative_weight"),
         reciprocal=np.array([types[n].reciprocal for n in names]),
         effects=effects, pressure=col("pressure"),
-        broker=np.array([types[n].special == "broker" for n in names]),
-        repair=np.array([types[n].special == "repair" for n in names]),
-        co_creative=np.array([strat["co_creative"].get(n, 0.0) for n in names]),
-        top_down=np.array([strat["top_down"].get(n, 0.0) for n in names]),
+        broker=special("broker"), repair=special("repair"), encounter=~special("coordination"),
+        **{s: np.array([strat[s].get(n, 0.0) for n in names]) for s in STRATEGIES},
     )
 
 

@@ -1,5 +1,7 @@
-"""Timeline events acting on a running model (MODEL.md "Conditions"; 003 for turnover,
-partners and leadership). Crisis intensity itself is read from the timeline each week."""
+"""Timeline events acting on a running model: a grant ending, a funding cut, a turnover
+wave, a partner joining, a leadership change, a strategy switch, a trust violation
+('Relationships' TA brief for turnover, partners and leadership). Crisis intensity itself
+is read from the timeline each week, and its effects live in ``sim.processes``."""
 
 from __future__ import annotations
 
@@ -7,7 +9,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim import processes
+from sim import processes, rules
+from sim.catalogue import DIMENSIONS
 from sim.initialisation import agency_values
 from sim.timeline import (
     FundingCut,
@@ -16,13 +19,11 @@ from sim.timeline import (
     StrategySwitch,
     SupportWithdrawn,
     TurnoverWave,
+    Violation,
 )
 
 if TYPE_CHECKING:  # pragma: no cover
     from sim.model import TrustModel
-
-# Share of an agency's person-bound evidence that sits with its leaders.
-LEADER_SHARE = 0.25
 
 
 def apply_event(m: TrustModel, event) -> None:
@@ -49,7 +50,7 @@ def _turnover_wave(m: TrustModel, e: TurnoverWave) -> None:
     st = m.state
     leavers = np.round(e.share * st.staff)
     idx = np.arange(st.n_agencies)
-    processes.apply_turnover(m, idx, leavers)
+    processes.lose_staff(m.world, idx, leavers)
     lost = (st.champion > 0) & (m.rng.random(st.n_agencies) < e.share)
     st.champion[lost] = 0.0
     m.note(f"Turnover wave: {e.share:.0%} of staff leave, taking their relationships")
@@ -68,8 +69,8 @@ def _leadership_change(m: TrustModel, e: LeadershipChange) -> None:
     st.leadership[chosen] = fresh["leadership"]
     st.champion[chosen] = fresh["champion"]
     share = np.zeros(st.n_agencies)
-    share[chosen] = LEADER_SHARE * p.person_bound_share
-    processes.wipe_agency_evidence(m, share)
+    share[chosen] = p.leader_share * p.person_bound_share
+    processes.wipe_agency_evidence(m.world, share)
     m.note(f"Leadership change at {n} agencies: new leaders, relationships to rebuild")
 
 
@@ -78,8 +79,25 @@ def _strategy_switch(m: TrustModel, e: StrategySwitch) -> None:
     m.note(f"ISPs switch strategy: {e.strategy_mix:.0%} of hours co-creative")
 
 
+def _violation(m: TrustModel, e: Violation) -> None:
+    """ISPs let agencies down: ``severity`` bad experiences on one trust dimension of this
+    share of agency -> ISP ties (a competence lapse or an integrity breach, Kim et al.
+    2004); the evidence is open for repair by a frank conversation."""
+    st, p = m.state, m.p
+    ties = st.ties["agency_isp"]
+    served = np.flatnonzero(st.isp_of >= 0)
+    n = int(round(e.share * len(served)))
+    hit = served if n == len(served) else m.rng.choice(served, size=n, replace=False)
+    tests = np.eye(len(DIMENSIONS))[DIMENSIONS.index(e.dimension)]
+    _, ds = rules.evidence_increment(0.0, e.severity, tests, 1.0, p.asymmetry, 1.0)
+    ties.s[hit] += ds
+    ties.s_open[hit] += ds
+    m.note(f"An {e.dimension} violation: ISPs let {n} agencies down")
+
+
 _HANDLERS = {
     SupportWithdrawn: _support_withdrawn, FundingCut: _funding_cut,
     TurnoverWave: _turnover_wave, PartnerJoins: _partner_joins,
     LeadershipChange: _leadership_change, StrategySwitch: _strategy_switch,
+    Violation: _violation,
 }

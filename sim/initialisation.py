@@ -6,7 +6,9 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from sim.state import State, TieSet
+from sim.network import undirected_pairs
+from sim.parameters import STAGES
+from sim.state import NEVER, State, TieSet
 
 
 def _around(rng, mean: float, sd: float, n: int) -> np.ndarray:
@@ -16,11 +18,15 @@ def _around(rng, mean: float, sd: float, n: int) -> np.ndarray:
     return np.clip(rng.normal(mean, sd, n), 0.0, 1.0)
 
 
-def agency_values(p: SimpleNamespace, rng, n: int, sectors: list[str], first: int = 0) -> dict:
+def agency_values(p: SimpleNamespace, rng, n: int, sectors: list[str], first: int = 0,
+                  stage: int | None = None) -> dict:
     """Per-agency fields for ``n`` new agencies (also used when a partner joins)."""
     sd = p.agency_heterogeneity
-    knowledge = _around(rng, p.agency_knowledge, sd, n)
-    fit = _around(rng, p.agency_fit, sd, n)
+    # An adaptation of a service the agency already delivers starts close to full
+    # know-how and fit: novelty scales the gap (CFIR 2.0 innovation domain).
+    knowledge = 1.0 - (1.0 - _around(rng, p.agency_knowledge, sd, n)) * p.innovation_novelty
+    fit = 1.0 - (1.0 - _around(rng, p.agency_fit, sd, n)) * p.innovation_novelty
+    start = STAGES.index(p.start_stage) if stage is None else stage
     return dict(
         name=[f"Agency {first + i + 1}" for i in range(n)],
         sector=[sectors[(first + i) % len(sectors)] for i in range(n)],
@@ -33,9 +39,11 @@ def agency_values(p: SimpleNamespace, rng, n: int, sectors: list[str], first: in
         benevolence=_around(rng, p.agency_benevolence, sd / 2, n),
         integrity=_around(rng, p.agency_integrity, sd / 2, n),
         staff=np.full(n, p.staff_per_agency, dtype=int),
-        voice=np.zeros(n), stage=np.zeros(n, dtype=int), pressure=np.zeros(n),
+        voice=np.zeros(n), stage=np.full(n, start, dtype=int), pressure=np.zeros(n),
         depth=np.ones(n), advances=np.zeros(n, dtype=int), weeks_at_full=np.zeros(n, dtype=int),
-        ever_full=np.zeros(n, dtype=bool),
+        ever_full=np.zeros(n, dtype=bool), first_full_week=np.full(n, NEVER),
+        startup_week=np.full(n, 0 if start >= STAGES.index("initial_implementation") else NEVER),
+        delivering_2y=np.full(n, NEVER),
     )
 
 
@@ -62,7 +70,8 @@ def build_state(p: SimpleNamespace, groups: list[dict], sectors: list[str], rng)
                isp_active=np.ones(n_i, dtype=bool), isp_mix=np.full(n_i, p.strategy_mix),
                isp_hours=np.full(n_i, float(p.isp_hours)),
                family_group=group, family_agency=family_agency,
-               engaged=np.zeros(len(group), dtype=bool), group_prior=group_prior)
+               engaged=np.zeros(len(group), dtype=bool),
+               eligible=rng.random(len(group)) < p.family_eligibility, group_prior=group_prior)
     _build_ties(st, p, rng)
     return st
 
@@ -90,14 +99,16 @@ def _build_ties(st: State, p, rng) -> None:
                                          support_prior(p, st, agencies), p.established_evidence)
     st.ties["isp_agency"] = TieSet.build("isp_agency", st.isp_of, agencies,
                                          isp_prior(p, st, agencies), p.established_evidence)
-    pairs = [(a, b) for a in range(n_a) for b in range(a + 1, n_a)
-             if rng.random() < p.partnership_density]
-    src = np.array([x for a, b in pairs for x in (a, b)], dtype=int)
-    dst = np.array([x for a, b in pairs for x in (b, a)], dtype=int)
+    pairs = undirected_pairs(p.partnership_network, n_a, rng, density=p.partnership_density,
+                             degree=p.partnership_degree, rewiring=p.partnership_rewiring,
+                             edges=p.partnership_edges)
+    src = np.concatenate([pairs[:, 0], pairs[:, 1]])
+    dst = np.concatenate([pairs[:, 1], pairs[:, 0]])
     st.ties["agency_agency"] = TieSet.build("agency_agency", src, dst,
                                             partner_prior(p, st, src, dst),
                                             p.established_evidence)
-    st.partners = {(int(a), int(b)): k for k, (a, b) in enumerate(zip(src, dst, strict=True))}
+    st.partners = dict(zip(zip(src.tolist(), dst.tolist(), strict=True), range(len(src)),
+                           strict=True))
     families = np.arange(st.n_families)
     st.ties["family_agency"] = TieSet.build("family_agency", families, st.family_agency,
                                             st.group_prior[st.family_group])

@@ -28,9 +28,11 @@ from sim.initialisation import (
     partner_prior,
     support_prior,
 )
-from sim.parameters import resolve
-from sim.state import ABANDONED
+from sim.network import read_edge_list
+from sim.parameters import STRUCTURED, resolve
+from sim.processes import caseload
 from sim.timeline import Timeline, parse_timeline
+from sim.world import StageTable, World
 
 LOG_LENGTH = 500
 
@@ -74,6 +76,14 @@ def _check_sectors(sectors) -> list[str]:
     return sectors
 
 
+def _check_network(values: dict[str, Any]) -> None:
+    edges = values["partnership_edges"]
+    if edges is not None and not isinstance(edges, str):
+        raise ValueError("parameter 'partnership_edges': expected the path of a CSV file")
+    if values["partnership_network"] == "edge_list":
+        read_edge_list(edges, values["n_agencies"])
+
+
 def check_params(params: dict[str, Any]) -> Config:
     """Validate every parameter (structured ones too) without building a model."""
     values = resolve(params)
@@ -81,15 +91,16 @@ def check_params(params: dict[str, Any]) -> Config:
         raise ValueError("parameter 'interactions': expected a mapping of type -> fields")
     if not isinstance(values["strategies"], dict):
         raise ValueError("parameter 'strategies': expected a mapping of strategy -> shares")
+    _check_network(values)
     events = parse_timeline(values["timeline"])
     for e in events:
         if e.start() > values["weeks"]:
             raise ValueError(f"parameter 'timeline': {e.kind} event at week {e.start()} is "
                              f"after the end of the run (weeks = {values['weeks']})")
-    structured = {"timeline", "interactions", "strategies", "family_groups", "agency_sectors"}
+    unscalar = set(STRUCTURED) - {"partnership_edges"}
     return Config(
         params=values,
-        p=SimpleNamespace(**{k: v for k, v in values.items() if k not in structured}),
+        p=SimpleNamespace(**{k: v for k, v in values.items() if k not in unscalar}),
         groups=_check_groups(values["family_groups"]),
         sectors=_check_sectors(values["agency_sectors"]),
         catalogue=cat_mod.build_catalogue(values["interactions"], values["strategies"]),
@@ -100,8 +111,9 @@ def check_params(params: dict[str, Any]) -> Config:
 class TrustModel(mesa.Model):
     """How trust, built one micro-interaction at a time, shapes implementation.
 
-    ``TrustModel(rng=1)`` is a county under normal conditions with top-down support;
-    any parameter of ``sim.parameters.PARAMETERS`` can be given as a keyword.
+    ``TrustModel(rng=1)`` is a county under normal conditions with top-down support
+    adopting a new programme; any parameter of ``sim.parameters.PARAMETERS`` can be
+    given as a keyword. The week is ``sim.schedule.SCHEDULE``, run on ``self.world``.
     """
 
     def __init__(self, rng=None, **params: Any):
@@ -111,16 +123,13 @@ class TrustModel(mesa.Model):
         self.group_names = [g["name"] for g in config.groups]
         self.sectors = config.sectors
         self.catalogue = config.catalogue
-        self._set_stages(config.stages)
         self.timeline = Timeline(config.events)
-        self.week = 0
-        self.micro_interactions = 0  # all encounters so far (for speed figures)
-        self.crisis_intensity = self.timeline.crisis_intensity(0)
         self.log: deque[tuple[int, str]] = deque(maxlen=LOG_LENGTH)
-        self.state = build_state(self.p, config.groups, self.sectors, self.rng)
-        self.state.week_hours = np.zeros(len(self.catalogue.names))
-        self.community = None
-        self.peers = np.zeros(self.state.n_agencies)
+        state = build_state(self.p, config.groups, self.sectors, self.rng)
+        state.week_hours = np.zeros(len(self.catalogue.names))
+        self.world = World(state=state, p=self.p, catalogue=self.catalogue,
+                           stages=StageTable.from_stages(config.stages), rng=self.rng,
+                           note=self.note, crisis=self.timeline.crisis_intensity(0))
         self._engine = ENGINES[self.p.engine]
         self._create_agents()
         for event in self.timeline.due(0):
@@ -129,21 +138,31 @@ class TrustModel(mesa.Model):
         self.datacollector = outcomes.WeeklyRecord(outcomes.weekly_names(self))
         self.datacollector.collect(self)
 
-    # --- set-up -------------------------------------------------------------------------
+    # --- views of the world ---------------------------------------------------------------
 
-    def _set_stages(self, stages: list[cat_mod.Stage]) -> None:
-        self.stage_names = [s.name for s in stages]
-        self.full_stage = self.stage_names.index("full_implementation")
-        self.last_stage = len(stages) - 1
-        self.delivers_from = next(i for i, s in enumerate(stages) if s.delivers)
-        self.fallback_from = 1
-        self.stage_rate = np.array([s.rate for s in stages])
-        self.stage_peer = np.array([s.peer for s in stages])
-        self.stage_abandon = np.array([s.abandon for s in stages])
-        # drivers no stage uses are left out: x ** 0 is 1 anyway
-        self.stage_exponents = {d: np.array([s.drivers.get(d, 0.0) for s in stages])
-                                for d in cat_mod.DRIVERS
-                                if any(s.drivers.get(d, 0.0) for s in stages)}
+    @property
+    def state(self):
+        return self.world.state
+
+    @property
+    def week(self) -> int:
+        return self.world.week
+
+    @property
+    def crisis_intensity(self) -> float:
+        return self.world.crisis
+
+    @property
+    def micro_interactions(self) -> int:
+        return self.world.micro_interactions
+
+    @property
+    def stage_names(self) -> list[str]:
+        return self.world.stages.names
+
+    @property
+    def full_stage(self) -> int:
+        return self.world.stages.full
 
     def _create_agents(self) -> None:
         st = self.state
@@ -154,15 +173,16 @@ class TrustModel(mesa.Model):
     # --- running ------------------------------------------------------------------------
 
     def step(self) -> None:
-        """One week."""
-        self.week += 1
-        self.crisis_intensity = self.timeline.crisis_intensity(self.week)
-        for event in self.timeline.due(self.week):
+        """One week: the timeline's events, then the declared schedule."""
+        w = self.world
+        w.week += 1
+        w.crisis = self.timeline.crisis_intensity(w.week)
+        for event in self.timeline.due(w.week):
             apply_event(self, event)
-        self.state.week_hours = np.zeros(len(self.catalogue.names))
-        self._engine(self)
+        w.state.week_hours = np.zeros(len(self.catalogue.names))
+        self._engine(w, self)
         self.datacollector.collect(self)
-        if self.week >= self.p.weeks:
+        if w.week >= self.p.weeks:
             self.running = False
 
     def run(self) -> TrustModel:
@@ -201,12 +221,12 @@ class TrustModel(mesa.Model):
 
     def add_agency(self, sector: str) -> Agency:
         """A partner joins: a new agency in exploration, tied to some partners and served by
-        the least-loaded active ISP (003: 'identify who is missing')."""
+        the least-loaded active ISP ('identify who is missing', 'Relationships' TA brief)."""
         st, p = self.state, self.p
         load = self.caseload()
         active = np.flatnonzero(st.isp_active)
         isp = int(active[np.argmin(load[active])]) if len(active) else -1
-        values = agency_values(p, self.rng, 1, [sector], first=st.n_agencies)
+        values = agency_values(p, self.rng, 1, [sector], first=st.n_agencies, stage=0)
         a = st.add_agency(values | {"sector": sector, "isp_of": isp})
         st.ties["agency_isp"].append(a, isp, support_prior(p, st, a))
         st.ties["isp_agency"].append(isp, a, isp_prior(p, st, a))
@@ -216,7 +236,6 @@ class TrustModel(mesa.Model):
         for b in others:
             st.add_partnership(a, b, partner_prior(p, st, a, b))
             st.add_partnership(b, a, partner_prior(p, st, b, a))
-        self.peers = np.append(self.peers, 0.0)
         agent = Agency(self, a)
         self.agency_agents.append(agent)
         self.note(f"{st.name[a]} ({sector.replace('_', ' ')}) joins the partnership")
@@ -226,12 +245,7 @@ class TrustModel(mesa.Model):
 
     def caseload(self) -> np.ndarray:
         """Agencies (not abandoned) each ISP supports."""
-        st = self.state
-        served = (st.isp_of >= 0) & (st.stage != ABANDONED)
-        return np.bincount(st.isp_of[served], minlength=st.n_isps)
-
-    def partner_prior(self, a: int, b: int):
-        return partner_prior(self.p, self.state, a, b)
+        return caseload(self.world)
 
     @property
     def events(self) -> list[dict[str, Any]]:
@@ -264,19 +278,3 @@ class TrustModel(mesa.Model):
     def note(self, text: str) -> None:
         self.log.append((self.week, text))
 
-    def note_broken_promise(self, a: int) -> None:
-        isp = int(self.state.isp_of[a])
-        self.note(f"A broken promise at {self.state.name[a]} cut its trust in ISP {isp + 1}")
-
-    def note_stage_change(self, a: int, old: int, new: int) -> None:
-        name = self.state.name[a]
-
-        def label(s):
-            return "abandoned" if s == ABANDONED else self.stage_names[s].replace("_", " ")
-
-        if new == ABANDONED:
-            self.note(f"{name} abandoned the effort during {label(old)}")
-        elif new > old:
-            self.note(f"{name} moved on to {label(new)}")
-        else:
-            self.note(f"{name} fell back from {label(old)} to {label(new)}")

@@ -1,7 +1,9 @@
 """Observation (ODD 4.11): what is measured each week and summarised per run.
 
 Implementation outcomes follow Proctor et al. (2011); stages of collaboration follow the
-RPG brief (003); reach by family group and its gap answer MODEL.md question 4.
+'Relationships' TA brief for Regional Partnership Grants; the milestones follow the Stages
+of Implementation Completion (Chamberlain, Brown & Saldana 2011; Saldana et al. 2023);
+reach by family group and its gap answer the equity question (Metz 2024).
 All weekly measures are computed together once per week (``measure``) and the
 ``DataCollector`` reads them, so collecting costs one pass over the arrays.
 """
@@ -16,7 +18,8 @@ import numpy as np
 from sim import processes
 from sim.catalogue import build_catalogue
 from sim.parameters import DEFAULT_FAMILY_GROUPS
-from sim.state import ABANDONED, TIE_KINDS
+from sim.processes import SUSTAINMENT_CHECK_WEEKS
+from sim.state import ABANDONED, NEVER, TIE_KINDS
 
 if TYPE_CHECKING:  # pragma: no cover
     from sim.model import TrustModel
@@ -26,7 +29,8 @@ STAGE_NAMES = ("exploration", "installation", "initial_implementation", "full_im
 COLLABORATION_STAGES = ("information sharing", "joint projects", "changing the rules",
                         "systems change")
 # Mean partnership trust needed for each stage of collaboration beyond information sharing;
-# systems change also needs half the agencies at full implementation (003).
+# systems change also needs half the agencies at full implementation ('Relationships' TA
+# brief: stages of collaboration).
 COLLABORATION_TRUST = (0.55, 0.65, 0.75)
 
 
@@ -47,7 +51,7 @@ def _weekly(groups, types) -> dict[str, str]:
         "cost_hours": "ISP hours spent this week",
         "feasibility": "mean of capacity x knowledge",
         "fidelity": "mean fidelity of agencies delivering the practice",
-        "reach": "share of families engaged with the practice",
+        "reach": "share of families with an open, eligible case engaged with the practice",
         "sustainability": "share of agencies that ever reached full implementation and are "
                           "still at full implementation or sustainment",
     })
@@ -70,7 +74,19 @@ def _summary(groups) -> dict[str, str]:
         "peak_share_at_full": "highest share at full implementation or sustainment",
         "sustainability": "share of agencies that reached full implementation still there",
         "share_abandoned": "share of agencies that abandoned the effort",
-        "final_reach": "share of families engaged at the end",
+        "final_reach": "share of eligible families engaged at the end",
+        "share_reached_startup": "share of agencies that ever delivered the practice "
+                                 "(Stages of Implementation Completion: start-up)",
+        "share_competent_of_started": "share of the agencies that started that ever reached "
+                                      "full implementation (competence)",
+        "share_sustained_of_started": "share of the agencies that started at least two years "
+                                      "before the end still delivering two years after "
+                                      "start-up (NaN if none started that early)",
+        "median_weeks_to_startup": "median over agencies that started of the week of "
+                                   "start-up",
+        "median_weeks_to_full": "median over agencies that reached full implementation of "
+                                "the week they first did",
+        "time_to_50_startup": "weeks until half the agencies have started delivering",
     }
     for g in groups:
         out[f"reach_{g}"] = f"final reach among the {g.replace('_', ' ')} group"
@@ -121,12 +137,16 @@ def _stage_shares(model: TrustModel) -> dict[str, float]:
 
 
 def _reach(model: TrustModel) -> dict[str, float]:
+    """Reach among families whose case is open and for whom the practice is indicated."""
     st = model.state
     n_groups = len(model.group_names)
-    members = np.bincount(st.family_group, minlength=n_groups)
-    engaged = np.bincount(st.family_group, weights=st.engaged, minlength=n_groups)
+    members = np.bincount(st.family_group, weights=st.eligible, minlength=n_groups)
+    engaged = np.bincount(st.family_group, weights=st.engaged & st.eligible,
+                          minlength=n_groups)
     by_group = np.divide(engaged, members, out=np.zeros(n_groups), where=members > 0)
-    out = {"reach": _mean(st.engaged) if st.n_families else 0.0}
+    n_eligible = st.eligible.sum()
+    out = {"reach": float((st.engaged & st.eligible).sum() / n_eligible) if n_eligible
+           else 0.0}
     for name, value in zip(model.group_names, by_group, strict=True):
         out[f"reach_{name}"] = float(value)
     out["reach_gap"] = float(by_group.max() - by_group.min())
@@ -134,7 +154,7 @@ def _reach(model: TrustModel) -> dict[str, float]:
 
 
 def collaboration_stage(mean_partner_trust: float, share_at_full: float) -> int:
-    """Stage of collaboration of the partnership network (003)."""
+    """Stage of collaboration of the partnership network."""
     if np.isnan(mean_partner_trust):
         return 0
     stage = int(np.searchsorted(COLLABORATION_TRUST, mean_partner_trust, side="right"))
@@ -157,12 +177,12 @@ def measure(model: TrustModel) -> dict[str, float]:
         out[f"trust_{kind}_mean"], out[f"trust_{kind}_sd"], out[f"trust_{kind}_high"] = m, sd, hi
     live = st.stage != ABANDONED
     support = trusts["agency_isp"]
-    delivering = processes.delivering(model)
+    delivering = processes.delivering(model.world)
     out["acceptability"] = _mean((st.fit + support) / 2)
     out["adoption"] = _mean(live & (st.stage >= 1))
     out["appropriateness"] = _mean(st.fit)
     out["cost_hours"] = float(st.week_hours.sum())
-    out["feasibility"] = _mean(processes.capacity_now(model) * st.knowledge)
+    out["feasibility"] = _mean(processes.capacity_now(model.world) * st.knowledge)
     out["fidelity"] = _mean(st.fidelity[delivering]) if delivering.any() else 0.0
     out.update(_reach(model))
     ever = st.ever_full.sum()
@@ -185,12 +205,17 @@ class WeeklyRecord(mesa.DataCollector):
 
     Same tables and ``get_model_vars_dataframe`` as Mesa's (SolaraViz and batch_run read
     it), without a reporter call and a deep copy per outcome per week: the values are
-    plain floats.
+    plain floats. Each agency's stage is recorded the Mesa way, as an agent-type reporter:
+    ``get_agenttype_vars_dataframe(Agency)`` has a ``stage`` column of stage names.
     """
 
     def __init__(self, names: list[str]):
-        super().__init__(model_reporters={"week": "week", **{n: n for n in names}})
+        from sim.agents import Agency
+
+        super().__init__(model_reporters={"week": "week", **{n: n for n in names}},
+                         agenttype_reporters={Agency: {"stage": "stage"}})
         self._names = names
+        self._agency = Agency
 
     def collect(self, model: TrustModel) -> None:
         values = model.measured()
@@ -199,6 +224,38 @@ class WeeklyRecord(mesa.DataCollector):
         self.model_vars["week"].append(model.week)
         for name in self._names:
             self.model_vars[name].append(values[name])
+        self._agenttype_records[model.week] = {self._agency: _stage_records(model)}
+
+
+def _stage_records(model: TrustModel) -> list[tuple]:
+    """(week, agent id, stage name) for every agency, read from the state arrays."""
+    names = [*model.stage_names, "abandoned"]  # index -1 is abandoned
+    stages = model.state.stage.tolist()
+    return [(model.week, agent.unique_id, names[s])
+            for agent, s in zip(model.agency_agents, stages, strict=True)]
+
+
+def _median_or_nan(x: np.ndarray) -> float:
+    return float(np.median(x)) if len(x) else float("nan")
+
+
+def _milestones(model: TrustModel) -> dict[str, float]:
+    """Stages of Implementation Completion milestones over agencies (Saldana et al. 2023)."""
+    st, week = model.state, model.week
+    started = st.startup_week != NEVER
+    n = st.n_agencies
+    checkable = started & (st.startup_week <= week - SUSTAINMENT_CHECK_WEEKS)
+    return {
+        "share_reached_startup": float(started.mean()),
+        "share_competent_of_started": float(st.ever_full[started].mean()) if started.any()
+        else float("nan"),
+        "share_sustained_of_started": float((st.delivering_2y[checkable] == 1).mean())
+        if checkable.any() else float("nan"),
+        "median_weeks_to_startup": _median_or_nan(st.startup_week[started]),
+        "median_weeks_to_full": _median_or_nan(st.first_full_week[st.first_full_week != NEVER]),
+        "time_to_50_startup": float(np.sort(st.startup_week[started])[int(np.ceil(n / 2)) - 1])
+        if started.sum() >= n / 2 else float("nan"),
+    }
 
 
 def summarise(model: TrustModel) -> dict[str, float]:
@@ -226,4 +283,5 @@ def summarise(model: TrustModel) -> dict[str, float]:
     out["mean_fidelity"] = float(last["fidelity"])
     out["total_isp_hours"] = float(df["cost_hours"].sum())
     out["collaboration_stage_final"] = float(last["collaboration_stage"])
+    out.update(_milestones(model))
     return out

@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 #: Parameters that take lists or mappings, validated by their own modules.
-STRUCTURED = ("timeline", "interactions", "strategies", "family_groups", "agency_sectors")
+STRUCTURED = ("timeline", "interactions", "strategies", "family_groups", "agency_sectors",
+              "partnership_edges")
 
 
 @dataclass(frozen=True)
@@ -71,12 +72,16 @@ DEFAULT_SECTORS = [
     "community",
 ]
 
+NETWORKS = ("random", "small_world", "scale_free", "hub_and_spoke", "ring", "complete",
+            "edge_list")
+STAGES = ("exploration", "installation", "initial_implementation")
+
 _TABLE = [
     # --- run -------------------------------------------------------------------------
     _p("weeks", 260, 1, 5200, "Weeks to simulate (one step is one week).", "run", "int"),
     _choice("engine", "vectorized", ("vectorized", "agents"),
             "vectorized: the rules on arrays (fast); agents: each agent steps itself "
-            "(readable reference). Same rules, docked by test.", "run"),
+            "(readable reference). Same week schedule, docked by test.", "run"),
     _choice("stage_model", "nirn", ("nirn", "single"),
             "nirn: exploration, installation, initial and full implementation, sustainment; "
             "single: one adopt/not-adopt step (the Bass limit).", "run"),
@@ -87,16 +92,48 @@ _TABLE = [
        "int"),
     _structured("family_groups", DEFAULT_FAMILY_GROUPS,
                 "Family groups: name, share of families, prior trust in public agencies "
-                "(001, 004: lower for communities with histories of harm).", "population"),
+                "(lower for communities with histories of harm; Metz 2024, "
+                "'The Role of Implementation Practice in Advancing Equity').", "population"),
     _structured("agency_sectors", DEFAULT_SECTORS,
-                "Sectors assigned to agencies in turn (003: child welfare, treatment, "
-                "courts, health, community).", "population"),
+                "Sectors assigned to agencies in turn (cross-system partnerships of the "
+                "Regional Partnership Grants, 'Relationships' TA brief).", "population"),
+    _choice("partnership_network", "random", NETWORKS,
+            "Structure of the agency-agency partnership network: random (Erdos-Renyi, "
+            "partnership_density), small_world (Watts-Strogatz), scale_free "
+            "(Barabasi-Albert), hub_and_spoke (one lead agency tied to all), ring (a chain "
+            "closed into a loop), complete, or edge_list (partnership_edges).", "population"),
     _p("partnership_density", 0.3, 0, 1,
-       "Chance that two agencies start with a partnership tie (cross-system, 003).",
-       "population"),
+       "random network: chance that two agencies start with a partnership tie.", "population"),
+    _p("partnership_degree", 4, 1, 1000,
+       "small_world / ring: neighbours per agency; scale_free: ties each new agency makes "
+       "(halved, at least 1).", "population", "int"),
+    _p("partnership_rewiring", 0.1, 0, 1,
+       "small_world: chance each ring tie is rewired to a random agency (Watts & Strogatz "
+       "1998).", "population"),
+    _structured("partnership_edges", None,
+                "edge_list network: a CSV file with columns source,target (agency numbers "
+                "from 1, one partnership per row; a real county's partnerships).",
+                "population"),
     _p("partner_contact_rate", 0.1, 0, 10,
-       "Joint-work contacts per partnership tie per week under normal conditions (003).",
+       "Joint-work contacts per partnership tie per week under normal conditions.",
        "population"),
+    # --- the innovation (CFIR 2.0 innovation domain; Damschroder et al. 2022) ------------
+    _p("innovation_complexity", 0.6, 0, 1,
+       "Complexity of the practice: how many steps, roles and changes it takes; slows "
+       "installation and initial implementation.", "innovation"),
+    _p("innovation_novelty", 1.0, 0, 1,
+       "Distance from current practice: 0 adapts a service agencies already deliver (the "
+       "COVID pivots), 1 adopts a new programme.", "innovation"),
+    _p("innovation_evidence", 0.7, 0, 1,
+       "Strength of the evidence as agencies see it; drives the decision in exploration.",
+       "innovation"),
+    _p("innovation_adaptability", 0.5, 0, 1,
+       "How far the practice can be fitted to local context; scales fit gained from "
+       "co-design, coaching and improvement cycles.", "innovation"),
+    _choice("start_stage", "exploration", STAGES,
+            "Stage every agency starts in; an adaptation of existing work may start at "
+            "installation (decided) or initial implementation (already delivering a "
+            "version).", "innovation"),
     # --- agencies ----------------------------------------------------------------------
     _p("agency_readiness", 0.35, 0, 1, "Mean readiness / tension for change.", "agency"),
     _p("agency_capacity", 0.75, 0, 1, "Mean capacity: share of staff time available.",
@@ -105,11 +142,17 @@ _TABLE = [
        "agency"),
     _p("agency_knowledge", 0.1, 0, 1, "Mean initial knowledge of the practice.", "agency"),
     _p("agency_leadership", 0.5, 0, 1, "Mean leadership support for the practice.", "agency"),
-    _p("champion_share", 0.3, 0, 1, "Share of agencies with a champion (003).", "agency"),
+    _p("champion_share", 0.3, 0, 1, "Share of agencies with a champion.", "agency"),
+    _p("champion_readiness", 0.15, 0, 1,
+       "Readiness a champion adds to the agency's own (champions in the 'Relationships' TA "
+       "brief).", "agency"),
     _p("agency_propensity", 0.5, 0, 1, "Mean propensity to trust of agency staff.", "agency"),
     _p("agency_benevolence", 0.85, 0, 1,
        "Agencies' benevolence: care shown to families and partners.", "agency"),
     _p("agency_integrity", 0.9, 0, 1, "Agencies' integrity: keeping their word.", "agency"),
+    _p("knowledge_ability_weight", 0.3, 0, 1,
+       "Share of an agency's ability (as partners and families see it) that comes from "
+       "knowing the practice; the rest is staff time (capacity).", "agency"),
     _p("agency_heterogeneity", 0.1, 0, 0.5,
        "Standard deviation of agencies' initial state around the means.", "agency"),
     _p("staff_per_agency", 25, 1, 10_000, "Staff per agency (turnover is drawn per person).",
@@ -126,6 +169,10 @@ _TABLE = [
     _p("isp_integrity", 0.9, 0, 1, "ISPs' integrity (commitment, reliability).", "support"),
     _p("isp_reputation", 0.5, 0, 1, "Agencies' prior belief in an ISP before any contact.",
        "support"),
+    _p("mandate_authority", 0.5, 0, 1,
+       "Formal authority behind directives (a fiscal or policy mandate: Lau & "
+       "Brookman-Frazee 2016): lends them legitimacy where trust is missing and scales "
+       "the pressure they add.", "support"),
     _structured("interactions", {},
                 "Overrides or additions to the micro-interaction catalogue "
                 "(sim/data/interactions.yaml), by type name and field.", "support"),
@@ -146,75 +193,134 @@ _TABLE = [
        "Positive experiences already on agency-ISP and partnership ties at the start "
        "(a history of working together).", "trust"),
     _p("repair_ability", 0.5, 0, 1,
-       "Share of negative ability evidence a frank conversation repairs (Kim et al. 2004).",
+       "Share of the negative ability evidence of an unaddressed violation that a frank "
+       "conversation repairs (Kim, Ferrin, Cooper & Dirks 2004).", "trust"),
+    _p("repair_benevolence", 0.3, 0, 1,
+       "Share of unaddressed negative benevolence evidence a frank conversation repairs.",
        "trust"),
     _p("repair_integrity", 0.15, 0, 1,
-       "Share of negative integrity evidence a frank conversation repairs.", "trust"),
+       "Share of unaddressed negative integrity evidence a frank conversation repairs "
+       "(integrity violations repair worst: Kim et al. 2004).", "trust"),
     _p("person_bound_share", 0.7, 0, 1,
-       "Share of the evidence on an agency's ties that leaves with departing staff (003).",
+       "Share of the evidence on an agency's ties that leaves with departing staff.",
        "trust"),
+    _p("leader_share", 0.25, 0, 1,
+       "Share of an agency's person-bound evidence held by its leaders (lost when they "
+       "change).", "trust"),
     _p("receptivity", 1.0, 0, 5,
        "How strongly trust in the source gates learning from support (exponent).", "trust"),
     _p("trust_threshold", 0.6, 0, 1, "Trust above which a tie counts as trusting.", "trust"),
-    # --- crisis effects (each scales with crisis intensity) -------------------------------
-    _p("crisis_urgency", 1.0, 0, 5, "Crisis raises tension for change (000).", "crisis"),
-    _p("crisis_contact", 2.0, 0, 10,
-       "Crisis multiplies the frequency of micro-interactions (000: 'communication at a "
-       "high frequency').", "crisis"),
-    _p("crisis_shared_purpose", 0.3, 0, 1,
-       "Crisis makes benevolence visible: raises the chance benevolence-testing "
-       "interactions go well (000: 'everyone is in this together').", "crisis"),
-    _p("crisis_collaboration", 3.0, 0, 10,
-       "Crisis multiplies agency-agency joint decisions (000: daily collaborative "
-       "decision-making).", "crisis"),
-    _p("crisis_capacity_strain", 0.3, 0, 1, "Crisis takes this share of agency capacity.",
+    # --- crisis: three competing explanations of the pivot, each a weight ----------------
+    _p("crisis_necessity", 1.0, 0, 5,
+       "Weight of the necessity explanation: urgency lowers barriers and raises readiness "
+       "directly, whoever is involved.", "crisis"),
+    _p("crisis_relationships", 1.0, 0, 5,
+       "Weight of the relationships explanation (Metz 2020, 'the crisis elevated the role "
+       "of relationships'): more collaborative decisions, high-frequency communication, "
+       "sensitivity to each other's priorities; trust lets agencies take risks.",
        "crisis"),
-    _p("crisis_turnover", 0.5, 0, 5, "Crisis multiplies staff turnover by 1 + this.",
+    _p("crisis_resources", 1.0, 0, 5,
+       "Weight of the resources explanation: emergency funding, waived rules and "
+       "public-private partnerships raise capacity.", "crisis"),
+    _p("necessity_urgency", 1.0, 0, 5,
+       "Necessity: readiness (tension for change) added at full crisis.", "crisis"),
+    _p("necessity_barriers", 0.5, 0, 1,
+       "Necessity: share of the gap to 1 closed on the fit, leadership and capacity "
+       "barriers at full crisis.", "crisis"),
+    _p("relationships_contact", 0.5, 0, 1,
+       "Relationships: share of ISP hours moved to the crisis allocation of short, "
+       "frequent contacts (strategies.yaml 'crisis'); a reallocation, not extra hours.",
        "crisis"),
-    _p("crisis_family_need", 0.5, 0, 5, "Crisis raises families' need and contact.",
+    _p("relationships_collaboration", 3.0, 0, 10,
+       "Relationships: joint decisions between partner agencies multiplied by 1 + this "
+       "('collaborative decision-making is happening daily').", "crisis"),
+    _p("relationships_sensitivity", 0.3, 0, 1,
+       "Relationships: share of the gap to a good experience closed on the "
+       "benevolence-testing part of encounters ('heightened sensitivity to each other's "
+       "priorities', 'everyone is in this together').", "crisis"),
+    _p("relationships_risk", 2.0, 0, 10,
+       "Relationships: stage hazards multiplied by 1 + this x trust^2 at full crisis "
+       "('when trust exists, individuals engage in the risk-taking ... change requires').",
+       "crisis"),
+    _p("resources_capacity", 0.4, 0, 1,
+       "Resources: share of the capacity gap emergency funding fills at full crisis.",
+       "crisis"),
+    _p("resources_waivers", 0.5, 0, 1,
+       "Resources: share of the innovation's complexity waived rules remove at full "
+       "crisis.", "crisis"),
+    _p("resources_partnerships", 0.02, 0, 1,
+       "Resources: weekly chance per agency of a new public-private partnership at full "
+       "crisis.", "crisis"),
+    _p("isp_surge", 0.1, 0, 2,
+       "Extra ISP hours during a crisis, as a share of normal hours at full intensity "
+       "(a documented surge, shown in the hours outputs).", "crisis"),
+    _p("crisis_capacity_strain", 0.3, 0, 1, "Crisis cost: share of agency capacity taken.",
+       "crisis"),
+    _p("crisis_turnover", 0.5, 0, 5, "Crisis cost: staff turnover multiplied by 1 + this.",
+       "crisis"),
+    _p("crisis_family_need", 0.5, 0, 5, "Crisis cost: families' need and contact raised.",
        "crisis"),
     # --- adoption ----------------------------------------------------------------------
-    _p("innovation_rate", 0.25, 0, 5,
+    _p("innovation_rate", 0.2, 0, 5,
        "Weekly hazard scale of moving to the next stage when every driver is at its best "
        "(Bass p in the single-stage limit).", "adoption"),
-    _p("peer_influence", 0.02, 0, 5,
-       "Weekly hazard added per unit of trust-weighted share of partners that adopted "
+    _p("peer_influence", 0.05, 0, 5,
+       "Weekly hazard added by full exposure to trusted partners that deliver the practice "
        "(Bass q in the single-stage limit).", "adoption"),
-    _p("mandate_weight", 0.015, 0, 5,
+    _p("peer_reference", 2.0, 0.1, 100_000,
+       "Trust-weighted count of delivering partners that makes exposure full; more "
+       "partners add nothing, fewer add in proportion.", "adoption"),
+    _p("peer_learning", 0.02, 0, 1,
+       "Share of the gap to full knowledge one good contact with a delivering partner "
+       "closes (peer learning).", "adoption"),
+    _p("mandate_weight", 0.05, 0, 5,
        "Weekly hazard added per unit of mandate pressure, regardless of trust or fit.",
        "adoption"),
     _p("pressure_retention", 0.9, 0, 1, "Weekly share of mandate pressure that remains.",
        "adoption"),
-    _p("fallback_rate", 0.01, 0, 1,
+    _p("fallback_rate", 0.04, 0, 1,
        "Weekly hazard scale of falling back a stage when fit, fidelity and trust are gone.",
        "adoption"),
-    _p("abandon_rate", 0.004, 0, 1,
-       "Weekly hazard scale of abandoning during exploration or installation.", "adoption"),
+    _p("abandon_rate", 0.01, 0, 1,
+       "Weekly hazard scale of abandoning (de-adopting) without readiness and trust.",
+       "adoption"),
     _p("shallow_fallback", 4.0, 0, 50,
        "Extra fall-back hazard of mandated (shallow) adoption once pressure is gone.",
        "adoption"),
     _p("sustainment_weeks", 52, 1, 1040,
-       "Weeks at full implementation after which an agency is in sustainment.", "adoption",
-       "int"),
+       "Weeks at full implementation before sustainment can be earned.", "adoption", "int"),
     _p("learning_decay", 0.995, 0, 1,
        "Weekly retention of knowledge and fidelity without reinforcement.", "adoption"),
     # --- families ----------------------------------------------------------------------
     _p("family_contact_rate", 0.25, 0, 1, "Weekly chance a family has contact with its agency.",
        "families"),
+    _p("family_case_weeks", 52.0, 1, 5200,
+       "Mean weeks a family's case stays open; closed cases are replaced by new ones "
+       "(a caseload that turns over).", "families"),
+    _p("family_eligibility", 0.7, 0, 1,
+       "Share of cases for which the practice is indicated (only they can engage).",
+       "families"),
     _p("family_engagement_rate", 0.08, 0, 1,
        "Weekly chance a fully trusting family engages with a delivered practice.", "families"),
     _p("family_disengagement_rate", 0.05, 0, 1,
        "Weekly chance a distrusting family disengages.", "families"),
+    _p("family_lapse_rate", 0.01, 0, 1,
+       "Weekly chance an engaged family's engagement lapses whatever its trust (moves, "
+       "missed sessions).", "families"),
     _p("voice_effect", 0.5, 0, 1,
-       "How much family voice (co-design) lifts low-trust families' experiences (004).",
+       "How much family voice (co-design) lifts low-trust families' experiences.",
        "families"),
+    _p("power_gap", 0.3, 0, 1,
+       "Share of a family's encounters spoiled per unit of missing prior trust (power "
+       "differentials).", "families"),
     _p("word_of_mouth", 0.0, 0, 1,
        "Weight of the community's trust in a family's prior (family-family ties).",
        "families"),
     # --- scenario events -----------------------------------------------------------------
     _structured("timeline", [],
                 "Events: crisis, support_withdrawn, funding_cut, turnover_wave, partner_joins, "
-                "leadership_change, strategy_switch (see sim/timeline.py).", "events"),
+                "leadership_change, strategy_switch, violation (see sim/timeline.py).",
+                "events"),
 ]
 
 PARAMETERS: dict[str, Parameter] = {p.name: p for p in _TABLE}

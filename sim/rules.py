@@ -53,13 +53,18 @@ def evidence_increment(n_good, n_bad, tests, evidence, asymmetry, negative_weigh
     return good[..., None] * tests, bad[..., None] * tests
 
 
-def repair(s, repair_share):
-    """A frank conversation removes a share of negative evidence per dimension.
+def repair(s, s_open, repair_share, addressed):
+    """A frank conversation repairs the negative evidence of violations not yet addressed.
 
-    ``repair_share`` is (ability, benevolence, integrity): ability violations repair better
-    than integrity ones (Kim, Ferrin, Cooper & Dirks 2004).
+    Only ``s_open`` (what violations created since the last conversation) can be
+    repaired, a share per dimension: ability violations repair better than integrity ones
+    (Kim, Ferrin, Cooper & Dirks 2004). ``addressed`` (0/1) says a good frank conversation
+    took place; what it does not repair stays as ordinary, fading negative evidence.
+    Returns (s, s_open).
     """
-    return s * (1.0 - np.asarray(repair_share))
+    addressed = np.asarray(addressed, dtype=float)[..., None]
+    repaired = s_open * np.asarray(repair_share) * addressed
+    return s - repaired, s_open * (1.0 - addressed)
 
 
 def wipe(r, s, share):
@@ -93,55 +98,97 @@ def discounted_evidence(r_ab, s_ab, r_bc, s_bc, weight):
 # --- micro-interactions --------------------------------------------------------------------
 
 
-def success_probability(trustworthiness, tests, quality, trust, needs_trust, strain,
-                        strain_sensitivity, shared_purpose):
+def legitimacy(trust, authority):
+    """How legitimate an instruction feels: earned by trust in the ISP or lent by the
+    formal authority of a mandate, whichever is there: 1 - (1 - trust)(1 - authority)."""
+    return 1.0 - (1.0 - trust) * (1.0 - authority)
+
+
+def success_probability(trustworthiness, tests, quality, legitimacy_, legitimacy_needed,
+                        strain, strain_sensitivity, shared_purpose):
     """Chance that a micro-interaction is experienced as positive.
 
-    p = quality * (trustworthiness sampled by the type's tests) * trust^needs_trust
-        * (1 - strain_sensitivity * strain); crisis shared purpose then closes part of the
-    gap to 1 on the benevolence-testing share (000: "everyone is in this together").
-    Shapes broadcast: trustworthiness (..., 3), tests (..., 3).
+    p = quality * (trustworthiness sampled by the type's tests)
+        * (1 - legitimacy_needed * (1 - legitimacy)) * (1 - strain_sensitivity * strain);
+    an instruction read as illegitimate provokes reactance (Brehm 1966); crisis shared
+    purpose then closes part of the gap to 1 on the benevolence-testing share ("everyone
+    is in this together", Metz 2020). Shapes broadcast: trustworthiness (..., 3),
+    tests (..., 3).
     """
     tw = _add(trustworthiness * tests, axis=-1)
-    p = quality * tw * np.power(trust, needs_trust) * (1.0 - strain_sensitivity * strain)
+    reading = 1.0 - legitimacy_needed * (1.0 - legitimacy_)
+    p = quality * tw * reading * (1.0 - strain_sensitivity * strain)
     benevolence_share = tests[..., 1]
     p = p + (1.0 - p) * shared_purpose * benevolence_share
     return clip01(p)
 
 
-def saturating_gain(x, gain, n_good, receptivity):
-    """x after n good interactions, each closing ``gain * receptivity`` of the gap to 1.
+def saturating_gain(x, gains, n_good, receptivity):
+    """x after good interactions, each closing ``gain * receptivity`` of the gap to 1.
 
-    Written as 1 - (1 - x)(1 - g)^n so that n interactions at once (vectorized) equal n
-    interactions one after the other (agents).
+    With one type, ``gains`` is (E,) and ``n_good`` (...,); with a catalogue, ``gains`` is
+    (K, E) and ``n_good`` (..., K), and x (..., E) is moved by every type at once. Written
+    as 1 - (1 - x) prod_k (1 - g_k)^n_k so that n interactions at once (vectorized) equal
+    n interactions one after the other (agents).
     """
-    g = clip01(gain * receptivity)
-    return 1.0 - (1.0 - x) * np.power(1.0 - g, n_good)
+    gains, recept = np.asarray(gains, dtype=float), np.asarray(receptivity, dtype=float)
+    n = np.asarray(n_good, dtype=float)
+    if gains.ndim == 2:  # a catalogue: (K, E) gains, (..., K) counts
+        log_keep = np.log1p(-np.minimum(gains * recept[..., None, None], MAX_GAIN))
+        total = np.einsum("...k,...ke->...e", n, log_keep)
+    else:  # one type: its gain on one quantity (scalar) or on several (E,)
+        log_keep = np.log1p(-np.minimum(gains * recept[..., None] if gains.ndim else
+                                        gains * recept, MAX_GAIN))
+        total = n[..., None] * log_keep if gains.ndim else n * log_keep
+    return 1.0 - (1.0 - x) * np.exp(total)
+
+
+#: No single encounter closes the whole gap (keeps log(1 - g) finite).
+MAX_GAIN = 0.999
 
 
 def receptivity(trust, exponent):
-    """Trust gates how much an agency takes from support (001: trust shapes how leaders
-    vet and interpret information)."""
+    """Trust gates how much an agency takes from support (Metz 2020: trust shapes how
+    leaders vet and interpret information)."""
     return np.power(trust, exponent)
 
 
 # --- agencies -------------------------------------------------------------------------------
 
 
-def effective_readiness(readiness, champion, crisis, urgency):
-    """Tension for change: own readiness, a champion (003), and crisis urgency (000)."""
-    return clip01(readiness + 0.15 * champion + urgency * crisis)
+def effective_readiness(readiness, champion, champion_weight, crisis, urgency):
+    """Tension for change: own readiness, a champion, and crisis urgency (necessity)."""
+    return clip01(readiness + champion_weight * champion + urgency * crisis)
 
 
-def effective_capacity(capacity, crisis, strain):
-    """Staff time left after the crisis takes its share."""
-    return capacity * (1.0 - strain * crisis)
+def effective_capacity(capacity, crisis, strain, funding):
+    """Staff time left after the crisis takes its share, with part of the gap to full
+    capacity filled by emergency funding (the resources explanation)."""
+    left = capacity * (1.0 - strain * crisis)
+    return left + funding * crisis * (1.0 - left)
+
+
+def lowered_barrier(x, share):
+    """A barrier lowered: x moves ``share`` of the way to 1 (the necessity explanation)."""
+    return x + share * (1.0 - x)
+
+
+def agency_ability(capacity, knowledge, knowledge_weight):
+    """An agency's ability as partners and families see it: staff time, and know-how."""
+    return np.sqrt(capacity) * ((1.0 - knowledge_weight) + knowledge_weight * knowledge)
 
 
 def weekly_turnover(rate_per_year, crisis, crisis_turnover):
     """Weekly chance one staff member leaves, from the yearly rate, raised by a crisis."""
-    weekly = 1.0 - np.power(1.0 - np.minimum(rate_per_year, 0.999999), 1.0 / 52.0)
+    weekly = 1.0 - np.power(1.0 - np.minimum(rate_per_year, MAX_YEARLY_TURNOVER), 1.0 / 52.0)
     return clip01(weekly * (1.0 + crisis_turnover * crisis))
+
+
+#: A yearly turnover of 1 would mean a weekly chance of 1; keep it just below.
+MAX_YEARLY_TURNOVER = 0.999999
+
+
+# --- implementation stages ------------------------------------------------------------------
 
 
 def stage_drive(drivers, exponents):
@@ -152,15 +199,38 @@ def stage_drive(drivers, exponents):
     return drive
 
 
+def innovation_difficulty(complexity, novelty, complexity_weight, novelty_weight):
+    """Factor on a stage's rate from what is being changed (CFIR 2.0 innovation domain):
+    1 / ((1 + w_c complexity) (1 + w_n novelty)); 1 for a simple adaptation."""
+    return 1.0 / ((1.0 + complexity_weight * complexity) * (1.0 + novelty_weight * novelty))
+
+
+def peer_exposure(trusted_adopters, reference):
+    """Exposure to trusted partners that deliver: their trust-weighted count over the
+    count that makes exposure full, at most 1."""
+    return np.minimum(np.asarray(trusted_adopters) / reference, 1.0)
+
+
+def risk_taking(trust, crisis, risk):
+    """The relationships explanation: in a crisis, trust lets agencies take the risks
+    change needs (Metz 2020), so hazards grow with trust squared."""
+    return 1.0 + risk * crisis * trust * trust
+
+
 def hazard(rate):
     """Weekly probability from a weekly rate: 1 - exp(-rate)."""
     return 1.0 - np.exp(-rate)
 
 
-def advance_rate(innovation, drive, peer_weight, peer_share, mandate_weight, pressure):
-    """Rate of moving on: innovation * drive + q * peers + mandate; in the Bass limit
-    (drive = 1, no mandate) this is p + q * F (Bass 1969)."""
-    return innovation * drive + peer_weight * peer_share + mandate_weight * pressure
+def advance_rate(innovation, drive, peer_weight, exposure, mandate_weight, pressure):
+    """Rate of moving on: innovation * drive + q * exposure + mandate; in the Bass limit
+    (drive = 1, no mandate, exposure the share adopted) this is p + q * F (Bass 1969)."""
+    return innovation * drive + peer_weight * exposure + mandate_weight * pressure
+
+
+def sustain_strength(fit, fidelity, trust):
+    """What holds a delivering agency at its stage: fit, fidelity and trust together."""
+    return np.cbrt(fit * fidelity * trust)
 
 
 def fallback_rate(base, sustain, depth, pressure, shallow_multiplier):
@@ -170,26 +240,24 @@ def fallback_rate(base, sustain, depth, pressure, shallow_multiplier):
     return base * (1.0 - sustain) * (1.0 + shallow)
 
 
-def abandon_rate(base, readiness, trust):
-    """Leaving an effort in exploration or installation: likelier without readiness or
-    trust."""
-    return base * (1.0 - readiness * trust)
+def abandon_rate(base, readiness, trust, capacity):
+    """Abandoning (de-adopting): likelier without readiness, trust or staff time."""
+    return base * (1.0 - readiness * trust * capacity)
 
-
-# Share of a family's encounters spoiled per unit of missing prior trust (ODD 7.6).
-POWER_GAP = 0.3
 
 # --- families -------------------------------------------------------------------------------
 
 
-def family_experience_probability(service_quality, prior_trust, voice, voice_effect):
+def family_experience_probability(service_quality, prior_trust, voice, voice_effect,
+                                  power_gap):
     """Chance a family's contact with its agency goes well.
 
     Families whose group has reason for low prior trust meet power differentials that
-    spoil more encounters; voice from co-design removes part of that (004).
+    spoil more encounters; voice from co-design removes part of that (Metz 2024,
+    'The Role of Implementation Practice in Advancing Equity').
     """
-    power_gap = POWER_GAP * (1.0 - prior_trust) * (1.0 - voice_effect * voice)
-    return clip01(service_quality * (1.0 - power_gap))
+    gap = power_gap * (1.0 - prior_trust) * (1.0 - voice_effect * voice)
+    return clip01(service_quality * (1.0 - gap))
 
 
 def engagement_probability(rate, trust, voice):
@@ -197,5 +265,11 @@ def engagement_probability(rate, trust, voice):
     return clip01(rate * trust * trust * (1.0 + voice))
 
 
-def disengagement_probability(rate, trust):
-    return clip01(rate * 2.0 * (1.0 - trust))
+def disengagement_probability(rate, trust, lapse):
+    """Engagement ends through distrust, or lapses whatever the trust."""
+    return clip01(lapse + rate * 2.0 * (1.0 - trust))
+
+
+def case_closure_probability(case_weeks):
+    """Weekly chance a family's case closes, for a mean case length in weeks."""
+    return hazard(1.0 / case_weeks)

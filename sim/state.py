@@ -14,49 +14,75 @@ from sim.catalogue import DIMENSIONS
 from sim.rules import overall_trust
 
 ABANDONED = -1
+NEVER = -1  # a week that has not happened (start-up not reached, ...)
 TIE_KINDS = ("agency_isp", "isp_agency", "agency_agency", "family_agency")
+_D = len(DIMENSIONS)
 
 
-@dataclass
 class TieSet:
     """Directed trust ties of one kind: truster -> trustee, with evidence per dimension.
 
     ``r`` and ``s`` hold positive and negative evidence (n, 3) over ability, benevolence,
-    integrity; ``prior`` (n, 3) is the truster's prior mean for the trustee.
+    integrity; ``s_open`` is the part of ``s`` that violations created and no frank
+    conversation has addressed yet (what repair can act on, Kim et al. 2004); ``prior``
+    (n, 3) is the truster's prior mean for the trustee. Rows live in buffers that grow by
+    doubling, so adding ties one at a time (brokering, partners joining) is amortised O(1).
     """
 
-    kind: str
-    truster: np.ndarray
-    trustee: np.ndarray
-    r: np.ndarray
-    s: np.ndarray
-    prior: np.ndarray
+    _FIELDS = ("truster", "trustee", "r", "s", "s_open", "prior")
+
+    def __init__(self, kind: str, truster, trustee, r, s, prior, s_open=None):
+        self.kind = kind
+        self._n = len(truster)
+        self._buf = {"truster": np.asarray(truster, int), "trustee": np.asarray(trustee, int),
+                     "r": np.asarray(r, float), "s": np.asarray(s, float),
+                     "s_open": np.zeros((self._n, _D)) if s_open is None
+                     else np.asarray(s_open, float),
+                     "prior": np.asarray(prior, float)}
 
     @classmethod
     def empty(cls, kind: str) -> TieSet:
-        z = np.zeros((0, len(DIMENSIONS)))
+        z = np.zeros((0, _D))
         return cls(kind, np.zeros(0, int), np.zeros(0, int), z, z.copy(), z.copy())
 
     @classmethod
     def build(cls, kind, truster, trustee, prior, r0=0.0) -> TieSet:
         n = len(truster)
         prior = np.broadcast_to(np.asarray(prior, float).reshape(-1, 1) if np.ndim(prior)
-                                else prior, (n, len(DIMENSIONS))).copy()
-        r = np.full((n, len(DIMENSIONS)), float(r0))
-        return cls(kind, np.asarray(truster, int), np.asarray(trustee, int), r,
-                   np.zeros_like(r), prior)
+                                else prior, (n, _D)).copy()
+        r = np.full((n, _D), float(r0))
+        return cls(kind, truster, trustee, r, np.zeros_like(r), prior)
 
     def __len__(self) -> int:
-        return len(self.truster)
+        return self._n
+
+    def _view(self, name: str) -> np.ndarray:
+        return self._buf[name][: self._n]
+
+    def _set(self, name: str, value) -> None:
+        self._buf[name][: self._n] = value
+
+    truster = property(lambda self: self._view("truster"), lambda self, v: self._set("truster", v))
+    trustee = property(lambda self: self._view("trustee"), lambda self, v: self._set("trustee", v))
+    r = property(lambda self: self._view("r"), lambda self, v: self._set("r", v))
+    s = property(lambda self: self._view("s"), lambda self, v: self._set("s", v))
+    s_open = property(lambda self: self._view("s_open"), lambda self, v: self._set("s_open", v))
+    prior = property(lambda self: self._view("prior"), lambda self, v: self._set("prior", v))
 
     def append(self, truster: int, trustee: int, prior, r=0.0, s=0.0) -> int:
-        self.truster = np.append(self.truster, truster)
-        self.trustee = np.append(self.trustee, trustee)
-        row = np.zeros((1, len(DIMENSIONS)))
-        self.r = np.vstack([self.r, row + r])
-        self.s = np.vstack([self.s, row + s])
-        self.prior = np.vstack([self.prior, row + prior])
-        return len(self.truster) - 1
+        """Add one tie; returns its row."""
+        if self._n == len(self._buf["truster"]):
+            size = max(8, 2 * self._n)
+            for name, arr in self._buf.items():
+                grown = np.zeros((size, *arr.shape[1:]), dtype=arr.dtype)
+                grown[: self._n] = arr[: self._n]
+                self._buf[name] = grown
+        k = self._n
+        self._n += 1
+        b = self._buf
+        b["truster"][k], b["trustee"][k] = truster, trustee
+        b["r"][k], b["s"][k], b["s_open"][k], b["prior"][k] = r, s, 0.0, prior
+        return k
 
     def trust(self, weight: float, idx=slice(None)) -> np.ndarray:
         return overall_trust(self.r[idx], self.s[idx], self.prior[idx], weight)
@@ -88,6 +114,9 @@ class State:
     advances: np.ndarray
     weeks_at_full: np.ndarray
     ever_full: np.ndarray
+    first_full_week: np.ndarray  # first week at full implementation (NEVER if not yet)
+    startup_week: np.ndarray  # first week delivering the practice (SIC start-up)
+    delivering_2y: np.ndarray  # delivering 104 weeks after start-up: 1, 0, or NEVER (unknown)
     # ISPs
     isp_trustworthiness: np.ndarray  # (n_isps, 3)
     isp_active: np.ndarray
@@ -97,6 +126,7 @@ class State:
     family_group: np.ndarray
     family_agency: np.ndarray
     engaged: np.ndarray
+    eligible: np.ndarray  # the practice is indicated for this family's case
     group_prior: np.ndarray  # per group
     # ties
     ties: dict[str, TieSet] = field(default_factory=dict)

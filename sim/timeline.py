@@ -3,7 +3,8 @@
 Events are data (a list of mappings in a scenario file, discriminated by ``kind``), so a
 run can be saved and replayed; the dashboard's "crisis now" and strategy switch are
 recorded here too. Crisis effects themselves live in the model's parameters
-(``crisis_*``), each scaled by the intensity computed here (000).
+(the necessity, relationships and resources explanations and the crisis costs), each
+scaled by the intensity computed here.
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ class Crisis(_Event):
 
 
 class SupportWithdrawn(_Event):
-    """A grant ends: this share of ISPs stops supporting (003)."""
+    """A grant ends: this share of ISPs stops supporting."""
 
     kind: Literal["support_withdrawn"] = "support_withdrawn"
     week: Week
@@ -65,7 +66,7 @@ class FundingCut(_Event):
 
 
 class TurnoverWave(_Event):
-    """This share of every agency's staff leaves at once, taking person-bound trust (003)."""
+    """This share of every agency's staff leaves at once, taking person-bound trust."""
 
     kind: Literal["turnover_wave"] = "turnover_wave"
     week: Week
@@ -73,7 +74,7 @@ class TurnoverWave(_Event):
 
 
 class PartnerJoins(_Event):
-    """New agencies join the partnership (003: 'identify who is missing')."""
+    """New agencies join the partnership ('identify who is missing')."""
 
     kind: Literal["partner_joins"] = "partner_joins"
     week: Week
@@ -98,13 +99,25 @@ class StrategySwitch(_Event):
     strategy_mix: Share
 
 
+class Violation(_Event):
+    """ISPs let agencies down on one dimension of trust: a competence lapse (ability), a
+    slight (benevolence) or a broken commitment (integrity), worth ``severity`` bad
+    experiences at this share of agencies (Kim, Ferrin, Cooper & Dirks 2004)."""
+
+    kind: Literal["violation"] = "violation"
+    week: Week
+    dimension: Literal["ability", "benevolence", "integrity"] = "integrity"
+    severity: Annotated[float, Field(gt=0, le=100)] = 3.0
+    share: Share = 1.0
+
+
 Event = Annotated[
     Crisis | SupportWithdrawn | FundingCut | TurnoverWave | PartnerJoins | LeadershipChange
-    | StrategySwitch,
+    | StrategySwitch | Violation,
     Field(discriminator="kind"),
 ]
 EVENT_KINDS = ("crisis", "support_withdrawn", "funding_cut", "turnover_wave", "partner_joins",
-               "leadership_change", "strategy_switch")
+               "leadership_change", "strategy_switch", "violation")
 
 _EVENTS = TypeAdapter(list[Event])
 

@@ -17,13 +17,16 @@ import numpy as np
 def bass_limit_params(p: float, q: float, n_agencies: int, weeks: int = 104) -> dict:
     """TrustModel parameters whose mean adoption curve is the Bass curve for ``p``, ``q``.
 
-    Peer influence in the model is the trust-weighted share of an agency's *partners*
-    (the other n - 1) that adopted; Bass's q multiplies the share of the whole population,
-    so q is scaled by (n - 1) / n to make the hazards identical.
+    Peer influence in the model is the trust-weighted count of an agency's delivering
+    partners over ``peer_reference``; with every agency tied to every other and
+    ``peer_reference = n - 1`` that is the share of the *other* n - 1 agencies that
+    adopted. Bass's q multiplies the share of the whole population, so q is scaled by
+    (n - 1) / n to make the hazards identical.
     """
     return dict(
         weeks=weeks, stage_model="single", n_agencies=n_agencies, n_isps=1, n_families=0,
         isp_hours=0.0, innovation_rate=p, peer_influence=q * (n_agencies - 1) / n_agencies,
+        peer_reference=max(n_agencies - 1, 1), partnership_network="complete",
         mandate_weight=0.0, fallback_rate=0.0, partner_contact_rate=0.0, abandon_rate=0.0,
         partnership_density=1.0,
         agency_readiness=1.0, agency_capacity=1.0, agency_fit=1.0, agency_knowledge=1.0,
@@ -41,7 +44,7 @@ def bass_curve(p: float, q: float, t) -> np.ndarray:
 
 
 def bass_recursion(p: float, q: float, weeks: int) -> np.ndarray:
-    """F(t+1) = F(t) + (1 - e^{-(p + q F(t))}) (1 - F(t)), F(0) = 0 (MODEL.md)."""
+    """F(t+1) = F(t) + (1 - e^{-(p + q F(t))}) (1 - F(t)), F(0) = 0 (the weekly form of Bass 1969; Niu 2002 on convergence)."""
     f = np.zeros(weeks + 1)
     for t in range(weeks):
         f[t + 1] = f[t] + (1 - np.exp(-(p + q * f[t]))) * (1 - f[t])

@@ -1,46 +1,38 @@
-"""The calibration targets of MODEL.md come out of the mechanisms with the defaults:
-normal conditions with top-down support take years (Fixsen et al. 2005: two to four years
-to full implementation); a crisis with co-creative support and established trust, weeks to
-months (000)."""
+"""Calibration of the defaults (docs/ODD.md, 'Calibration'): what is being changed decides
+the time scale. A complex new programme under normal conditions takes years for the sites
+that get there (Fixsen et al. 2005), and many sites never start (Saldana et al. 2023); an
+adaptation of existing work in a crisis, with trust, takes weeks (Metz 2020). The precise
+literature windows are checked with 40 replicates in docs/validation.md."""
 
 import numpy as np
 
+from sim.patterns import ADAPTATION, CRISIS
 from sim.runs import run_once
 
-REPLICATES = 16
+REPLICATES = 10
 
 
-def _times_to_half(params: dict, seeds) -> np.ndarray:
-    """Weeks until half the agencies are at full implementation; never = infinity."""
-    times = np.array([run_once(params, s, every=0).summary["time_to_50_full"] for s in seeds])
-    return np.where(np.isnan(times), np.inf, times)
+def _summaries(params):
+    runs = [run_once(params, s, every=0).summary for s in range(REPLICATES)]
+    return {k: np.array([r[k] for r in runs]) for k in runs[0]}
 
 
-def test_normal_top_down_takes_two_to_four_years():
-    times = _times_to_half({"weeks": 520, "strategy_mix": 0.0}, range(REPLICATES))
-    # The median over replicates of the median agency's time must lie in the 2-4 year
-    # window; the window itself is the tolerance (a target from the literature, not a fit).
-    assert 104 <= np.median(times) <= 208
+def test_a_new_programme_takes_years_and_many_sites_never_start():
+    s = _summaries({"weeks": 260, "strategy_mix": 0.0})
+    # years, not weeks or decades: the median site that reaches full implementation takes
+    # between one and five years (the literature's window is two to four)
+    assert 52 <= np.nanmedian(s["median_weeks_to_full"]) <= 260
+    # attrition: neither every site nor none reaches start-up, and some that start stop
+    assert 0.15 <= np.median(s["share_reached_startup"]) <= 0.85
+    assert np.nanmedian(s["share_sustained_of_started"]) < 0.9
 
 
-def test_crisis_with_trust_and_co_creative_support_takes_weeks_to_months():
-    onset = 8
-    params = {"weeks": 156, "strategy_mix": 1.0, "established_evidence": 20.0,
-              "timeline": [{"kind": "crisis", "onset": onset, "duration": 52,
-                            "intensity": 0.9, "ramp": 2}]}
-    times = _times_to_half(params, range(REPLICATES)) - onset
-    # "Weeks to months": the median agency is at full implementation within a year of the
-    # onset, and every replicate gets half the agencies there before the crisis ends.
-    assert np.median(times) <= 40
-    assert np.all(times <= 52)
-
-
-def test_crisis_speeds_trusting_systems_more_than_urgency_alone():
-    """Question 2 of MODEL.md in miniature: with urgency but without the relationships
-    (top-down, no history), the same crisis moves the system more slowly."""
-    crisis = [{"kind": "crisis", "onset": 8, "duration": 52, "intensity": 0.9, "ramp": 2}]
-    trusting = _times_to_half({"weeks": 156, "strategy_mix": 1.0, "established_evidence": 20.0,
-                               "timeline": crisis}, range(8))
-    urgency_only = _times_to_half({"weeks": 156, "strategy_mix": 0.0, "timeline": crisis},
-                                  range(8))
-    assert np.median(trusting) < np.median(urgency_only)
+def test_the_same_crisis_does_not_make_a_new_programme_fast():
+    new = _summaries({"weeks": 104, "strategy_mix": 1.0, "established_evidence": 20.0,
+                      "timeline": CRISIS})
+    adapted = _summaries({"weeks": 104, "strategy_mix": 1.0, "established_evidence": 20.0,
+                          "timeline": CRISIS, **ADAPTATION})
+    # the adaptation's sites reach full implementation within weeks; the new programme's
+    # (those that reach it at all) take at least three times as long
+    assert np.nanmedian(new["median_weeks_to_full"]) > 3 * np.nanmedian(
+        adapted["median_weeks_to_full"])

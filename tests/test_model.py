@@ -47,7 +47,11 @@ def test_mesa_batch_run_works_unchanged():
     rows = mesa.batch_run(TrustModel, {"strategy_mix": [0.0, 1.0], "weeks": 10,
                                        "n_families": 50}, rng=[1], number_processes=1,
                           data_collection_period=-1, display_progress=False)
-    assert len(rows) == 2 and {"strategy_mix", "share_at_full"} <= set(rows[0])
+    # Mesa gives one row per agency (the agent-type reporter records each agency's stage),
+    # each carrying the run's model-level outcomes: 2 runs x 12 agencies.
+    assert len(rows) == 2 * 12
+    assert {"strategy_mix", "share_at_full", "AgentID", "stage"} <= set(rows[0])
+    assert {r["strategy_mix"] for r in rows} == {0.0, 1.0}
 
 
 @pytest.mark.parametrize("params, words", [
@@ -117,15 +121,25 @@ def test_brokering_creates_partnerships_with_borrowed_trust():
     assert any("introduced" in text for _, text in model.log)
 
 
-def test_crisis_raises_contact_and_tension():
-    calm = TrustModel(rng=5, **SMALL)
-    crisis = TrustModel(rng=5, **SMALL, timeline=[{"kind": "crisis", "onset": 1,
-                                                    "duration": 30, "intensity": 1.0}])
-    for m in (calm, crisis):
-        m.run()
-    hours = [m.datacollector.get_model_vars_dataframe()["cost_hours"].sum() for m in (calm, crisis)]
-    assert hours[1] > 1.5 * hours[0]
-    assert crisis.datacollector.get_model_vars_dataframe()["crisis_intensity"].max() == 1.0
+def _hours(surge: float, crisis: bool, **params):
+    timeline = [{"kind": "crisis", "onset": 1, "duration": 30, "intensity": 1.0}] if crisis \
+        else []
+    frame = TrustModel(rng=5, **{**SMALL, **params}, isp_surge=surge,
+                       timeline=timeline).run().datacollector.get_model_vars_dataframe()
+    return frame.loc[2:30]
+
+
+def test_crisis_reallocates_isp_hours_and_adds_only_the_documented_surge():
+    calm, crisis = _hours(0.0, False), _hours(0.0, True)
+    # No free labour: the same budget (Poisson noise on ~40 interactions a week keeps the
+    # weekly totals within a few percent; 10% allows for agencies leaving a caseload).
+    assert crisis["cost_hours"].mean() == pytest.approx(calm["cost_hours"].mean(), rel=0.1)
+    # the relationships explanation moves hours to short, frequent contacts
+    assert crisis["hours_check_in"].mean() > 1.5 * calm["hours_check_in"].mean()
+    surged = _hours(0.5, True)
+    assert surged["cost_hours"].mean() == pytest.approx(1.5 * calm["cost_hours"].mean(),
+                                                        rel=0.1)
+    assert surged["crisis_intensity"].max() == 1.0
 
 
 @pytest.mark.parametrize("event, check", [
@@ -169,11 +183,17 @@ def test_trust_edges_for_drawing():
     assert edges["source"].str.startswith("families: ").any()
 
 
+# An adaptation of existing work, so that most agencies deliver within the first months
+# and the mechanisms after start-up have something to act on.
+ADAPTATION = dict(innovation_novelty=0.2, innovation_complexity=0.3, start_stage="installation")
+
+
 def _after_withdrawal(seeds, **params):
     """Share at full implementation when support is withdrawn (week 100) and at the end."""
     rows = []
     for s in seeds:
-        model = TrustModel(rng=s, n_agencies=12, n_families=300, weeks=200, **params,
+        model = TrustModel(rng=s, n_agencies=12, n_families=300, weeks=200, **ADAPTATION,
+                           **params,
                            timeline=[{"kind": "support_withdrawn", "week": 100}]).run()
         frame = model.datacollector.get_model_vars_dataframe()
         rows.append((frame["share_at_full"][100], frame["share_at_full"][200],
@@ -188,11 +208,19 @@ def _separated(a, b):
     return a.mean() - b.mean() > 4 * se
 
 
+def _paired_exceeds(a, b, k=3.0):
+    """With common random numbers (same seed in both arms) runs are paired: the mean
+    paired difference exceeds k standard errors of its own replicate spread (k = 3: a
+    one-sided false alarm about once in 700)."""
+    d = np.asarray(a) - np.asarray(b)
+    return d.mean() > k * d.std(ddof=1) / np.sqrt(len(d))
+
+
 def test_mandated_adoption_is_shallow_and_falls_back_when_support_ends():
-    top = _after_withdrawal(range(8), strategy_mix=0.0, mandate_weight=0.04)
-    co = _after_withdrawal(range(8), strategy_mix=1.0, mandate_weight=0.04)
+    top = _after_withdrawal(range(16), strategy_mix=0.0)
+    co = _after_withdrawal(range(16), strategy_mix=1.0)
     top_loss, co_loss = top[:, 0] - top[:, 1], co[:, 0] - co[:, 1]
-    assert _separated(top_loss, co_loss)
+    assert _paired_exceeds(top_loss, co_loss)
     assert _separated(co[:, 2], top[:, 2])  # depth: co-creative adoption is not mandated
 
 
@@ -201,11 +229,11 @@ def _low_trust_reach(voice_effect, seeds):
     out = []
     for s in seeds:
         model = TrustModel(rng=s, n_agencies=12, n_families=300, weeks=100, strategy_mix=1.0,
-                           voice_effect=voice_effect).run()
+                           voice_effect=voice_effect, **ADAPTATION).run()
         out.append(model.datacollector.get_model_vars_dataframe()
                    ["reach_low_trust_community"][50:].mean())
     return np.array(out)
 
 
 def test_family_voice_from_co_design_lifts_low_trust_families_reach():
-    assert _separated(_low_trust_reach(1.0, range(12)), _low_trust_reach(0.0, range(12)))
+    assert _paired_exceeds(_low_trust_reach(1.0, range(16)), _low_trust_reach(0.0, range(16)))

@@ -65,10 +65,16 @@ def test_one_bad_experience_undoes_more_than_one_good():
     assert down > 2 * up
 
 
-def test_repair_restores_ability_more_than_integrity():
-    s = np.array([4.0, 4.0, 4.0])
-    repaired = rules.repair(s, [0.5, 0.5, 0.15])
-    assert repaired[0] < repaired[2]
+def test_repair_restores_ability_more_than_integrity_and_only_open_violations():
+    s, s_open = np.array([4.0, 4.0, 4.0]), np.array([2.0, 2.0, 2.0])
+    repaired, still_open = rules.repair(s, s_open, [0.5, 0.3, 0.15], 1.0)
+    assert repaired[0] < repaired[1] < repaired[2]
+    assert np.allclose(repaired, [3.0, 3.4, 3.7])  # only the open 2.0 per dimension repairs
+    assert np.allclose(still_open, 0.0)  # addressed: a second conversation repairs nothing
+    again, _ = rules.repair(repaired, still_open, [0.5, 0.3, 0.15], 1.0)
+    assert np.allclose(again, repaired)
+    untouched, open_ = rules.repair(s, s_open, [0.5, 0.3, 0.15], 0.0)  # no conversation
+    assert np.allclose(untouched, s) and np.allclose(open_, s_open)
 
 
 def test_discounting_borrows_belief_through_the_broker():

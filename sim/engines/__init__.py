@@ -1,5 +1,5 @@
-"""Two engines, one set of rules (sim.processes, sim.rules): they differ only in how the
-random outcomes are drawn, one agent at a time or all at once."""
+"""Two engines, one week schedule (sim.schedule): they differ only in how the random
+outcomes are drawn, one agent and one micro-interaction at a time, or all at once."""
 
 from sim.engines import agents, vectorized
 

@@ -1,35 +1,25 @@
-"""The reference engine: idiomatic Mesa, each agent carries out its own week.
+"""The reference engine: idiomatic Mesa, each agent carries out its own part of the week.
 
-Stages of the week run as Mesa's staged activation: every agent forgets, agencies lose
-staff, ISPs hold their support sessions one micro-interaction at a time, agencies work
-with partners, families meet their agencies, agencies decide on their stage (seeing the
-same start-of-week snapshot of their partners), then upkeep.
+For each phase of the declared week (sim.schedule), the agents of the phase's actor type
+act in random order (``AgentSet.shuffle_do``), each living through its own
+micro-interactions one at a time and seeing the state its predecessors left.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from sim import processes as pr
-
-if TYPE_CHECKING:  # pragma: no cover
-    from sim.model import TrustModel
+from sim.schedule import SCHEDULE
 
 
-def step(m: TrustModel) -> None:
-    from sim.agents import Agency, Family, ImplementationSupportPractitioner
+def step(w, model) -> None:
+    from sim.agents import ACTOR_TYPES
 
-    agencies = m.agents_by_type[Agency]
-    isps = m.agents_by_type.get(ImplementationSupportPractitioner)
-    families = m.agents_by_type.get(Family)
-    m.agents.do("forget")
-    agencies.shuffle_do("lose_staff")
-    if isps is not None:
-        isps.shuffle_do("step")
-    agencies.shuffle_do("collaborate")
-    if families is not None:
-        m.community = pr.community_trust(m) if m.p.word_of_mouth > 0 else None
-        families.shuffle_do("step")
-    m.peers = pr.peer_share(m)
-    agencies.shuffle_do("decide_stage")
-    agencies.do("upkeep")
+    for phase in SCHEDULE:
+        if not phase.when(w):
+            continue
+        if phase.actor == "world":
+            phase.apply(w)
+            continue
+        prepared = phase.prepare(w) if phase.prepare else None
+        agents = model.agents_by_type.get(ACTOR_TYPES[phase.actor])
+        if agents is not None:
+            agents.shuffle_do("act", phase, prepared)

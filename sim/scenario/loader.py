@@ -162,7 +162,10 @@ class Scenario:
                 params[key] = data[key]
         params["timeline"] = data["timeline"]
         params["weeks"] = data["weeks"]
-        return merge(params, data["arms"][arm], {}, "")
+        params = merge(params, data["arms"][arm], {}, "")
+        if params.get("partnership_edges"):  # a CSV path, relative to the scenario file
+            params["partnership_edges"] = str(self.source.parent / params["partnership_edges"])
+        return params
 
     def with_overrides(self, **overrides: Any) -> Scenario:
         """The same scenario with top-level fields (weeks, replicates, seed) replaced."""

@@ -18,7 +18,8 @@ from sim.parameters import PARAMETERS, Parameter
 from sim.timeline import Event
 
 #: Scalar parameters that live under ``population:`` rather than ``parameters:``.
-POPULATION_KEYS = ("n_agencies", "n_isps", "n_families", "partnership_density",
+POPULATION_KEYS = ("n_agencies", "n_isps", "n_families", "partnership_network",
+                   "partnership_density", "partnership_degree", "partnership_rewiring",
                    "staff_per_agency")
 #: Set at the top level of a scenario, never in a section or an arm.
 TOP_LEVEL_PARAMS = ("weeks",)
@@ -33,7 +34,7 @@ class _Strict(BaseModel):
 
 
 class FamilyGroup(_Strict):
-    """A group of families with its own prior trust in public agencies (001, 004)."""
+    """A group of families with its own prior trust in public agencies (Metz 2024)."""
 
     name: Name
     share: Unit
@@ -62,7 +63,7 @@ def _partial(model: type[BaseModel], name: str) -> type[BaseModel]:
 
 InteractionOverride = _partial(InteractionType, "InteractionOverride")
 
-StrategyOverrides = dict[Literal["co_creative", "top_down"],
+StrategyOverrides = dict[Literal["co_creative", "top_down", "crisis"],
                          dict[str, Annotated[float, Field(ge=0, strict=True)]]]
 
 _STRUCTURED_TYPES: dict[str, Any] = {
@@ -71,6 +72,7 @@ _STRUCTURED_TYPES: dict[str, Any] = {
     "strategies": StrategyOverrides,
     "family_groups": Annotated[list[FamilyGroup], Field(min_length=1)],
     "agency_sectors": Annotated[list[Name], Field(min_length=1)],
+    "partnership_edges": Annotated[str, StringConstraints(min_length=1, max_length=4096)],
 }
 
 
@@ -85,7 +87,8 @@ def _params_model(name: str, names: list[str]) -> type[BaseModel]:
 
 _SCALARS = [n for n, p in PARAMETERS.items() if p.kind != "structured"]
 Population = _params_model("Population",
-                           [*POPULATION_KEYS, "family_groups", "agency_sectors"])
+                           [*POPULATION_KEYS, "family_groups", "agency_sectors",
+                            "partnership_edges"])
 Parameters = _params_model("Parameters", [n for n in _SCALARS
                                           if n not in POPULATION_KEYS + TOP_LEVEL_PARAMS])
 Arm = _params_model("Arm", [n for n in PARAMETERS if n not in TOP_LEVEL_PARAMS])
@@ -112,7 +115,8 @@ def section_of(param: str) -> str:
     """``population``, ``parameters``, a structured section name, or the top level."""
     if param in TOP_LEVEL_PARAMS:
         return ""
-    if param in POPULATION_KEYS or param in ("family_groups", "agency_sectors"):
+    if param in POPULATION_KEYS or param in ("family_groups", "agency_sectors",
+                                             "partnership_edges"):
         return "population"
     if PARAMETERS[param].kind == "structured":
         return param

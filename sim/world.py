@@ -1,0 +1,86 @@
+"""``World``: what every weekly phase reads and writes, in one object.
+
+The phases of the week (``sim.processes``, in the order ``sim.schedule`` declares) take a
+World instead of reaching back into ``TrustModel``: state arrays, parameters, the
+interaction catalogue, the stage table, this week's crisis intensity, the random
+generator and the caption log. The model owns one World; the engines run the schedule
+on it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+
+import numpy as np
+
+from sim.catalogue import DRIVERS, Catalogue, Stage
+from sim.state import ABANDONED, State
+
+
+@dataclass
+class StageTable:
+    """The implementation stages (sim/data/stages.yaml) as arrays indexed by stage."""
+
+    names: list[str]
+    full: int  # index of full implementation
+    last: int
+    delivers_from: int
+    rate: np.ndarray
+    peer: np.ndarray
+    mandate: np.ndarray
+    abandon: np.ndarray
+    fallback: np.ndarray
+    complexity: np.ndarray
+    novelty: np.ndarray
+    exponents: dict[str, np.ndarray]  # driver -> exponent per stage (drivers in use only)
+
+    @classmethod
+    def from_stages(cls, stages: list[Stage]) -> StageTable:
+        def col(attr):
+            return np.array([getattr(s, attr) for s in stages], dtype=float)
+
+        names = [s.name for s in stages]
+        return cls(
+            names=names, full=names.index("full_implementation"), last=len(stages) - 1,
+            delivers_from=next(i for i, s in enumerate(stages) if s.delivers),
+            rate=col("rate"), peer=col("peer"), mandate=col("mandate"),
+            abandon=col("abandon"), fallback=col("fallback"), complexity=col("complexity"),
+            novelty=col("novelty"),
+            exponents={d: np.array([s.drivers.get(d, 0.0) for s in stages]) for d in DRIVERS
+                       if any(s.drivers.get(d, 0.0) for s in stages)},
+        )
+
+    def label(self, s: int) -> str:
+        return "abandoned" if s == ABANDONED else self.names[s].replace("_", " ")
+
+
+@dataclass
+class World:
+    """State, parameters, catalogue, stages, crisis, random numbers and captions."""
+
+    state: State
+    p: SimpleNamespace
+    catalogue: Catalogue
+    stages: StageTable
+    rng: np.random.Generator
+    note: Callable[[str], None]
+    week: int = 0
+    crisis: float = 0.0
+    micro_interactions: int = 0
+    on_partnership: Callable[[int, int], None] | None = field(default=None, repr=False)
+
+    # Each explanation of the crisis pivot is its weight times this week's intensity, so
+    # a scenario can switch one off (weight 0) or weigh them against each other.
+    @property
+    def necessity(self) -> float:
+        return self.p.crisis_necessity * self.crisis
+
+    @property
+    def relationships(self) -> float:
+        return self.p.crisis_relationships * self.crisis
+
+    @property
+    def resources(self) -> float:
+        return self.p.crisis_resources * self.crisis
