@@ -8,13 +8,14 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: help venv test demo app bench lint clean
+.PHONY: help venv test demo app bench validation lint clean
 
 help:
 	@echo "make demo   set up .venv and run the COVID-pivot comparison"
 	@echo "make test   set up .venv and run the test suite"
 	@echo "make app    set up .venv and serve the trainers' dashboard"
 	@echo "make bench  set up .venv and print the benchmark figures"
+	@echo "make validation  run the pattern checks (40 replicates) and write docs/validation.md"
 	@echo "make lint   ruff"
 
 $(STAMP): pyproject.toml
@@ -37,6 +38,9 @@ app: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/model_speed.py
+
+validation: $(STAMP)
+	$(BIN)/python -m sim.patterns --replicates 40 --out docs/validation.md
 
 lint: $(STAMP)
 	$(BIN)/ruff check sim tests benchmarks

@@ -76,7 +76,8 @@ class Agency(_View):
 
 class ImplementationSupportPractitioner(_View):
     """Supports a caseload of agencies with micro-interactions chosen by its strategy
-    (competencies and principles of 001 and 002: ability, benevolence, integrity)."""
+    (ISP competencies and principles: Metz & Bartley, 'Building Trust to Lead
+    Implementation'; interview study of 17 ISPs)."""
 
     @property
     def name(self) -> str:
@@ -114,7 +115,7 @@ class ImplementationSupportPractitioner(_View):
 
 
 class Family(_View):
-    """A family served by one agency, in a group with its own prior trust (001, 004)."""
+    """A family served by one agency, in a group with its own prior trust (Metz 2024)."""
 
     @property
     def group(self) -> str:

@@ -132,29 +132,32 @@ def _repair_by_type(replicates, pool):
     return Result(est, lo, hi, lo > 0, "integrity minus ability, weeks to regain half")
 
 
+def _crisis_speedup(explanation: str, history: float, replicates: int, pool) -> np.ndarray:
+    """Weeks to full implementation without a crisis minus with a crisis acting through
+    ``explanation`` alone (the other two weighted 0), for a simple adaptation."""
+    base = dict(weeks=104, strategy_mix=1.0, established_evidence=history, **ADAPTATION)
+    others = {f"crisis_{e}": 0.0 for e in ("necessity", "relationships", "resources")
+              if e != explanation}
+    calm = _summaries({**base, "timeline": []}, replicates, pool)
+    hit = _summaries({**base, "timeline": CRISIS, **others}, replicates, pool)
+    return calm["median_weeks_to_full"] - hit["median_weeks_to_full"]
+
+
+def _trust_dependence(explanation: str, replicates: int, pool) -> tuple[float, ...]:
+    """How much more ``explanation`` speeds up a county with a history of trust."""
+    d = (_crisis_speedup(explanation, 20.0, replicates, pool)
+         - _crisis_speedup(explanation, 0.0, replicates, pool))
+    return _interval(d, np.nanmean)
+
+
 def _relationships_need_trust(replicates, pool):
-    """Relationships' crisis speed-up with a history of trust minus without one."""
-    def speedup(history):
-        base = dict(weeks=104, strategy_mix=1.0, established_evidence=history, **ADAPTATION)
-        calm = _summaries({**base, "timeline": []}, replicates, pool)["median_weeks_to_full"]
-        rel = _summaries({**base, "timeline": CRISIS, "crisis_necessity": 0.0,
-                          "crisis_resources": 0.0}, replicates, pool)["median_weeks_to_full"]
-        return calm - rel
-    d = speedup(20.0) - speedup(0.0)
-    est, lo, hi = _interval(d, np.nanmean)
+    est, lo, hi = _trust_dependence("relationships", replicates, pool)
     return Result(est, lo, hi, lo > 0, "speed-up (weeks) with established_evidence 20 "
                   "minus with 0")
 
 
 def _necessity_indifferent(replicates, pool):
-    def speedup(history):
-        base = dict(weeks=104, strategy_mix=1.0, established_evidence=history, **ADAPTATION)
-        calm = _summaries({**base, "timeline": []}, replicates, pool)["median_weeks_to_full"]
-        nec = _summaries({**base, "timeline": CRISIS, "crisis_relationships": 0.0,
-                          "crisis_resources": 0.0}, replicates, pool)["median_weeks_to_full"]
-        return calm - nec
-    d = speedup(20.0) - speedup(0.0)
-    est, lo, hi = _interval(d, np.nanmean)
+    est, lo, hi = _trust_dependence("necessity", replicates, pool)
     return Result(est, lo, hi, abs(est) < 3.0, "necessity's speed-up (weeks), history 20 "
                   "minus 0; met if within 3 weeks")
 
@@ -201,7 +204,8 @@ PATTERNS: tuple[Pattern, ...] = (
             "start-up (difference in share > 0)",
             _difference("share_reached_startup", dict(NORMAL, strategy_mix=1.0, **DISTRUSTFUL),
                         dict(NORMAL, **DISTRUSTFUL), +1)),
-    Pattern("Top-down trust holds with legitimacy", "Brehm 1966 (reactance only where illegitimate)",
+    Pattern("Top-down trust holds with legitimacy",
+            "Brehm 1966 (reactance only where illegitimate)",
             "agencies' trust in top-down ISPs is higher with a mandate's authority than in a "
             "distrustful county",
             _difference("trust_agency_isp_final", dict(NORMAL, **MANDATED),

@@ -34,7 +34,8 @@ def overall_trust(r, s, prior, weight):
 
 
 def forget(r, s, factor):
-    """Evidence fades without contact (003): multiply r and s by lambda <= 1."""
+    """Evidence fades without contact ('Relationships' TA brief: constant attention):
+    multiply r and s by lambda <= 1."""
     return r * factor, s * factor
 
 
@@ -68,7 +69,7 @@ def repair(s, s_open, repair_share, addressed):
 
 
 def wipe(r, s, share):
-    """Person-bound evidence leaves with departing staff (003)."""
+    """Person-bound evidence leaves with departing staff ('Relationships' TA brief)."""
     keep = 1.0 - np.asarray(share, dtype=float)[..., None]
     return r * keep, s * keep
 

@@ -44,7 +44,8 @@ def bass_curve(p: float, q: float, t) -> np.ndarray:
 
 
 def bass_recursion(p: float, q: float, weeks: int) -> np.ndarray:
-    """F(t+1) = F(t) + (1 - e^{-(p + q F(t))}) (1 - F(t)), F(0) = 0 (the weekly form of Bass 1969; Niu 2002 on convergence)."""
+    """F(t+1) = F(t) + (1 - e^{-(p + q F(t))}) (1 - F(t)), F(0) = 0: the weekly form of
+    Bass (1969); Niu (2002) on its convergence as the population grows."""
     f = np.zeros(weeks + 1)
     for t in range(weeks):
         f[t + 1] = f[t] + (1 - np.exp(-(p + q * f[t]))) * (1 - f[t])

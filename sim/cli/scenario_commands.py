@@ -14,6 +14,8 @@ from sim.cli import app
 from sim.errors import TrustsimError
 
 SHORT = {
+    "share_reached_startup": "share that reached start-up",
+    "time_to_50_startup": "weeks to 50% at start-up",
     "time_to_first_full": "weeks to first agency at full",
     "time_to_50_full": "weeks to 50% of agencies at full",
     "time_to_90_full": "weeks to 90% of agencies at full",

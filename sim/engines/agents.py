@@ -7,19 +7,15 @@ micro-interactions one at a time and seeing the state its predecessors left.
 
 from __future__ import annotations
 
-from sim.schedule import SCHEDULE
+from sim.engines.draws import run_week
 
 
 def step(w, model) -> None:
     from sim.agents import ACTOR_TYPES
 
-    for phase in SCHEDULE:
-        if not phase.when(w):
-            continue
-        if phase.actor == "world":
-            phase.apply(w)
-            continue
-        prepared = phase.prepare(w) if phase.prepare else None
+    def act(phase, prepared):
         agents = model.agents_by_type.get(ACTOR_TYPES[phase.actor])
         if agents is not None:
             agents.shuffle_do("act", phase, prepared)
+
+    run_week(w, act)

@@ -1,10 +1,13 @@
-"""Drawing a phase's outcomes (sim.schedule.Draw), for all units at once or one by one."""
+"""Running the declared week and drawing a phase's outcomes (sim.schedule.Draw), for all
+units at once or one by one."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
-from sim.schedule import Draw, Phase
+from sim.schedule import SCHEDULE, Draw, Phase
 from sim.world import World
 
 
@@ -52,6 +55,18 @@ def draw_one_by_one(rng: np.random.Generator, phase: Phase, chances: dict) -> di
                     for k, q in zip(n.ravel(), p.ravel(), strict=True)]
             drawn[d.name] = np.array(hits, dtype=int).reshape(n.shape)
     return drawn
+
+
+def run_week(w: World, act: Callable[[Phase, object], None]) -> None:
+    """The declared week (sim.schedule.SCHEDULE): world phases act on everything; for the
+    others ``act(phase, prepared)`` is how the engine lets its units act."""
+    for phase in SCHEDULE:
+        if not phase.when(w):
+            continue
+        if phase.actor == "world":
+            phase.apply(w)
+        else:
+            act(phase, phase.prepare(w) if phase.prepare else None)
 
 
 def run_units(w: World, phase: Phase, rows, prepared, one_by_one: bool) -> None:

@@ -2,17 +2,10 @@
 
 from __future__ import annotations
 
-from sim.engines.draws import run_units
-from sim.schedule import SCHEDULE
+from sim.engines.draws import run_units, run_week
 from sim.world import World
 
 
 def step(w: World, model=None) -> None:
-    for phase in SCHEDULE:
-        if not phase.when(w):
-            continue
-        if phase.actor == "world":
-            phase.apply(w)
-            continue
-        prepared = phase.prepare(w) if phase.prepare else None
-        run_units(w, phase, phase.units(w, None), prepared, one_by_one=False)
+    run_week(w, lambda phase, prepared: run_units(w, phase, phase.units(w, None), prepared,
+                                                  one_by_one=False))

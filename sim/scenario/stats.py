@@ -20,8 +20,11 @@ import pandas as pd
 from scipy.stats import binom
 
 #: Outcomes measured in weeks until something happens (NaN = never happened).
-TIME_OUTCOMES = ("time_to_first_full", "time_to_50_full", "time_to_90_full")
+TIME_OUTCOMES = ("time_to_50_startup", "time_to_first_full", "time_to_50_full",
+                 "time_to_90_full")
 LABELS = {
+    "share_reached_startup": "share of agencies that reached start-up (delivering)",
+    "time_to_50_startup": "weeks to 50% of agencies at start-up",
     "time_to_first_full": "weeks to first agency at full implementation",
     "time_to_50_full": "weeks to 50% of agencies at full implementation",
     "time_to_90_full": "weeks to 90% of agencies at full implementation",

