@@ -72,6 +72,7 @@ class Contact(_Strict):
     """Encounters outside ISP support (sim/data/contacts.yaml)."""
 
     tests: Tests
+    strain_sensitivity: Unit = 0.0
     source: str = ""
 
 
@@ -116,10 +117,20 @@ def _tests_array(tests: Tests) -> np.ndarray:
 
 
 @cache
+def _contacts() -> dict[str, Contact]:
+    return {name: Contact.model_validate(spec) for name, spec in _read("contacts.yaml").items()}
+
+
+@cache
 def contact_tests() -> dict[str, np.ndarray]:
     """What family and partnership contacts test, from sim/data/contacts.yaml."""
-    raw = _read("contacts.yaml")
-    return {name: _tests_array(Contact.model_validate(spec).tests) for name, spec in raw.items()}
+    return {name: _tests_array(c.tests) for name, c in _contacts().items()}
+
+
+@cache
+def contact_strain() -> dict[str, float]:
+    """How much capacity strain spoils each kind of contact (sim/data/contacts.yaml)."""
+    return {name: c.strain_sensitivity for name, c in _contacts().items()}
 
 
 def _merge(base: dict, over: dict) -> dict:

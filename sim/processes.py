@@ -13,10 +13,15 @@ from __future__ import annotations
 import numpy as np
 
 from sim import rules
-from sim.catalogue import EFFECTS, contact_tests
+from sim.catalogue import EFFECTS, contact_strain, contact_tests
 from sim.network import components
 from sim.state import ABANDONED, NEVER
 from sim.world import World
+
+#: Share of an agency's fidelity that leaves with departing staff, per unit of staff share:
+#: half, because fidelity also lives in routines, supervision and materials that stay
+#: (a modelling assumption, not from a source).
+FIDELITY_WITH_LEAVERS = 0.5
 
 #: Weeks after start-up at which the Stages of Implementation Completion literature asks
 #: whether a site is still delivering (Saldana et al. 2023: sustainment two years on).
@@ -82,8 +87,7 @@ def apply_forgetting(w: World) -> None:
     """Evidence on every tie fades each week ('collaboratives need to pay constant
     attention to their partnerships', 'Relationships' TA brief)."""
     for ties in w.state.ties.values():
-        ties.r, ties.s = rules.forget(ties.r, ties.s, w.p.forgetting)
-        ties.s_open = ties.s_open * w.p.forgetting
+        ties.forget(w.p.forgetting)
 
 
 # --- staff turnover -----------------------------------------------------------------------
@@ -112,7 +116,7 @@ def lose_staff(w: World, idx, leavers) -> None:
     if not share.any():
         return
     st.knowledge[idx] *= 1.0 - share[idx]
-    st.fidelity[idx] *= 1.0 - 0.5 * share[idx]
+    st.fidelity[idx] *= 1.0 - FIDELITY_WITH_LEAVERS * share[idx]
     wipe_agency_evidence(w, share * w.p.person_bound_share)
 
 
@@ -127,8 +131,8 @@ def wipe_agency_evidence(w: World, share: np.ndarray) -> None:
         keep = np.ones(len(t))
         for end in ends:
             keep *= 1.0 - share[getattr(t, end)]
-        t.r, t.s = rules.wipe(t.r, t.s, 1.0 - keep)
-        t.s_open = t.s_open * keep[:, None]
+        touched = np.flatnonzero(keep < 1.0)  # most ties lose nothing in a given week
+        t.wipe(1.0 - keep[touched], touched)
 
 
 # --- implementation support: ISP <-> agency micro-interactions -----------------------------
@@ -256,8 +260,7 @@ def add_contact_evidence(w: World, ties, rows, contacts, good, tests) -> np.ndar
     contacts, good = np.asarray(contacts, float), np.asarray(good, float)
     dr, ds = rules.evidence_increment(good, contacts - good, tests, 1.0, w.p.asymmetry, 1.0)
     ties.r[rows] += dr
-    ties.s[rows] += ds
-    ties.s_open[rows] += ds
+    ties.s[rows] += ds  # repair acts on ISP ties only, so no open violations here
     w.micro_interactions += int(contacts.sum())
     return good
 
@@ -275,8 +278,10 @@ def partner_chances(w: World, rows):
     rate = p.partner_contact_rate * (1.0 + p.relationships_collaboration * w.relationships)
     strain = 1.0 - capacity_now(w)
     shared = min(1.0, p.relationships_sensitivity * w.relationships)
-    per_agency = rules.success_probability(agency_trustworthiness(w), _tests("partner_contact"),
-                                           1.0, 1.0, 0.0, strain, 0.5, shared)
+    contact = contact_tests()
+    per_agency = rules.success_probability(
+        agency_trustworthiness(w), contact["partner_contact"], 1.0, 1.0, 0.0, strain,
+        contact_strain()["partner_contact"], shared)
     return {"rates": np.where(live, rate, 0.0), "good": per_agency[t.trustee[rows]]}
 
 
@@ -352,7 +357,7 @@ def family_chances(w: World, f, community):
     n = np.shape(good)
     return {"close": np.full(n, rules.case_closure_probability(p.family_case_weeks)),
             "contact": np.full(n, contact), "good": good, "engage": engage,
-            "disengage": leave, "eligible": np.full(n, p.family_eligibility)}
+            "disengage": leave}
 
 
 def family_trust(w: World, f, community):
@@ -377,15 +382,14 @@ def apply_family(w: World, f, drawn) -> None:
     st.engaged[f] = np.where(st.engaged[f], ~np.asarray(drawn["disengage"], bool),
                              np.asarray(drawn["engage"], bool))
     closed = np.arange(st.n_families)[f][np.asarray(drawn["close"], bool)]
-    if len(closed):
-        new_agency = (np.asarray(drawn["agency_u"])[np.asarray(drawn["close"], bool)]
-                      * st.n_agencies).astype(int)
+    if len(closed):  # each new case: its agency and whether the practice is indicated
+        u = w.rng.random((len(closed), 2))
+        new_agency = (u[:, 0] * st.n_agencies).astype(int)
         st.family_agency[closed] = new_agency
         t.trustee[closed] = new_agency
-        t.r[closed] = t.s[closed] = t.s_open[closed] = 0.0
+        t.r[closed] = t.s[closed] = 0.0
         st.engaged[closed] = False
-        st.eligible[closed] = np.asarray(drawn["new_eligible"], bool)[
-            np.asarray(drawn["close"], bool)]
+        st.eligible[closed] = u[:, 1] < w.p.family_eligibility
 
 
 # --- implementation stages -----------------------------------------------------------------

@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import numpy as np
 
+#: What every rule takes and returns: a number for one agent or tie, or an array for many.
+Num = float | np.ndarray
+
 _add = np.add.reduce
 # A mean over the last axis of length 3 as a matrix-vector product: much faster in numpy
 # than a reduction along a short, strided axis.
 _THIRDS = np.full(3, 1.0 / 3.0)
 
 
-def clip01(x):
+def clip01(x: Num) -> Num:
     """x limited to [0, 1] (ufuncs directly: np.clip's wrapper dominates on small arrays)."""
     return np.minimum(np.maximum(x, 0.0), 1.0)
 
@@ -23,23 +26,24 @@ def clip01(x):
 # --- trust as evidence (beta reputation, Josang & Ismail 2002) ---------------------------
 
 
-def expected_trust(r, s, prior, weight):
+def expected_trust(r: Num, s: Num, prior: Num, weight: Num) -> Num:
     """E = (r + w*m) / (r + s + w): the truster's expectation given evidence and prior."""
     return (r + weight * prior) / (r + s + weight)
 
 
-def overall_trust(r, s, prior, weight):
+def overall_trust(r: Num, s: Num, prior: Num, weight: Num) -> Num:
     """Trust on a tie: the mean over ability, benevolence and integrity (last axis)."""
     return expected_trust(r, s, prior, weight) @ _THIRDS  # mean over the 3 dimensions
 
 
-def forget(r, s, factor):
+def forget(r: Num, s: Num, factor: Num) -> tuple[Num, ...]:
     """Evidence fades without contact ('Relationships' TA brief: constant attention):
     multiply r and s by lambda <= 1."""
     return r * factor, s * factor
 
 
-def evidence_increment(n_good, n_bad, tests, evidence, asymmetry, negative_weight):
+def evidence_increment(n_good: Num, n_bad: Num, tests: Num, evidence: Num, asymmetry: Num,
+                       negative_weight: Num) -> tuple[Num, ...]:
     """Positive and negative evidence added by interactions, per trust dimension.
 
     A bad experience weighs ``asymmetry`` times a good one (Slovic 1993), times the type's
@@ -54,7 +58,7 @@ def evidence_increment(n_good, n_bad, tests, evidence, asymmetry, negative_weigh
     return good[..., None] * tests, bad[..., None] * tests
 
 
-def repair(s, s_open, repair_share, addressed):
+def repair(s: Num, s_open: Num, repair_share: Num, addressed: Num) -> tuple[Num, ...]:
     """A frank conversation repairs the negative evidence of violations not yet addressed.
 
     Only ``s_open`` (what violations created since the last conversation) can be
@@ -68,7 +72,7 @@ def repair(s, s_open, repair_share, addressed):
     return s - repaired, s_open * (1.0 - addressed)
 
 
-def wipe(r, s, share):
+def wipe(r: Num, s: Num, share: Num) -> tuple[Num, ...]:
     """Person-bound evidence leaves with departing staff ('Relationships' TA brief)."""
     keep = 1.0 - np.asarray(share, dtype=float)[..., None]
     return r * keep, s * keep
@@ -77,13 +81,14 @@ def wipe(r, s, share):
 # --- transitive trust (subjective-logic discounting, Josang) ----------------------------
 
 
-def opinion(r, s, weight):
+def opinion(r: Num, s: Num, weight: Num) -> tuple[Num, ...]:
     """Belief, disbelief, uncertainty from evidence: b = r/(r+s+W), d = s/(r+s+W)."""
     total = r + s + weight
     return r / total, s / total, weight / total
 
 
-def discounted_evidence(r_ab, s_ab, r_bc, s_bc, weight):
+def discounted_evidence(r_ab: Num, s_ab: Num, r_bc: Num, s_bc: Num,
+                        weight: Num) -> tuple[Num, ...]:
     """Evidence A borrows about C through broker B: b' = b_AB * b_BC, d' = b_AB * d_BC.
 
     Returned as the evidence (r', s') that has that opinion, so the new tie starts with
@@ -99,14 +104,15 @@ def discounted_evidence(r_ab, s_ab, r_bc, s_bc, weight):
 # --- micro-interactions --------------------------------------------------------------------
 
 
-def legitimacy(trust, authority):
+def legitimacy(trust: Num, authority: Num) -> Num:
     """How legitimate an instruction feels: earned by trust in the ISP or lent by the
     formal authority of a mandate, whichever is there: 1 - (1 - trust)(1 - authority)."""
     return 1.0 - (1.0 - trust) * (1.0 - authority)
 
 
-def success_probability(trustworthiness, tests, quality, legitimacy_, legitimacy_needed,
-                        strain, strain_sensitivity, shared_purpose):
+def success_probability(trustworthiness: Num, tests: Num, quality: Num, legitimacy_: Num,
+                        legitimacy_needed: Num, strain: Num, strain_sensitivity: Num,
+                        shared_purpose: Num) -> Num:
     """Chance that a micro-interaction is experienced as positive.
 
     p = quality * (trustworthiness sampled by the type's tests)
@@ -124,7 +130,7 @@ def success_probability(trustworthiness, tests, quality, legitimacy_, legitimacy
     return clip01(p)
 
 
-def saturating_gain(x, gains, n_good, receptivity):
+def saturating_gain(x: Num, gains: Num, n_good: Num, receptivity: Num) -> Num:
     """x after good interactions, each closing ``gain * receptivity`` of the gap to 1.
 
     With one type, ``gains`` is (E,) and ``n_good`` (...,); with a catalogue, ``gains`` is
@@ -148,7 +154,7 @@ def saturating_gain(x, gains, n_good, receptivity):
 MAX_GAIN = 0.999
 
 
-def receptivity(trust, exponent):
+def receptivity(trust: Num, exponent: Num) -> Num:
     """Trust gates how much an agency takes from support (Metz 2020: trust shapes how
     leaders vet and interpret information)."""
     return np.power(trust, exponent)
@@ -157,29 +163,30 @@ def receptivity(trust, exponent):
 # --- agencies -------------------------------------------------------------------------------
 
 
-def effective_readiness(readiness, champion, champion_weight, crisis, urgency):
+def effective_readiness(readiness: Num, champion: Num, champion_weight: Num, crisis: Num,
+                        urgency: Num) -> Num:
     """Tension for change: own readiness, a champion, and crisis urgency (necessity)."""
     return clip01(readiness + champion_weight * champion + urgency * crisis)
 
 
-def effective_capacity(capacity, crisis, strain, funding):
+def effective_capacity(capacity: Num, crisis: Num, strain: Num, funding: Num) -> Num:
     """Staff time left after the crisis takes its share, with part of the gap to full
     capacity filled by emergency funding (the resources explanation)."""
     left = capacity * (1.0 - strain * crisis)
     return left + funding * crisis * (1.0 - left)
 
 
-def lowered_barrier(x, share):
+def lowered_barrier(x: Num, share: Num) -> Num:
     """A barrier lowered: x moves ``share`` of the way to 1 (the necessity explanation)."""
     return x + share * (1.0 - x)
 
 
-def agency_ability(capacity, knowledge, knowledge_weight):
+def agency_ability(capacity: Num, knowledge: Num, knowledge_weight: Num) -> Num:
     """An agency's ability as partners and families see it: staff time, and know-how."""
     return np.sqrt(capacity) * ((1.0 - knowledge_weight) + knowledge_weight * knowledge)
 
 
-def weekly_turnover(rate_per_year, crisis, crisis_turnover):
+def weekly_turnover(rate_per_year: Num, crisis: Num, crisis_turnover: Num) -> Num:
     """Weekly chance one staff member leaves, from the yearly rate, raised by a crisis."""
     weekly = 1.0 - np.power(1.0 - np.minimum(rate_per_year, MAX_YEARLY_TURNOVER), 1.0 / 52.0)
     return clip01(weekly * (1.0 + crisis_turnover * crisis))
@@ -192,7 +199,7 @@ MAX_YEARLY_TURNOVER = 0.999999
 # --- implementation stages ------------------------------------------------------------------
 
 
-def stage_drive(drivers, exponents):
+def stage_drive(drivers: dict[str, Num], exponents: dict[str, Num]) -> Num:
     """Product of drivers ** exponents; each driver in [0, 1] so the best case is 1."""
     drive = 1.0
     for name, exponent in exponents.items():
@@ -200,48 +207,51 @@ def stage_drive(drivers, exponents):
     return drive
 
 
-def innovation_difficulty(complexity, novelty, complexity_weight, novelty_weight):
+def innovation_difficulty(complexity: Num, novelty: Num, complexity_weight: Num,
+                          novelty_weight: Num) -> Num:
     """Factor on a stage's rate from what is being changed (CFIR 2.0 innovation domain):
     1 / ((1 + w_c complexity) (1 + w_n novelty)); 1 for a simple adaptation."""
     return 1.0 / ((1.0 + complexity_weight * complexity) * (1.0 + novelty_weight * novelty))
 
 
-def peer_exposure(trusted_adopters, reference):
+def peer_exposure(trusted_adopters: Num, reference: Num) -> Num:
     """Exposure to trusted partners that deliver: their trust-weighted count over the
     count that makes exposure full, at most 1."""
     return np.minimum(np.asarray(trusted_adopters) / reference, 1.0)
 
 
-def risk_taking(trust, crisis, risk):
+def risk_taking(trust: Num, crisis: Num, risk: Num) -> Num:
     """The relationships explanation: in a crisis, trust lets agencies take the risks
     change needs (Metz 2020), so hazards grow with trust squared."""
     return 1.0 + risk * crisis * trust * trust
 
 
-def hazard(rate):
+def hazard(rate: Num) -> Num:
     """Weekly probability from a weekly rate: 1 - exp(-rate)."""
     return 1.0 - np.exp(-rate)
 
 
-def advance_rate(innovation, drive, peer_weight, exposure, mandate_weight, pressure):
+def advance_rate(innovation: Num, drive: Num, peer_weight: Num, exposure: Num,
+                 mandate_weight: Num, pressure: Num) -> Num:
     """Rate of moving on: innovation * drive + q * exposure + mandate; in the Bass limit
     (drive = 1, no mandate, exposure the share adopted) this is p + q * F (Bass 1969)."""
     return innovation * drive + peer_weight * exposure + mandate_weight * pressure
 
 
-def sustain_strength(fit, fidelity, trust):
+def sustain_strength(fit: Num, fidelity: Num, trust: Num) -> Num:
     """What holds a delivering agency at its stage: fit, fidelity and trust together."""
     return np.cbrt(fit * fidelity * trust)
 
 
-def fallback_rate(base, sustain, depth, pressure, shallow_multiplier):
+def fallback_rate(base: Num, sustain: Num, depth: Num, pressure: Num,
+                  shallow_multiplier: Num) -> Num:
     """Falling back: likelier without fit, fidelity and trust (``sustain``), and for
     mandated (shallow) adoption once pressure has gone."""
     shallow = shallow_multiplier * (1.0 - depth) * (1.0 - np.minimum(pressure, 1.0))
     return base * (1.0 - sustain) * (1.0 + shallow)
 
 
-def abandon_rate(base, readiness, trust, capacity):
+def abandon_rate(base: Num, readiness: Num, trust: Num, capacity: Num) -> Num:
     """Abandoning (de-adopting): likelier without readiness, trust or staff time."""
     return base * (1.0 - readiness * trust * capacity)
 
@@ -249,8 +259,8 @@ def abandon_rate(base, readiness, trust, capacity):
 # --- families -------------------------------------------------------------------------------
 
 
-def family_experience_probability(service_quality, prior_trust, voice, voice_effect,
-                                  power_gap):
+def family_experience_probability(service_quality: Num, prior_trust: Num, voice: Num,
+                                  voice_effect: Num, power_gap: Num) -> Num:
     """Chance a family's contact with its agency goes well.
 
     Families whose group has reason for low prior trust meet power differentials that
@@ -261,16 +271,21 @@ def family_experience_probability(service_quality, prior_trust, voice, voice_eff
     return clip01(service_quality * (1.0 - gap))
 
 
-def engagement_probability(rate, trust, voice):
+def engagement_probability(rate: Num, trust: Num, voice: Num) -> Num:
     """Families engage with a delivered practice through agencies they trust."""
     return clip01(rate * trust * trust * (1.0 + voice))
 
 
-def disengagement_probability(rate, trust, lapse):
+#: Disengagement at zero trust relative to its rate at trust one half: the rate is the
+#: weekly chance of a family that is undecided (trust 0.5) leaving.
+DISTRUST_DISENGAGEMENT = 2.0
+
+
+def disengagement_probability(rate: Num, trust: Num, lapse: Num) -> Num:
     """Engagement ends through distrust, or lapses whatever the trust."""
-    return clip01(lapse + rate * 2.0 * (1.0 - trust))
+    return clip01(lapse + rate * DISTRUST_DISENGAGEMENT * (1.0 - trust))
 
 
-def case_closure_probability(case_weeks):
+def case_closure_probability(case_weeks: Num) -> Num:
     """Weekly chance a family's case closes, for a mean case length in weeks."""
     return hazard(1.0 / case_weeks)

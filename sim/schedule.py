@@ -117,8 +117,7 @@ SCHEDULE: tuple[Phase, ...] = (
           chances=pr.family_chances,
           draws=(Draw("close", "bernoulli", p="close"), Draw("contact", "bernoulli", p="contact"),
                  Draw("good", "bernoulli", p="good"), Draw("engage", "bernoulli", p="engage"),
-                 Draw("disengage", "bernoulli", p="disengage"), Draw("agency_u", "uniform"),
-                 Draw("new_eligible", "bernoulli", p="eligible")),
+                 Draw("disengage", "bernoulli", p="disengage")),
           apply=pr.apply_family, when=lambda w: w.state.n_families > 0),
     Phase("stages", "Agencies move on, fall back or abandon (one draw each), all seeing "
           "the start-of-phase exposure to delivering partners.", "agency", units=_agencies,

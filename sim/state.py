@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from sim.catalogue import DIMENSIONS
-from sim.rules import overall_trust
+from sim.rules import forget, overall_trust, wipe
 
 ABANDONED = -1
 NEVER = -1  # a week that has not happened (start-up not reached, ...)
@@ -83,6 +83,16 @@ class TieSet:
         b["truster"][k], b["trustee"][k] = truster, trustee
         b["r"][k], b["s"][k], b["s_open"][k], b["prior"][k] = r, s, 0.0, prior
         return k
+
+    def forget(self, factor: float) -> None:
+        """Evidence fades: rules.forget on every tie (open violations fade alike)."""
+        self.r[:], self.s[:] = forget(self.r, self.s, factor)
+        self.s_open[:] *= factor
+
+    def wipe(self, share: np.ndarray, rows: np.ndarray) -> None:
+        """``share`` (per row) of the evidence on ``rows`` leaves with staff (rules.wipe)."""
+        self.r[rows], self.s[rows] = wipe(self.r[rows], self.s[rows], share)
+        self.s_open[rows] *= 1.0 - np.asarray(share)[:, None]
 
     def trust(self, weight: float, idx=slice(None)) -> np.ndarray:
         return overall_trust(self.r[idx], self.s[idx], self.prior[idx], weight)
