@@ -17,13 +17,14 @@ import numpy as np
 import pandas as pd
 
 from sim.errors import ExperimentError
+from sim.scenario.stats import TIME_OUTCOMES
 from sim.sweep.design import problem
 from sim.sweep.results import IDS, SweepResults, load
 
 #: Outcomes figures show when none are named: adoption speed, depth, durability, equity.
 FOCUS = ("time_to_50_full", "final_share_at_full", "sustainability", "final_reach",
          "reach_gap", "trust_agency_isp_final")
-TIMES = ("time_to_first_full", "time_to_50_full", "time_to_90_full")
+TIMES = TIME_OUTCOMES  # one list of time-to-event outcomes (sim.scenario.stats)
 
 
 @dataclass
