@@ -10,10 +10,12 @@ from sim.runs import run_once
 
 # Small enough for the agents engine, rich enough to exercise every mechanism: both
 # strategies, a crisis, a turnover wave, a partner joining, a leadership change, a funding
-# cut, support withdrawn, a strategy switch, brokering and family engagement.
+# cut, support withdrawn, a strategy switch, a violation and its repair, brokering,
+# emergency partnerships, case flow and family engagement.
 CONFIG = dict(
     n_agencies=6, n_isps=2, n_families=60, weeks=60, strategy_mix=0.5,
-    partnership_density=0.2, word_of_mouth=0.3,
+    partnership_density=0.2, word_of_mouth=0.3, start_stage="installation",
+    innovation_novelty=0.3, resources_partnerships=0.2, family_case_weeks=20.0,
     timeline=[
         {"kind": "crisis", "onset": 10, "duration": 25, "intensity": 0.8, "ramp": 2},
         {"kind": "turnover_wave", "week": 20, "share": 0.3},
@@ -22,11 +24,12 @@ CONFIG = dict(
         {"kind": "funding_cut", "week": 35, "severity": 0.2},
         {"kind": "support_withdrawn", "week": 45, "share": 0.5},
         {"kind": "strategy_switch", "week": 50, "strategy_mix": 1.0},
+        {"kind": "violation", "week": 52, "dimension": "ability", "severity": 3.0},
     ],
 )
 OUTCOMES = ("trust_agency_isp_final", "trust_isp_agency_final", "trust_agency_agency_final",
             "trust_family_agency_final", "final_share_at_full", "final_reach",
-            "mean_fidelity", "total_isp_hours")
+            "mean_fidelity", "total_isp_hours", "share_reached_startup")
 SEEDS = 24
 
 
