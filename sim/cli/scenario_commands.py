@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from sim.cli import app
+from sim.cli import MAX_WORKERS, app
 from sim.errors import TrustsimError
 
 SHORT = {
@@ -51,7 +51,8 @@ def run(
     seed: Annotated[int | None, typer.Option(
         min=0, help="Base seed (default: the file's).")] = None,
     workers: Annotated[int | None, typer.Option(
-        "--workers", "-w", min=1, help="Worker processes (default: all cores).")] = None,
+        "--workers", "-w", min=1, max=MAX_WORKERS,
+        help="Worker processes (default: all cores).")] = None,
     out: Annotated[Path | None, typer.Option(
         help="Results folder (default: results/<scenario name>).")] = None,
     overwrite: Annotated[bool, typer.Option(

@@ -8,14 +8,15 @@ from typing import Annotated
 
 import typer
 
-from sim.cli import app
+from sim.cli import MAX_WORKERS, app
 
 
 @app.command()
 def sweep(
     experiment: Annotated[Path, typer.Argument(help="Experiment file (experiments/*.yaml).")],
     workers: Annotated[int | None, typer.Option(
-        "--workers", "-w", min=1, help="Local worker processes (default: all cores).")] = None,
+        "--workers", "-w", min=1, max=MAX_WORKERS,
+        help="Local worker processes (default: all cores).")] = None,
     scheduler: Annotated[str | None, typer.Option(
         "--scheduler", help="Dask scheduler address, e.g. tcp://host:8786; runs on that "
                             "cluster's workers.")] = None,
