@@ -22,11 +22,14 @@ EFFECTS = ("knowledge", "fit", "fidelity", "readiness", "voice")
 DRIVERS = ("readiness", "capacity", "fit", "knowledge", "fidelity", "leadership", "trust")
 
 Unit = Annotated[float, Field(ge=0, le=1)]
-NonNeg = Annotated[float, Field(ge=0)]
+Rate = Annotated[float, Field(ge=0, le=10)]
+#: Largest hour share of a type in a strategy (shares are weights, normalised per strategy).
+MAX_SHARE = 100.0
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # strict: '8' is not a number; no inf or nan (the model would overflow or warn)
+    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
 
 
 class Tests(_Strict):
@@ -58,15 +61,15 @@ class InteractionType(_Strict):
     negative_weight: Annotated[float, Field(ge=0, le=100)] = 1.0
     reciprocal: bool = False
     effects: Effects = Effects()
-    pressure: NonNeg = 0.0
+    pressure: Unit = 0.0
     special: Literal["broker", "repair"] | None = None
     source: str = ""
 
 
 class Stage(_Strict):
     name: str
-    rate: NonNeg = 0.0
-    peer: NonNeg = 0.0
+    rate: Rate = 0.0
+    peer: Rate = 0.0
     abandon: bool = False
     delivers: bool = False
     drivers: dict[Literal[DRIVERS], Annotated[float, Field(ge=0, le=10)]] = {}  # type: ignore[valid-type]
@@ -136,8 +139,10 @@ def strategies(overrides: dict[str, Any] | None, types: dict[str, InteractionTyp
         for t, w in shares.items():
             if t not in types:
                 raise ValueError(f"parameter 'strategies.{name}.{t}': unknown interaction type")
-            if not isinstance(w, int | float) or w < 0:
-                raise ValueError(f"parameter 'strategies.{name}.{t}': expected a share >= 0")
+            if (isinstance(w, bool) or not isinstance(w, int | float)
+                    or not 0 <= w <= MAX_SHARE):  # nan fails this too
+                raise ValueError(f"parameter 'strategies.{name}.{t}' = {w!r}: expected a "
+                                 f"share in [0, {MAX_SHARE:g}]")
         total = sum(shares.values())
         if total <= 0:
             raise ValueError(f"parameter 'strategies.{name}': shares must not all be zero")

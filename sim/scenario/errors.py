@@ -9,28 +9,23 @@ from __future__ import annotations
 
 import difflib
 import re
+import reprlib
 import types
 import typing
-from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
 from sim.errors import ScenarioError
 from sim.parameters import PARAMETERS
-from sim.scenario.schema import ScenarioSpec, section_of
+from sim.scenario.schema import PATTERN_WORDS, ScenarioSpec, section_of
+from sim.yamlfile import display_path
+
+__all__ = ["display_path", "format_error", "from_model_error", "from_validation_error",
+           "source_of"]
 
 #: Where each value of a merged scenario came from: key path -> file (or "command line").
 Provenance = dict[tuple, str]
-
-
-def display_path(path: Path | str) -> str:
-    """A path relative to the working directory when it lies below it."""
-    p = Path(path)
-    try:
-        return str(p.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(p)
 
 
 def source_of(loc: tuple, prov: Provenance, default: str) -> str:
@@ -102,8 +97,14 @@ def _unknown_key(key: str, parent_loc: tuple) -> str:
     return f"unknown key; expected one of: {listed}"
 
 
+_SHORT = reprlib.Repr(maxlevel=3, maxtuple=4, maxlist=4, maxdict=4, maxset=4, maxstring=50,
+                      maxlong=40, maxother=50)
+
+
 def _got(value: Any) -> str:
-    text = repr(value)
+    """The offending value, at most 60 characters; never the repr of all of a value that
+    may be huge (an alias bomb, or a long list from the API)."""
+    text = _SHORT.repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
 
 
@@ -121,6 +122,8 @@ def _expected(err: dict[str, Any]) -> str:
     if kind in _BOUNDS:
         bound = next(iter(ctx.values()))
         return f"a value {_BOUNDS[kind]} {bound}"
+    if kind == "string_pattern_mismatch" and ctx.get("pattern") in PATTERN_WORDS:
+        return PATTERN_WORDS[ctx["pattern"]]
     if kind == "too_short":
         return f"at least {ctx.get('min_length', 1)} item(s)"
     msg = err["msg"]
