@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import difflib
 import re
-import reprlib
 import types
 import typing
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from sim.errors import ScenarioError
+from sim.errors import ScenarioError, show_value
 from sim.parameters import PARAMETERS
 from sim.scenario.schema import PATTERN_WORDS, ScenarioSpec, section_of
 from sim.yamlfile import display_path
@@ -97,17 +96,6 @@ def _unknown_key(key: str, parent_loc: tuple) -> str:
     return f"unknown key; expected one of: {listed}"
 
 
-_SHORT = reprlib.Repr(maxlevel=3, maxtuple=4, maxlist=4, maxdict=4, maxset=4, maxstring=50,
-                      maxlong=40, maxother=50)
-
-
-def _got(value: Any) -> str:
-    """The offending value, at most 60 characters; never the repr of all of a value that
-    may be huge (an alias bomb, or a long list from the API)."""
-    text = _SHORT.repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
 _BOUNDS = {"greater_than_equal": ">=", "less_than_equal": "<=", "greater_than": ">",
            "less_than": "<"}
 
@@ -158,7 +146,7 @@ def format_error(err: dict[str, Any]) -> tuple[tuple, str, str]:
     if kind == "too_short" and loc == ("arms",):
         return loc, shown, ("expected at least one arm (a name and its parameter overrides, "
                             "e.g. 'top_down: {strategy_mix: 0.0}')")
-    return loc, shown, f"expected {_expected(err)}, got {_got(err.get('input'))}"
+    return loc, shown, f"expected {_expected(err)}, got {show_value(err.get('input'))}"
 
 
 def from_validation_error(exc: ValidationError, prov: Provenance, default: str) -> ScenarioError:

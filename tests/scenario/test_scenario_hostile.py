@@ -7,9 +7,8 @@ import math
 
 import pytest
 
-from sim.errors import ScenarioError
+from sim.errors import ScenarioError, show_value
 from sim.scenario import load_scenario
-from sim.scenario.errors import _got
 
 
 def _bomb(levels: int, value_key: str = "description") -> str:
@@ -74,14 +73,14 @@ class _Loud:
         raise AssertionError("repr of the whole value was taken")
 
 
-def test_got_never_takes_the_repr_of_an_unbounded_value():
+def test_show_value_never_takes_the_repr_of_an_unbounded_value():
     value = ["a"] * 1000 + [_Loud()]
-    text = _got(value)
+    text = show_value(value)
     assert len(text) <= 60 and text.startswith("['a'")
     nested: list = ["x"]
     for _ in range(40):
         nested = [nested] * 9  # 9**40 strings if expanded; shared, so built at once
-    assert len(_got(nested)) <= 60
+    assert len(show_value(nested)) <= 60
 
 
 @pytest.mark.parametrize("text", ["1e308", "1.0e308", "2E5", "-3e-2", "+1.5e+3"])
