@@ -22,18 +22,20 @@ from sim.errors import TrustsimError
 #: Costs measured with ``benchmarks/capacity.py`` (2026-11-26, this 2-core machine, peak
 #: RSS per process and wall time; see that script for how), rounded up.
 COSTS = {
-    "bytes_per_process": 170e6,  # Python, numpy, Mesa, pandas imported; a tiny model
-    "bytes_per_family": 650.0,  # arrays, tie, Mesa agent
-    "bytes_per_agency": 2_800.0,
-    "bytes_per_isp": 1_000.0,
-    "bytes_per_tie": 700.0,  # a directed partnership tie: arrays, pair list, index dict
-    "seconds_per_pair": 3.0e-6,  # drawing whether two agencies are partners (all pairs)
-    "seconds_per_family": 1.5e-5,  # building a family and its agent
-    "seconds_per_family_week": 5.0e-7,
-    "seconds_per_agency_week": 2.0e-5,
-    "seconds_per_tie_week": 2.0e-6,
-    "seconds_per_join_tie": 1.0e-8,  # a joining agency copies every partnership tie
-}
+    "bytes_per_process": 170e6,  # measured 156 MiB: Python, numpy, Mesa, a tiny model
+    "bytes_per_family": 650.0,  # measured 616: arrays, tie, Mesa agent
+    "bytes_per_agency": 2_800.0,  # measured 2,526
+    "bytes_per_isp": 300.0,  # measured 265
+    "bytes_per_tie": 400.0,  # measured 380-388 per directed partnership tie
+    "seconds_per_pair": 1.5e-6,  # measured 1.2e-6: is this pair of agencies partners?
+    "seconds_per_tie": 1.2e-5,  # measured 1.0e-5: building one partnership tie
+    "seconds_per_family": 1.5e-5,  # measured 1.4e-5: building a family and its agent
+    "seconds_per_family_week": 5.0e-7,  # measured 4.0e-7
+    "seconds_per_agency_week": 2.0e-5,  # measured 1.25e-5
+    "seconds_per_tie_week": 2.0e-6,  # measured 1.0e-6 to 1.75e-6
+    "seconds_per_join_tie": 2.0e-5,  # a joining agency's tie (5 array appends)...
+    "seconds_per_tie_copied": 1.0e-8,  # ...each copying every partnership tie (4.8 s for
+}                                     # 300 joins onto 12 agencies at density 0.3)
 #: Refused: one run estimated to take longer than this.
 MAX_RUN_SECONDS = 24 * 3600
 #: Share of the available memory a run (or all runs in parallel) may plan to use.
@@ -102,18 +104,18 @@ def estimate(params: dict[str, Any]) -> Estimate:
     c = COSTS
     agencies, isps, families, density = _population(params)
     weeks = int(params.get("weeks", PARAMETERS["weeks"].default))
-    joins = agencies - int(params.get("n_agencies", PARAMETERS["n_agencies"].default))
+    start = int(params.get("n_agencies", PARAMETERS["n_agencies"].default))
     ties = agencies * (agencies - 1) * density
+    join_ties = density * (agencies - start) * (start + agencies)  # 2 x density x sum of a
     memory = (c["bytes_per_process"] + c["bytes_per_family"] * families
               + c["bytes_per_agency"] * agencies + c["bytes_per_isp"] * isps
               + c["bytes_per_tie"] * ties)
-    seconds = (c["seconds_per_pair"] * agencies * (agencies - 1) / 2
-               + c["seconds_per_family"] * families
-               + c["seconds_per_join_tie"] * joins * ties
-               + weeks * (c["seconds_per_family_week"] * families
-                          + c["seconds_per_agency_week"] * agencies
-                          + c["seconds_per_tie_week"] * ties))
-    return Estimate(memory, seconds)
+    build = (c["seconds_per_pair"] * agencies * (agencies - 1) / 2 + c["seconds_per_tie"] * ties
+             + c["seconds_per_family"] * families
+             + join_ties * (c["seconds_per_join_tie"] + c["seconds_per_tie_copied"] * ties / 2))
+    weekly = (c["seconds_per_family_week"] * families + c["seconds_per_agency_week"] * agencies
+              + c["seconds_per_tie_week"] * ties)
+    return Estimate(memory, build + weeks * weekly)
 
 
 def available_memory() -> int:
@@ -139,15 +141,15 @@ def check_run(est: Estimate, processes: int, error: type[TrustsimError], source:
         raise error(f"one run would need {_size(est.bytes)} of memory, more than the "
                     f"{_size(budget)} this machine has free; expected a smaller population",
                     source=source, field=field)
+    if est.seconds > MAX_RUN_SECONDS:
+        raise error(f"one run would take {_duration(est.seconds)} (estimated), more than "
+                    f"the limit of {_duration(MAX_RUN_SECONDS)}; expected a smaller "
+                    "population", source=source, field=field)
     if est.bytes * processes > budget:
         fits = max(1, int(budget // est.bytes))
         raise error(f"{processes} runs at once would need {_size(est.bytes * processes)} "
                     f"of memory ({_size(est.bytes)} each), more than the {_size(budget)} "
                     f"free; use --workers {fits}", source=source, field=field)
-    if est.seconds > MAX_RUN_SECONDS:
-        raise error(f"one run would take {_duration(est.seconds)} (estimated), more than "
-                    f"the limit of {_duration(MAX_RUN_SECONDS)}; expected a smaller "
-                    "population", source=source, field=field)
 
 
 def check_sweep(n_points: int, replicates: int, error: type[TrustsimError],

@@ -3,12 +3,14 @@ anything is written, and never writing outside the results folder."""
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
 import pytest
 import yaml
 
+from sim import capacity
 from sim.cli import main
 from sim.errors import ExperimentError
 from sim.sweep.plan import make_plan
@@ -109,3 +111,12 @@ def test_experiment_numbers_are_strict_finite_and_bounded(experiment, change, fi
         make_plan(experiment(**change))
     msg = str(info.value)
     assert f"exp.yaml: {field}" in msg and "\n" not in msg, msg
+
+
+def test_a_sweep_whose_largest_point_does_not_fit_is_refused(experiment, monkeypatch):
+    monkeypatch.setattr(capacity, "available_memory", lambda: 4 * 2**30)
+    path = experiment(parameters={"n_families": {"levels": [100, 10_000_000]}})
+    with pytest.raises(ExperimentError) as info:
+        make_plan(path)
+    assert re.search(r"exp.yaml: parameters: one run would need \d\.\d GiB", str(info.value))
+    assert make_plan(experiment(parameters={"n_families": {"levels": [100, 200]}}))
