@@ -6,7 +6,8 @@ partnership network, before anything said so. ``estimate`` prices a run from the
 population it will have (partners joining included) with per-agent and per-tie costs
 measured by ``benchmarks/capacity.py``; ``check_run`` and ``check_sweep`` refuse, with one
 line saying what would be needed, a run that does not fit in the memory available or would
-take longer than a day, and a sweep with more runs than the cap (``max_runs``).
+take longer than a day, and a sweep with more runs than the cap (``max_runs``). The loader
+checks one run of each arm; ``trustsim run`` also checks its workers together.
 """
 
 from __future__ import annotations
@@ -81,7 +82,7 @@ def _duration(s: float) -> str:
     for unit, length in (("days", 86400), ("h", 3600), ("min", 60)):
         if s >= length:
             return f"{s / length:,.1f} {unit}"
-    return f"{s:.1f} s"
+    return f"{s:.1f} s" if s >= 0.1 else "under 0.1 s"
 
 
 def _population(params: dict[str, Any]) -> tuple[int, int, int, float]:

@@ -153,7 +153,18 @@ def validate(data: dict[str, Any], prov: Provenance, source: Path) -> Scenario:
     scenario = Scenario(spec=spec, source=Path(source), provenance=prov)
     _check_event_weeks(scenario, shown)
     _check_arms(scenario, shown)
+    _check_capacity(scenario, shown)
     return scenario
+
+
+def _check_capacity(scenario: Scenario, shown: str) -> None:
+    """A valid scenario may still be beyond this machine (10^7 families, 10^5 agencies):
+    refuse it here, before the CLI, the dashboard or a sweep starts a run of it."""
+    from sim import capacity
+
+    for arm in scenario.arms:
+        capacity.check_run(capacity.estimate(scenario.arm_params(arm)), 1, ScenarioError,
+                           shown, "population")
 
 
 def _check_event_weeks(scenario: Scenario, shown: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -86,3 +87,44 @@ def test_no_arguments_still_prints_the_help(monkeypatch, capsys):
     assert "Traceback" not in out.err
     assert "Usage" in out.out + out.err and "run" in out.out + out.err
     assert exc.value.code in (0, 2)
+
+
+BAD_FILES = {
+    "binary.yaml": b"\x89PNG\r\n\x1a\n\x00\x00\xff\xfe",
+    "bomb.yaml": ("name: b\na0: &a0 [x, x, x]\n" + "".join(
+        f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 9) + "]\n" for i in range(1, 12))
+        + "description: *a11\narms: {a: {}}\n").encode(),
+    "list.yaml": b"- 1\n- 2\n",
+    "inf.yaml": b"name: x\nparameters: {asymmetry: .inf}\narms: {a: {}}\n",
+    "share.yaml": b"name: x\nstrategies: {co_creative: {co_learning: 1.0e308}}\narms: {a: {}}\n",
+    "group.yaml": b"name: x\npopulation: {family_groups: [{name: low-trust, share: 1, "
+                  b"prior_trust: 0.5}]}\narms: {a: {}}\n",
+    "huge.yaml": b"name: x\npopulation: {n_agencies: 100000}\narms: {a: {}}\n",
+    "folder": None,
+    "missing.yaml": "missing",
+}
+
+
+def _no_server(*args):
+    raise AssertionError("trustsim app started a server for a bad file")
+
+
+@pytest.mark.parametrize("command", [("validate",), ("run",), ("sweep",),
+                                     ("animate", "--out", "x.gif"), ("app",)])
+@pytest.mark.parametrize("name", list(BAD_FILES))
+def test_a_bad_file_is_one_line_and_exit_2_for_every_command(monkeypatch, capsys, tmp_path,
+                                                             command, name):
+    content = BAD_FILES[name]
+    path = tmp_path / name
+    if content is None:
+        path.mkdir()
+    elif isinstance(content, bytes):
+        path.write_bytes(content)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(os, "execve", _no_server)  # `trustsim app` must fail before serving
+    before = set(tmp_path.rglob("*"))
+    code, err = _cli(monkeypatch, capsys, command[0], str(path), *command[1:])
+    assert code == 2, err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1, err
+    assert name in err
+    assert set(tmp_path.rglob("*")) == before

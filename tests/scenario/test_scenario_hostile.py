@@ -169,3 +169,87 @@ def test_the_api_refuses_non_finite_numbers_too(value):
                                   "intensity": value}]}):
         with pytest.raises(ValueError):
             check_params(params)
+
+
+HOSTILE_TEXTS = [
+    "", "[]", "42", "name: [", "\x00", "\ufeff", "name: x\narms: 5", "? [a]\n: 1\n",
+    "? {a: 1}\n: 1\n", "name: !!python/object/apply:os.system ['true']\narms: {a: {}}",
+    "name: !!binary AAAA\narms: {a: {}}", "name: 2001-01-01\narms: {a: {}}",
+    "name: x\nweeks: 2001-01-01\narms: {a: {}}", "name: x\nweeks: true\narms: {a: {}}",
+    "name: x\nseed: 1e400\narms: {a: {}}", "name: x\nseed: 99999999999999999999999\narms: {a: {}}",
+    "name: x\narms: {'a/b': {}}", "name: x\nextends: /\narms: {a: {}}", "name: x\nextends: 5",
+    "name: x\nextends: [a]", "name: x\nextends: ''", "name: x\nextends: /dev/null",
+    "name: x\nstrategies: 5\narms: {a: {}}", "name: x\nstrategies: {co_creative: 5}\narms: {a: {}}",
+    "name: x\nstrategies: {co_creative: {co_learning: [1]}}\narms: {a: {}}",
+    "name: x\nstrategies: {co_creative: {co_learning: 0}, top_down: {}}\narms: {a: {}}",
+    "name: x\npopulation: {family_groups: []}\narms: {a: {}}",
+    "name: x\npopulation: {family_groups: [5]}\narms: {a: {}}",
+    "name: x\npopulation: {agency_sectors: [[]]}\narms: {a: {}}",
+    "name: x\ntimeline: [5]\narms: {a: {}}", "name: x\ntimeline: {kind: crisis}\narms: {a: {}}",
+    "name: x\ntimeline: [{kind: crisis}]\narms: {a: {}}",
+    "name: x\ntimeline: [{kind: [crisis]}]\narms: {a: {}}",
+    "name: x\ninteractions: {new_type: {}}\narms: {a: {}}",
+    "name: x\ninteractions: {directive: 5}\narms: {a: {}}",
+    "name: x\ninteractions: {directive: {tests: 5}}\narms: {a: {}}",
+    "name: x\narms: {a: {family_groups: 5}}", "name: x\narms: {a: {timeline: 5}}",
+    "name: x\narms: {a: {interactions: {directive: {special: broker}}}}",
+    "name: x\narms: {a: {engine: warp}}", "name: x\narms: {a: {n_families: -1}}",
+    "name: x\narms: {a: 5}", "name: x\narms: {5: {}}", "name: x\narms: {null: {}}",
+    "name: x\narms: {a: {}}\nreplicates: 1.5", "name: x\narms: {a: {}}\ndescription: 5",
+    "name: x\narms: {a: {}}\n" + "a" * 100_000 + ": 1",
+    "name: x\narms: {a: {}}\n<<: {name: y}", "name: &a x\narms: {*a : {}}",
+]
+
+
+@pytest.mark.parametrize("text", HOSTILE_TEXTS, ids=range(len(HOSTILE_TEXTS)))
+def test_hostile_text_is_a_scenario_error_or_loads(write, text):
+    path = write("h.yaml", text)
+    try:
+        load_scenario(path)
+    except ScenarioError as exc:
+        assert "\n" not in str(exc) and len(str(exc)) < 400, str(exc)
+
+
+_VALUES = [None, True, -1, 0, 2**70, -(2**70), 1e308, -1e308, math.inf, math.nan, "", "x" * 500,
+           "8", "1e3", [], [1, 2], {}, {"kind": "crisis"}, {"a": {"b": {}}}, 0.5, 3, "crisis"]
+
+
+def _mutate(data, rng):
+    """A copy of ``data`` with one value somewhere replaced by a hostile one."""
+    import copy
+
+    data = copy.deepcopy(data)
+    node, key = None, None
+    cur = data
+    while isinstance(cur, dict | list) and cur and rng.random() < 0.8:
+        keys = list(cur) if isinstance(cur, dict) else list(range(len(cur)))
+        node, key = cur, keys[rng.integers(len(keys))]
+        cur = cur[key]
+    if node is None:
+        data[str(rng.choice(["name", "weeks", "arms", "population", "timeline", "seed"]))] = \
+            _VALUES[rng.integers(len(_VALUES))]
+    else:
+        node[key] = _VALUES[rng.integers(len(_VALUES))]
+    return data
+
+
+def test_three_hundred_mutated_scenarios_never_raise_anything_but_a_scenario_error(
+        write, minimal):
+    import numpy as np
+    import yaml
+
+    rng = np.random.default_rng(20261126)
+    base = minimal(timeline=[{"kind": "crisis", "onset": 3, "duration": 5},
+                             {"kind": "partner_joins", "week": 2, "count": 2}],
+                   strategies={"co_creative": {"co_learning": 0.3}},
+                   interactions={"directive": {"hours": 2, "tests": {"ability": 0.5}}},
+                   population={"n_agencies": 4, "n_isps": 1, "n_families": 40,
+                               "family_groups": [{"name": "g", "share": 1.0,
+                                                  "prior_trust": 0.5}]})
+    for i in range(300):
+        data = _mutate(base, rng)
+        path = write("m.yaml", yaml.safe_dump(data, allow_unicode=True))
+        try:
+            load_scenario(path)
+        except ScenarioError as exc:
+            assert "\n" not in str(exc) and len(str(exc)) < 400, (i, str(exc))
