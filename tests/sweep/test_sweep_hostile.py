@@ -120,3 +120,9 @@ def test_a_sweep_whose_largest_point_does_not_fit_is_refused(experiment, monkeyp
         make_plan(path)
     assert re.search(r"exp.yaml: parameters: one run would need \d\.\d GiB", str(info.value))
     assert make_plan(experiment(parameters={"n_families": {"levels": [100, 200]}}))
+
+
+def test_a_strategy_share_range_is_bounded_as_in_scenario_files(experiment):
+    path = experiment(parameters={"strategies.co_creative.co_learning": {"levels": [0.1, 1e9]}})
+    with pytest.raises(ExperimentError, match="strategies.co_creative.co_learning.*<= 100"):
+        make_plan(path)
