@@ -24,11 +24,14 @@ DRIVERS = ("readiness", "capacity", "fit", "knowledge", "fidelity", "leadership"
 STRATEGIES = ("co_creative", "top_down", "crisis")
 
 Unit = Annotated[float, Field(ge=0, le=1)]
-NonNeg = Annotated[float, Field(ge=0)]
+Rate = Annotated[float, Field(ge=0, le=10)]
+#: Largest hour share of a type in a strategy (shares are weights, normalised per strategy).
+MAX_SHARE = 100.0
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # strict: '8' is not a number; no inf or nan (the model would overflow or warn)
+    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
 
 
 class Tests(_Strict):
@@ -61,7 +64,7 @@ class InteractionType(_Strict):
     negative_weight: Annotated[float, Field(ge=0, le=100)] = 1.0
     reciprocal: bool = False
     effects: Effects = Effects()
-    pressure: Annotated[float, Field(ge=0, le=10)] = 0.0
+    pressure: Rate = 0.0
     special: Literal["broker", "repair", "coordination"] | None = None
     strengths: str = ""
     costs: str = ""
@@ -80,13 +83,13 @@ class Stage(_Strict):
     """One implementation stage and its weekly hazards (sim/data/stages.yaml)."""
 
     name: str
-    rate: NonNeg = 0.0
-    peer: NonNeg = 0.0
-    mandate: NonNeg = 0.0
-    abandon: NonNeg = 0.0
-    fallback: NonNeg = 0.0
-    complexity: NonNeg = 0.0
-    novelty: NonNeg = 0.0
+    rate: Rate = 0.0
+    peer: Rate = 0.0
+    mandate: Rate = 0.0
+    abandon: Rate = 0.0
+    fallback: Rate = 0.0
+    complexity: Rate = 0.0
+    novelty: Rate = 0.0
     delivers: bool = False
     drivers: dict[Literal[DRIVERS], Annotated[float, Field(ge=0, le=10)]] = {}  # type: ignore[valid-type]
 
@@ -178,8 +181,10 @@ def strategies(overrides: dict[str, Any] | None, types: dict[str, InteractionTyp
         for t, w in shares.items():
             if t not in types:
                 raise ValueError(f"parameter 'strategies.{name}.{t}': unknown interaction type")
-            if not isinstance(w, int | float) or w < 0:
-                raise ValueError(f"parameter 'strategies.{name}.{t}': expected a share >= 0")
+            if (isinstance(w, bool) or not isinstance(w, int | float)
+                    or not 0 <= w <= MAX_SHARE):  # nan fails this too
+                raise ValueError(f"parameter 'strategies.{name}.{t}' = {w!r}: expected a "
+                                 f"share in [0, {MAX_SHARE:g}]")
         total = sum(shares.values())
         if total <= 0:
             raise ValueError(f"parameter 'strategies.{name}': shares must not all be zero")

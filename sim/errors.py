@@ -2,6 +2,19 @@
 
 from __future__ import annotations
 
+import reprlib
+from typing import Any
+
+_SHORT = reprlib.Repr(maxlevel=3, maxtuple=4, maxlist=4, maxdict=4, maxset=4, maxstring=50,
+                      maxlong=40, maxother=50)
+
+
+def show_value(value: Any) -> str:
+    """A value a user gave, in at most 60 characters; never the repr of all of a value that
+    may be huge (an alias bomb, a long list from the API)."""
+    text = _SHORT.repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
 
 class TrustsimError(Exception):
     """An error caused by the user's input, shown as one line without a traceback.

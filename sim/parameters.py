@@ -352,7 +352,8 @@ def check_value(name: str, value: Any) -> Any:
         if value not in p.choices:
             raise ValueError(f"parameter '{name}' = {value!r}: expected {p.describe_range()}")
         return value
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    if (isinstance(value, bool) or not isinstance(value, int | float)
+            or (isinstance(value, float) and not math.isfinite(value))):  # int(inf) raises
         raise ValueError(f"parameter '{name}' = {value!r}: expected {p.describe_range()}")
     if p.kind == "int":
         if float(value) != int(value):

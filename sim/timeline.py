@@ -18,7 +18,8 @@ Share = Annotated[float, Field(ge=0, le=1)]
 
 
 class _Event(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # strict: '8' is not a week; no inf or nan
+    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
 
     def start(self) -> int:
         return self.week  # type: ignore[attr-defined]

@@ -12,6 +12,9 @@ import typer
 
 from sim.errors import TrustsimError
 
+#: More worker processes than this is a typo, not a machine (each one costs a process).
+MAX_WORKERS = 1024
+
 app = typer.Typer(
     name="trustsim",
     help="Simulate how trust, built one micro-interaction at a time, shapes implementation.",
@@ -33,11 +36,35 @@ def _register() -> None:
                 raise
 
 
+def _click_classes(name: str) -> tuple[type, ...]:
+    """``name`` from click and from the copy of click that newer Typer vendors."""
+    import importlib
+
+    found = []
+    for module in ("typer._click.exceptions", "click.exceptions"):
+        try:
+            found.append(getattr(importlib.import_module(module), name))
+        except (ImportError, AttributeError):
+            continue
+    return tuple(found)
+
+
+def _usage_line(exc: Exception) -> str:
+    """A click usage error as one line: the command, what was wrong, where help is."""
+    ctx = getattr(exc, "ctx", None)
+    command = ctx.command_path if ctx is not None else "trustsim"
+    message = " ".join(exc.format_message().split())  # type: ignore[attr-defined]
+    message = message.replace("Input should be greater than or equal to", "expected >=")
+    message = message.replace("Input should be less than or equal to", "expected <=")
+    message = message.replace("Input should be", "expected")
+    return f"{command}: {message} (see '{command} --help')"
+
+
 def main() -> None:
     """Entry point of the ``trustsim`` script."""
     _register()
     try:
-        code = app(standalone_mode=False)  # Typer returns Ctrl-C (130) and Exit(n) as n
+        code = app(standalone_mode=False, prog_name="trustsim")  # Ctrl-C (130), Exit(n): n
     except TrustsimError as exc:
         print(f"trustsim: {exc}", file=sys.stderr)
         sys.exit(2)
@@ -46,17 +73,25 @@ def main() -> None:
         sys.exit(130)
     except SystemExit:
         raise
-    except Exception as exc:  # click usage errors and the like
-        import click
-
-        if isinstance(exc, click.exceptions.Exit):
-            sys.exit(exc.exit_code)
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(2)
-        if isinstance(exc, click.exceptions.Abort):
-            print("trustsim: interrupted", file=sys.stderr)
-            sys.exit(130)
-        raise
+    except Exception as exc:  # click usage errors (from click or Typer's copy of it)
+        _click_exit(exc)
     if isinstance(code, int) and code:
         sys.exit(code)
+
+
+def _click_exit(exc: Exception) -> None:
+    """Exit as a click exception asks, with one line for a usage error; else re-raise."""
+    if isinstance(exc, _click_classes("Exit")):
+        sys.exit(exc.exit_code)  # type: ignore[attr-defined]
+    if isinstance(exc, _click_classes("NoArgsIsHelpError")):
+        exc.show()  # type: ignore[attr-defined]  # the help text, as `trustsim` alone asks
+        sys.exit(2)
+    if isinstance(exc, _click_classes("ClickException")):
+        print(_usage_line(exc) if isinstance(exc, _click_classes("UsageError"))
+              else f"trustsim: {' '.join(exc.format_message().split())}",  # type: ignore
+              file=sys.stderr)
+        sys.exit(2)
+    if isinstance(exc, _click_classes("Abort")):
+        print("trustsim: interrupted", file=sys.stderr)
+        sys.exit(130)
+    raise exc

@@ -10,8 +10,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from sim.cli import app
-from sim.errors import TrustsimError
+from sim.cli import MAX_WORKERS, app
+from sim.errors import ScenarioError, TrustsimError
 
 SHORT = {
     "share_reached_startup": "share that reached start-up",
@@ -53,7 +53,8 @@ def run(
     seed: Annotated[int | None, typer.Option(
         min=0, help="Base seed (default: the file's).")] = None,
     workers: Annotated[int | None, typer.Option(
-        "--workers", "-w", min=1, help="Worker processes (default: all cores).")] = None,
+        "--workers", "-w", min=1, max=MAX_WORKERS,
+        help="Worker processes (default: all cores).")] = None,
     out: Annotated[Path | None, typer.Option(
         help="Results folder (default: results/<scenario name>).")] = None,
     overwrite: Annotated[bool, typer.Option(
@@ -69,11 +70,12 @@ def run(
 
     sc = load_scenario(scenario, replicates=replicates, seed=seed, weeks=weeks)
     folder = out if out is not None else Path("results") / sc.name
-    workers = workers or default_workers()
+    workers = min(workers or default_workers(), len(sc.arms) * sc.replicates)
+    cost = check_capacity(sc, workers)
     console = _console()
     console.print(f"[bold]{sc.name}[/]: {len(sc.arms)} arms ({', '.join(sc.arms)}) x "
                   f"{sc.replicates} replicates, {sc.weeks} weeks, seed {sc.seed}, "
-                  f"{min(workers, len(sc.arms) * sc.replicates)} worker(s)")
+                  f"{workers} worker(s); {cost.describe()}")
     try:
         result = run_scenario(sc, workers=workers, out=folder, overwrite=overwrite,
                               progress=True, figures=figures, command=command_line())
@@ -86,6 +88,17 @@ def run(
         console.print(f"Figures: {folder / 'figures'}/ (" + ", ".join(
             f"{n}.png" for n in ("adoption", "stages", "trust", "reach", "hours"))
             + "; SVG too)")
+
+
+def check_capacity(sc, workers: int):
+    """The costliest arm's estimate; ScenarioError if ``workers`` runs at once do not fit."""
+    from sim import capacity
+    from sim.yamlfile import display_path
+
+    costs = [capacity.estimate(sc.arm_params(arm)) for arm in sc.arms]
+    cost = capacity.Estimate(max(c.bytes for c in costs), max(c.seconds for c in costs))
+    capacity.check_run(cost, workers, ScenarioError, display_path(sc.source), "population")
+    return cost
 
 
 def _interrupted(folder: Path) -> None:

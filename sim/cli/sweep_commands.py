@@ -8,14 +8,16 @@ from typing import Annotated
 
 import typer
 
-from sim.cli import app
+from sim.capacity import DEFAULT_MAX_RUNS
+from sim.cli import MAX_WORKERS, app
 
 
 @app.command()
 def sweep(
     experiment: Annotated[Path, typer.Argument(help="Experiment file (experiments/*.yaml).")],
     workers: Annotated[int | None, typer.Option(
-        "--workers", "-w", min=1, help="Local worker processes (default: all cores).")] = None,
+        "--workers", "-w", min=1, max=MAX_WORKERS,
+        help="Local worker processes (default: all cores).")] = None,
     scheduler: Annotated[str | None, typer.Option(
         "--scheduler", help="Dask scheduler address, e.g. tcp://host:8786; runs on that "
                             "cluster's workers.")] = None,
@@ -28,12 +30,17 @@ def sweep(
         "--batch-size", min=1, help="Runs per Parquet part file (a part is also written "
                                     "after 5 s without one).")] = 50,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    max_runs: Annotated[int, typer.Option(
+        "--max-runs", min=1, help="Refuse a sweep of more runs than this (checked before "
+                                  "anything is written).")] = DEFAULT_MAX_RUNS,
 ) -> None:
     """Run an experiment's design points x replicates; resume an interrupted sweep."""
+    from sim import capacity
     from sim.sweep.runner import run
 
-    report = run(experiment, workers=workers, scheduler=scheduler, out=out,
-                 progress=not quiet, retry_failed=retry_failed, batch_size=batch_size)
+    with capacity.max_runs(max_runs):
+        report = run(experiment, workers=workers, scheduler=scheduler, out=out,
+                     progress=not quiet, retry_failed=retry_failed, batch_size=batch_size)
     typer.echo(f"{report.completed} of {report.total} runs finished "
                f"({report.ran} this time, {report.seconds:.1f} s); results in {report.out}")
     if report.failed:

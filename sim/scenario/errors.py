@@ -11,26 +11,20 @@ import difflib
 import re
 import types
 import typing
-from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from sim.errors import ScenarioError
+from sim.errors import ScenarioError, show_value
 from sim.parameters import PARAMETERS
-from sim.scenario.schema import ScenarioSpec, section_of
+from sim.scenario.schema import PATTERN_WORDS, ScenarioSpec, section_of
+from sim.yamlfile import display_path
+
+__all__ = ["display_path", "format_error", "from_model_error", "from_validation_error",
+           "source_of"]
 
 #: Where each value of a merged scenario came from: key path -> file (or "command line").
 Provenance = dict[tuple, str]
-
-
-def display_path(path: Path | str) -> str:
-    """A path relative to the working directory when it lies below it."""
-    p = Path(path)
-    try:
-        return str(p.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(p)
 
 
 def source_of(loc: tuple, prov: Provenance, default: str) -> str:
@@ -102,11 +96,6 @@ def _unknown_key(key: str, parent_loc: tuple) -> str:
     return f"unknown key; expected one of: {listed}"
 
 
-def _got(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
 _BOUNDS = {"greater_than_equal": ">=", "less_than_equal": "<=", "greater_than": ">",
            "less_than": "<"}
 
@@ -121,6 +110,8 @@ def _expected(err: dict[str, Any]) -> str:
     if kind in _BOUNDS:
         bound = next(iter(ctx.values()))
         return f"a value {_BOUNDS[kind]} {bound}"
+    if kind == "string_pattern_mismatch" and ctx.get("pattern") in PATTERN_WORDS:
+        return PATTERN_WORDS[ctx["pattern"]]
     if kind == "too_short":
         return f"at least {ctx.get('min_length', 1)} item(s)"
     msg = err["msg"]
@@ -155,7 +146,7 @@ def format_error(err: dict[str, Any]) -> tuple[tuple, str, str]:
     if kind == "too_short" and loc == ("arms",):
         return loc, shown, ("expected at least one arm (a name and its parameter overrides, "
                             "e.g. 'top_down: {strategy_mix: 0.0}')")
-    return loc, shown, f"expected {_expected(err)}, got {_got(err.get('input'))}"
+    return loc, shown, f"expected {_expected(err)}, got {show_value(err.get('input'))}"
 
 
 def from_validation_error(exc: ValidationError, prov: Provenance, default: str) -> ScenarioError:

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
 from sim.errors import ScenarioError
@@ -26,47 +25,16 @@ from sim.scenario.errors import (
     source_of,
 )
 from sim.scenario.schema import ScenarioSpec
+from sim.yamlfile import read_mapping
 
 #: Top-level keys replaced whole by a child file rather than merged.
 REPLACED = ("arms",)
 COMMAND_LINE = "command line"
 
 
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """SafeLoader that rejects a key given twice in one mapping (PyYAML keeps the last)."""
-
-    def construct_mapping(self, node, deep=False):
-        seen: set = set()
-        for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=deep)
-            if key in seen:
-                mark = key_node.start_mark
-                raise yaml.constructor.ConstructorError(
-                    None, None, f"key '{key}' appears twice in one mapping", mark)
-            seen.add(key)
-        return super().construct_mapping(node, deep=deep)
-
-
 def read_yaml(path: Path) -> dict[str, Any]:
-    """A scenario file's top-level mapping; syntax errors name the line and column."""
-    shown = display_path(path)
-    if not path.is_file():
-        raise ScenarioError("file not found" if not path.exists() else "not a file",
-                            source=shown)
-    try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_UniqueKeyLoader)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else None
-        problem = " ".join(str(exc.problem or exc).split())
-        raise ScenarioError(f"YAML syntax error: {problem}", source=shown, field=where) from None
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise ScenarioError(f"cannot read YAML: {' '.join(str(exc).split())}",
-                            source=shown) from None
-    if not isinstance(data, dict):
-        got = "an empty file" if data is None else type(data).__name__
-        raise ScenarioError(f"expected a mapping of scenario fields, got {got}", source=shown)
-    return data
+    """A scenario file's top-level mapping (``sim.yamlfile``: size, encoding, aliases)."""
+    return read_mapping(path, ScenarioError, "scenario")
 
 
 def merge(base: dict, over: dict, prov: Provenance, src: str, path: tuple = ()) -> dict:
@@ -103,8 +71,9 @@ def resolve_extends(path: Path, chain: tuple[Path, ...] = ()) -> tuple[dict, Pro
                                 source=shown, field="extends")
         parent = (path.parent / target)
         if not parent.is_file():
-            raise ScenarioError(f"file '{target}' not found (looked for "
-                                f"{display_path(parent)})", source=shown, field="extends")
+            what = "is a folder" if parent.is_dir() else "not found"
+            raise ScenarioError(f"file '{target}' {what} (looked for {display_path(parent)}); "
+                                "expected a scenario file", source=shown, field="extends")
         base, prov = resolve_extends(parent, (*chain, path))
     return merge(base, raw, prov, shown), prov
 
@@ -187,7 +156,18 @@ def validate(data: dict[str, Any], prov: Provenance, source: Path) -> Scenario:
     scenario = Scenario(spec=spec, source=Path(source), provenance=prov)
     _check_event_weeks(scenario, shown)
     _check_arms(scenario, shown)
+    _check_capacity(scenario, shown)
     return scenario
+
+
+def _check_capacity(scenario: Scenario, shown: str) -> None:
+    """A valid scenario may still be beyond this machine (10^7 families, 10^5 agencies):
+    refuse it here, before the CLI, the dashboard or a sweep starts a run of it."""
+    from sim import capacity
+
+    for arm in scenario.arms:
+        capacity.check_run(capacity.estimate(scenario.arm_params(arm)), 1, ScenarioError,
+                           shown, "population")
 
 
 def _check_event_weeks(scenario: Scenario, shown: str) -> None:
@@ -197,12 +177,12 @@ def _check_event_weeks(scenario: Scenario, shown: str) -> None:
               if arm.timeline is not None]
     for loc, events in lists:
         for i, event in enumerate(events):
-            if event.start() >= spec.weeks:
+            if event.start() > spec.weeks:  # week `weeks` is the last one simulated
                 key = "onset" if event.kind == "crisis" else "week"
                 weeks_from = source_of(("weeks",), scenario.provenance, shown)
                 raise ScenarioError(
                     f"the {event.kind} event starts at week {event.start()}, after the end "
-                    f"of the run; expected a week below weeks = {spec.weeks} "
+                    f"of the run; expected a week up to weeks = {spec.weeks} "
                     f"(set in {weeks_from})",
                     source=source_of((*loc, i), scenario.provenance, shown),
                     field=".".join(str(x) for x in (*loc, i, key)))

@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, create_model
 
-from sim.catalogue import InteractionType
+from sim.catalogue import MAX_SHARE, InteractionType
 from sim.parameters import PARAMETERS, Parameter
 from sim.timeline import Event
 
@@ -24,19 +24,28 @@ POPULATION_KEYS = ("n_agencies", "n_isps", "n_families", "partnership_network",
 #: Set at the top level of a scenario, never in a section or an arm.
 TOP_LEVEL_PARAMS = ("weeks",)
 
-Name = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$",
-                                        max_length=100)]
+NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
+#: Family group names become outcome columns (``reach_<name>``): identifier-like.
+GROUP_NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"
+#: What each name pattern asks for, in words (for error messages).
+PATTERN_WORDS = {
+    NAME_PATTERN: "a name of letters, digits, '_', '.' and '-' starting with a letter or digit",
+    GROUP_NAME_PATTERN: "a name of letters, digits and underscores, not starting with a digit",
+}
+Name = Annotated[str, StringConstraints(pattern=NAME_PATTERN, max_length=100)]
+GroupName = Annotated[str, StringConstraints(pattern=GROUP_NAME_PATTERN, max_length=100)]
 Unit = Annotated[float, Field(ge=0, le=1, strict=True)]
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # strict: '8' is not a number; no inf or nan anywhere in a scenario
+    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
 
 
 class FamilyGroup(_Strict):
     """A group of families with its own prior trust in public agencies (Metz 2024)."""
 
-    name: Name
+    name: GroupName
     share: Unit
     prior_trust: Unit
 
@@ -64,7 +73,7 @@ def _partial(model: type[BaseModel], name: str) -> type[BaseModel]:
 InteractionOverride = _partial(InteractionType, "InteractionOverride")
 
 StrategyOverrides = dict[Literal["co_creative", "top_down", "crisis"],
-                         dict[str, Annotated[float, Field(ge=0, strict=True)]]]
+                         dict[str, Annotated[float, Field(ge=0, le=MAX_SHARE, strict=True)]]]
 
 _STRUCTURED_TYPES: dict[str, Any] = {
     "timeline": list[Event],

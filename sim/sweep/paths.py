@@ -116,7 +116,7 @@ def valid_targets(base: dict[str, Any]) -> dict[str, Target]:
     for strategy in catalogue.STRATEGIES:
         for tname in types:
             path = f"strategies.{strategy}.{tname}"
-            out[path] = Target(path, "float", 0.0, None)
+            out[path] = Target(path, "float", 0.0, catalogue.MAX_SHARE)
     for i, event in enumerate(timeline.parse_timeline(base.get("timeline"))):
         out.update(_model_targets(f"timeline.{i}", type(event)))
     for i, group in enumerate(base.get("family_groups") or DEFAULT_FAMILY_GROUPS):

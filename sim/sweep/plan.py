@@ -6,6 +6,7 @@ file is written.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import hashlib
 import json
@@ -13,11 +14,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sim import capacity
 from sim.errors import ExperimentError
 from sim.sweep.design import Design, make_design
 from sim.sweep.paths import Target, apply, check_parameters
 from sim.sweep.spec import ExperimentSpec, load_experiment
 from sim.sweep.store import run_seed
+from sim.yamlfile import display_path
 
 
 @dataclass
@@ -70,12 +73,17 @@ class Plan:
         return Path("results") / "sweeps" / self.spec.name
 
 
-def make_plan(experiment: str | Path | ExperimentSpec) -> Plan:
-    """Read and check an experiment (a file or a parsed spec) and build its design."""
+def make_plan(experiment: str | Path | ExperimentSpec, max_runs: int | None = None) -> Plan:
+    """Read and check an experiment (a file or a parsed spec) and build its design.
+
+    A sweep of more than ``max_runs`` runs (default: ``sim.capacity.max_runs``, a million)
+    is refused before its design is built, as is one whose largest run would not fit in
+    this machine's memory (``sim.capacity``).
+    """
     from sim.scenario import load_scenario
 
     spec = experiment if isinstance(experiment, ExperimentSpec) else load_experiment(experiment)
-    source = str(spec.source) if spec.source else "experiment"
+    source = display_path(spec.source) if spec.source else "experiment"
     path = spec.scenario_path()
     if not path.is_file():
         raise ExperimentError(f"scenario file {spec.scenario} not found (looked at {path})",
@@ -93,7 +101,22 @@ def make_plan(experiment: str | Path | ExperimentSpec) -> Plan:
     spec = spec.model_copy(update={"seed": seed})
     targets = check_parameters(spec, base)
     _check_outcomes(spec, base, source)
+    with capacity.max_runs(max_runs) if max_runs is not None else contextlib.nullcontext():
+        capacity.check_sweep(spec.n_points(), spec.replicates, ExperimentError, source)
+    capacity.check_run(capacity.estimate(largest_run(spec, base)), 1, ExperimentError, source,
+                       "parameters")
     return Plan(spec, scenario, arm, base, seed, targets, make_design(spec, targets))
+
+
+def largest_run(spec: ExperimentSpec, base: dict[str, Any]) -> dict[str, Any]:
+    """``base`` with every varied parameter at its largest value (what costs most)."""
+    values = {}
+    for path, rng in spec.parameters.items():
+        options = rng.levels if rng.levels is not None else [rng.low, rng.high]
+        numbers = [v for v in options if isinstance(v, int | float) and not isinstance(v, bool)]
+        if numbers:
+            values[path] = max(numbers)
+    return apply(base, values)
 
 
 def _check_base(base: dict[str, Any], source: str) -> None:

@@ -1,7 +1,9 @@
 """Experiment files: which scenario, which parameters to vary, which design, what to keep.
 
-An experiment file is YAML validated here (pydantic, unknown keys rejected) so that a
-typo fails at once with one line naming the file and field, before any run starts.
+An experiment file is YAML validated here as strictly as a scenario file (the same
+reader, ``sim.yamlfile``; pydantic with unknown keys rejected, strict and finite numbers)
+so that a typo fails at once with one line naming the file and field, before any run
+starts or any file is written.
 """
 
 from __future__ import annotations
@@ -10,16 +12,18 @@ import math
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from sim.errors import ExperimentError
+from sim.errors import ExperimentError, show_value
+from sim.scenario.schema import Name
+from sim.yamlfile import display_path, read_mapping
 
 DESIGNS = ("grid", "random", "lhs", "sobol", "morris")
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # strict: '8' is not a number; no inf or nan
+    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
 
 
 class ParameterRange(_Strict):
@@ -77,7 +81,7 @@ class Every(_Strict):
 class ExperimentSpec(_Strict):
     """The experiment file (see docs/sweeps.md)."""
 
-    name: str
+    name: Name  # also the results folder's name: no '/' or '..'
     description: str = ""
     scenario: str
     arm: str | None = None
@@ -87,7 +91,7 @@ class ExperimentSpec(_Strict):
     second_order: bool = False
     levels: Annotated[int, Field(ge=2, le=100)] = 4
     replicates: Annotated[int, Field(ge=1, le=100_000)] = 1
-    seed: Annotated[int, Field(ge=0)] | None = None
+    seed: Annotated[int, Field(ge=0, le=2**63 - 1)] | None = None
     common_random_numbers: bool = False
     outcomes: list[str] | None = None
     weekly: list[str] | None = None
@@ -165,12 +169,17 @@ def _error(exc: ValidationError, source: str) -> ExperimentError:
     msg = err["msg"].removeprefix("Value error, ")
     if err["type"] == "extra_forbidden":
         msg = "unknown field"
+    elif err["type"] == "string_pattern_mismatch" and err["loc"] == ("name",):
+        msg = ("expected a name of letters, digits, '_', '.' and '-' starting with a letter "
+               f"or digit (it names the results folder), got {show_value(err['input'])}")
+    elif err["type"] != "value_error" and "input" in err:
+        msg = f"expected {msg.removeprefix('Input should be ')}, got {show_value(err['input'])}"
     return ExperimentError(msg, source=source, field=where)
 
 
 def parse_experiment(data: Any, source: Path | str | None = None) -> ExperimentSpec:
     """Validate a mapping as an experiment; errors name the file and the field."""
-    name = str(source) if source else "experiment"
+    name = display_path(source) if source else "experiment"
     if not isinstance(data, dict):
         raise ExperimentError("expected a mapping of fields", source=name)
     try:
@@ -183,15 +192,4 @@ def parse_experiment(data: Any, source: Path | str | None = None) -> ExperimentS
 
 def load_experiment(path: Path | str) -> ExperimentSpec:
     """Read and validate an experiment file."""
-    path = Path(path)
-    try:
-        text = path.read_text()
-    except OSError as exc:
-        raise ExperimentError(f"cannot read the file ({exc.strerror})", source=str(path)) from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark else ""
-        raise ExperimentError(f"not valid YAML{where}", source=str(path)) from None
-    return parse_experiment(data, path)
+    return parse_experiment(read_mapping(Path(path), ExperimentError, "experiment"), path)

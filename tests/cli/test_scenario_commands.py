@@ -133,7 +133,7 @@ BAD_INPUTS = {
                      "parameters.asymmetry: expected a number in [1, 5], got 9"),
     "event_after_end": (_scenario(timeline=[{"kind": "crisis", "onset": 45, "duration": 10}]),
                         "timeline.0.onset: the crisis event starts at week 45, after the end "
-                        "of the run; expected a week below weeks = 30"),
+                        "of the run; expected a week up to weeks = 30"),
     "missing_extends": (_scenario(extends="nowhere.yaml"),
                         "extends: file 'nowhere.yaml' not found"),
     "extends_cycle": (_scenario(extends="bad.yaml"), "extends: cycle: "),

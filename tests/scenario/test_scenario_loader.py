@@ -188,6 +188,7 @@ def test_empty_file_and_missing_file(write, tmp_path):
 
 
 def test_family_group_problem_found_by_the_model_is_placed_in_population(write, minimal):
-    groups = [{"name": "low-trust", "share": 1.0, "prior_trust": 0.2}]
+    groups = [{"name": "low_trust", "share": 0.5, "prior_trust": 0.2},
+              {"name": "low_trust", "share": 0.5, "prior_trust": 0.4}]
     msg = _error(write("s.yaml", minimal(population={"family_groups": groups})))
-    assert "s.yaml: population.family_groups.0.name: expected a unique identifier" in msg
+    assert "s.yaml: population.family_groups.1.name: expected a unique identifier" in msg

@@ -1,0 +1,128 @@
+"""Hostile experiment files: refused with one line naming the file and the field, before
+anything is written, and never writing outside the results folder."""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from sim import capacity
+from sim.cli import main
+from sim.errors import ExperimentError
+from sim.sweep.plan import make_plan
+from sim.sweep.spec import load_experiment
+
+
+def _cli(monkeypatch, capsys, *args) -> tuple[int, str]:
+    monkeypatch.setattr(sys, "argv", ["trustsim", *map(str, args)])
+    with pytest.raises(SystemExit) as exc:
+        main()
+        raise SystemExit(0)
+    return exc.value.code, capsys.readouterr().err
+
+
+def _files(root: Path) -> set[Path]:
+    return {p for p in root.rglob("*")}
+
+
+def _refused(monkeypatch, capsys, workdir: Path, path: Path, *extra) -> str:
+    """``trustsim sweep`` on ``path`` from ``workdir``: exit 2, one line, nothing written."""
+    monkeypatch.chdir(workdir)
+    before = _files(workdir.parent)
+    code, err = _cli(monkeypatch, capsys, "sweep", path, "--quiet", *extra)
+    assert code == 2, err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1, err
+    assert _files(workdir.parent) == before, "a refused sweep wrote something"
+    return err
+
+
+def test_a_binary_experiment_file_is_one_line(monkeypatch, capsys, workdir):
+    path = workdir / "bin.yaml"
+    path.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\xff\xfe" * 10)
+    err = _refused(monkeypatch, capsys, workdir, path)
+    assert "bin.yaml" in err and "UTF-8" in err
+
+
+def test_an_alias_bomb_in_an_experiment_is_refused(workdir):
+    lines = ["name: bomb", "scenario: tiny.yaml", "a0: &a0 [1, 2, 3]"]
+    lines += [f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 9) + "]" for i in range(1, 11)]
+    lines += ["parameters: {asymmetry: {levels: *a10}}"]
+    path = workdir / "bomb.yaml"
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(ExperimentError, match="expand"):
+        load_experiment(path)
+
+
+@pytest.mark.parametrize("name", ["../../../x", "/tmp/elsewhere", "a/b", "..", ".hidden",
+                                  "", "x" * 300])
+def test_an_experiment_name_cannot_leave_the_results_folder(monkeypatch, capsys, workdir,
+                                                             name):
+    data = yaml.safe_load((workdir / "grid.yaml").read_text()) | {"name": name}
+    path = workdir / "exp.yaml"
+    path.write_text(yaml.safe_dump(data))
+    err = _refused(monkeypatch, capsys, workdir, path)
+    assert "exp.yaml: name: expected" in err
+
+
+def test_a_design_of_a_trillion_runs_is_refused_before_anything_is_written(
+        monkeypatch, capsys, experiment, workdir):
+    path = experiment(design="random", samples=10_000_000, replicates=100_000,
+                      parameters={"asymmetry": {"low": 1, "high": 5}})
+    err = _refused(monkeypatch, capsys, workdir, path)
+    assert "1,000,000,000,000 runs" in err and "--max-runs" in err
+
+
+def test_a_huge_grid_is_refused_without_building_it(experiment, workdir):
+    params = {n: {"low": 0.0, "high": 1.0, "steps": 10_000}
+              for n in ("strategy_mix", "agency_fit", "agency_readiness", "champion_share",
+                        "agency_capacity", "agency_knowledge")}
+    with pytest.raises(ExperimentError, match=r"10\^24|1,000,000,000,000,000,000,000,000"):
+        make_plan(experiment(parameters=params))
+
+
+def test_max_runs_lowers_and_raises_the_cap(monkeypatch, capsys, experiment, workdir):
+    path = experiment()  # 6 points x 2 replicates
+    err = _refused(monkeypatch, capsys, workdir, path, "--max-runs", 10)
+    assert "12 runs" in err and "--max-runs 10" in err
+    with pytest.raises(ExperimentError):
+        make_plan(path, max_runs=11)
+    assert make_plan(path, max_runs=12).n_runs == 12
+
+
+@pytest.mark.parametrize("change, field", [
+    ({"samples": "8", "design": "random"}, "samples"),
+    ({"replicates": "2"}, "replicates"),
+    ({"replicates": 2.0}, "replicates"),
+    ({"seed": 2**64}, "seed"),
+    ({"seed": -1}, "seed"),
+    ({"weeks": "10"}, "weeks"),
+    ({"parameters": {"strategy_mix": {"levels": [0.0, float("nan")]}}}, "parameters"),
+    ({"parameters": {"strategy_mix": {"low": "0", "high": 1, "steps": 2}}}, "parameters"),
+    ({"parameters": {"strategy_mix": {"low": 0, "high": float("inf"), "steps": 2}}},
+     "parameters"),
+    ({"second_order": "yes"}, "second_order"),
+])
+def test_experiment_numbers_are_strict_finite_and_bounded(experiment, change, field):
+    with pytest.raises(ExperimentError) as info:
+        make_plan(experiment(**change))
+    msg = str(info.value)
+    assert f"exp.yaml: {field}" in msg and "\n" not in msg, msg
+
+
+def test_a_sweep_whose_largest_point_does_not_fit_is_refused(experiment, monkeypatch):
+    monkeypatch.setattr(capacity, "available_memory", lambda: 4 * 2**30)
+    path = experiment(parameters={"n_families": {"levels": [100, 10_000_000]}})
+    with pytest.raises(ExperimentError) as info:
+        make_plan(path)
+    assert re.search(r"exp.yaml: parameters: one run would need \d\.\d GiB", str(info.value))
+    assert make_plan(experiment(parameters={"n_families": {"levels": [100, 200]}}))
+
+
+def test_a_strategy_share_range_is_bounded_as_in_scenario_files(experiment):
+    path = experiment(parameters={"strategies.co_creative.co_learning": {"levels": [0.1, 1e9]}})
+    with pytest.raises(ExperimentError, match="strategies.co_creative.co_learning.*<= 100"):
+        make_plan(path)
