@@ -77,20 +77,17 @@ def main() -> None:
     agency = per("agencies 5k, no ties", 5_000, "rss")
     print(f"  bytes per agency          {agency:8.0f}")
     print(f"  s per agency-week         {per('agencies 5k, no ties', 5_000, 'week'):.2e}")
-    print(f"  s per pair drawn (build)  "
-          f"{per('agencies 5k, no ties', 5_000 * 4_999 / 2, 'build'):.2e}")
     isp = (rows["isps 10k"]["rss"] - base["rss"] - 2_000 * agency) / 10_000
     print(f"  bytes per ISP             {isp:8.0f}")
     for name, n, d in (("agencies 1.5k, density 1", 1_500, 1.0),
                        ("agencies 2k, density 0.5", 2_000, 0.5)):
         ties = n * (n - 1) * d  # directed partnership ties
-        pairs = n * (n - 1) / 2
         print(f"  {name}: bytes per tie {per(name, ties, 'rss'):6.0f}, "
-              f"s per pair drawn (build) {per(name, pairs, 'build'):.2e}, "
+              f"s per tie (build) {per(name, ties, 'build'):.2e}, "
               f"s per tie-week {per(name, ties, 'week'):.2e}")
     joins = rows["partner_joins 300"]
-    print(f"  partner_joins 300 (12 agencies, density 0.3): build {joins['build']:.2f} s, "
-          f"week {joins['week']:.2f} s")
+    print(f"  partner_joins 300 (12 agencies, density 0.3): week 1 (the joins) "
+          f"{joins['week'] * 2:.2f} s for both weeks")
     print("\nconstants in sim/capacity.py:")
     for key, value in capacity.COSTS.items():
         print(f"  {key:28} {value:.3g}")

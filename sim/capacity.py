@@ -28,15 +28,15 @@ COSTS = {
     "bytes_per_agency": 2_800.0,  # measured 2,526
     "bytes_per_isp": 300.0,  # measured 265
     "bytes_per_tie": 400.0,  # measured 380-388 per directed partnership tie
-    "seconds_per_pair": 1.5e-6,  # measured 1.2e-6: is this pair of agencies partners?
-    "seconds_per_tie": 1.2e-5,  # measured 1.0e-5: building one partnership tie
+    "seconds_per_tie": 1.2e-5,  # measured 1.0e-5: building one partnership tie (networkx)
     "seconds_per_family": 1.5e-5,  # measured 1.4e-5: building a family and its agent
     "seconds_per_family_week": 5.0e-7,  # measured 4.0e-7
     "seconds_per_agency_week": 2.0e-5,  # measured 1.25e-5
     "seconds_per_tie_week": 2.0e-6,  # measured 1.0e-6 to 1.75e-6
-    "seconds_per_join_tie": 2.0e-5,  # a joining agency's tie (5 array appends)...
-    "seconds_per_tie_copied": 1.0e-8,  # ...each copying every partnership tie (4.8 s for
-}                                     # 300 joins onto 12 agencies at density 0.3)
+    # a joining agency draws a partner among every agency there (a Python loop per agency);
+    # its ties append to buffers that grow by doubling, so no copying per tie
+    "seconds_per_agency_joining": 2.0e-6,
+}
 #: Refused: one run estimated to take longer than this.
 MAX_RUN_SECONDS = 24 * 3600
 #: Share of the available memory a run (or all runs in parallel) may plan to use.
@@ -85,8 +85,8 @@ def _duration(s: float) -> str:
     return f"{s:.1f} s" if s >= 0.1 else "under 0.1 s"
 
 
-def _population(params: dict[str, Any]) -> tuple[int, int, int, float]:
-    """(agencies at the end, ISPs, families, partnership density) of a run."""
+def _population(params: dict[str, Any]) -> tuple[int, int, int, int]:
+    """(agencies at the start, agencies joining, ISPs, families) of a run."""
     from sim.parameters import PARAMETERS
 
     def get(name: str) -> Any:
@@ -94,8 +94,25 @@ def _population(params: dict[str, Any]) -> tuple[int, int, int, float]:
 
     joins = sum(int(e.get("count", 1)) for e in params.get("timeline") or []
                 if isinstance(e, dict) and e.get("kind") == "partner_joins")
-    return (int(get("n_agencies")) + joins, int(get("n_isps")), int(get("n_families")),
-            float(get("partnership_density")))
+    return int(get("n_agencies")), joins, int(get("n_isps")), int(get("n_families"))
+
+
+def partnership_ties(params: dict[str, Any]) -> float:
+    """Expected directed partnership ties at the start, by network structure
+    (sim.network): what the tie arrays hold and the weekly phases touch."""
+    from sim.parameters import PARAMETERS
+
+    def get(name: str) -> Any:
+        return params.get(name, PARAMETERS[name].default)
+
+    n, kind = int(get("n_agencies")), get("partnership_network")
+    k = max(1, min(int(get("partnership_degree")), n - 1))
+    return {
+        "random": n * (n - 1) * float(get("partnership_density")),
+        "complete": n * (n - 1), "hub_and_spoke": 2 * (n - 1),
+        "small_world": n * max(k, 2), "ring": n * max(k, 2),
+        "scale_free": 2 * max(1, k // 2) * n,
+    }.get(kind, 2 * n)  # edge_list: the file decides; a sparse county's order
 
 
 def estimate(params: dict[str, Any]) -> Estimate:
@@ -103,17 +120,16 @@ def estimate(params: dict[str, Any]) -> Estimate:
     from sim.parameters import PARAMETERS
 
     c = COSTS
-    agencies, isps, families, density = _population(params)
+    start, joins, isps, families = _population(params)
+    agencies = start + joins
     weeks = int(params.get("weeks", PARAMETERS["weeks"].default))
-    start = int(params.get("n_agencies", PARAMETERS["n_agencies"].default))
-    ties = agencies * (agencies - 1) * density
-    join_ties = density * (agencies - start) * (start + agencies)  # 2 x density x sum of a
+    density = float(params.get("partnership_density", PARAMETERS["partnership_density"].default))
+    ties = partnership_ties(params) + 2 * density * joins * agencies
     memory = (c["bytes_per_process"] + c["bytes_per_family"] * families
               + c["bytes_per_agency"] * agencies + c["bytes_per_isp"] * isps
               + c["bytes_per_tie"] * ties)
-    build = (c["seconds_per_pair"] * agencies * (agencies - 1) / 2 + c["seconds_per_tie"] * ties
-             + c["seconds_per_family"] * families
-             + join_ties * (c["seconds_per_join_tie"] + c["seconds_per_tie_copied"] * ties / 2))
+    build = (c["seconds_per_tie"] * ties + c["seconds_per_family"] * families
+             + c["seconds_per_agency_joining"] * joins * agencies)
     weekly = (c["seconds_per_family_week"] * families + c["seconds_per_agency_week"] * agencies
               + c["seconds_per_tie_week"] * ties)
     return Estimate(memory, build + weeks * weekly)
