@@ -40,7 +40,7 @@ def main() -> None:
         code = app(standalone_mode=False)  # Typer returns Ctrl-C (130) and Exit(n) as n
     except TrustsimError as exc:
         print(f"trustsim: {exc}", file=sys.stderr)
-        sys.exit(2)
+        sys.exit(getattr(exc, "exit_code", 2))  # 1 for a storage failure mid-run
     except KeyboardInterrupt:
         print("trustsim: interrupted; finished runs are kept on disk", file=sys.stderr)
         sys.exit(130)
