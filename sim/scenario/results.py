@@ -171,7 +171,7 @@ def finished_parts(out: Path, arms: list[str], replicates: list[int], repair: bo
                       "left out", file=sys.stderr)
     if repair:
         with storage_errors(out, "cannot clean the results folder"):
-            for tmp in (out / PARTS).glob("*/*/.*.tmp"):
+            for tmp in [*out.glob(".*.tmp"), *(out / PARTS).glob("*/*/.*.tmp")]:
                 tmp.unlink()
     return done
 

@@ -116,8 +116,8 @@ class Store:
         """Drop what an interrupted batch left behind, set aside damaged batches, then
         mark the finished runs."""
         with resultsdir.storage_errors(self.root, "cannot clean the results folder"):
-            for kind in (*KINDS, RECORDS):
-                for tmp in (self.root / kind).glob(".*.tmp"):
+            for folder in (self.root, *(self.root / k for k in (*KINDS, RECORDS))):
+                for tmp in folder.glob(".*.tmp"):
                     tmp.unlink()
             committed = {p.name for p in part_files(self.root, "summaries")}
             for kind in ("timeseries", "failures"):

@@ -10,7 +10,6 @@ import pytest
 
 import sim
 import sim.runs
-from sim.errors import ScenarioError
 from sim.scenario import ScenarioResult, load_scenario, run_scenario
 
 ROOT = Path(__file__).resolve().parents[2]
