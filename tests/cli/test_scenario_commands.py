@@ -204,8 +204,8 @@ def _start_and_kill(cmd: list[str], out: Path, parts: str, n: int) -> list[int]:
     PIDs of the processes it had started (forkserver, workers, resource tracker)."""
     import psutil
 
-    proc = subprocess.Popen(cmd, cwd=out.parent, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(cmd, cwd=out.parent, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)  # orphans must not hold a pipe open
     deadline = time.monotonic() + 120
     children: set[int] = set()
     while time.monotonic() < deadline and proc.poll() is None:
@@ -216,24 +216,12 @@ def _start_and_kill(cmd: list[str], out: Path, parts: str, n: int) -> list[int]:
     assert proc.poll() is None, "the run finished before it could be killed"
     children |= {c.pid for c in psutil.Process(proc.pid).children(recursive=True)}
     proc.kill()
-    proc.communicate()
+    proc.wait()
     return sorted(children)
 
 
-def _gone_within(pids: list[int], seconds: float) -> list[int]:
-    import psutil
-
-    deadline = time.monotonic() + seconds
-    alive = pids
-    while alive and time.monotonic() < deadline:
-        alive = [p for p in pids if psutil.pid_exists(p)
-                 and psutil.Process(p).status() != psutil.STATUS_ZOMBIE]
-        time.sleep(0.1)
-    return alive
-
-
 @pytest.mark.slow
-def test_sigkill_then_plot_then_the_same_command_resumes(tmp_path):
+def test_sigkill_then_plot_then_the_same_command_resumes(tmp_path, gone_within):
     """SIGKILL strands nothing: the workers exit with their coordinator, plot draws the
     finished runs, and the same command runs only the missing runs; the result is
     byte-identical to an uninterrupted run."""
@@ -242,7 +230,7 @@ def test_sigkill_then_plot_then_the_same_command_resumes(tmp_path):
            "--out", str(out), "--no-figures"]
     started = _start_and_kill(cmd, out, ".parts/sum/*/*.parquet", 3)
     assert len(started) >= 3  # forkserver, 2 workers (and the resource tracker)
-    assert _gone_within(started, 10) == []
+    assert gone_within(started, 10) == []
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["status"] == "running"
     plotted = trustsim("plot", out, "--out", tmp_path / "figs")
