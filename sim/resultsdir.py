@@ -135,8 +135,9 @@ class FolderLock:
             if _same_file(fd, self.path):  # not a lock file its last holder just removed
                 break
             os.close(fd)
-        os.ftruncate(fd, 0)
-        os.write(fd, f"{os.getpid()}\n".encode())
+        with contextlib.suppress(OSError):  # the PID only names the holder; a full disk
+            os.ftruncate(fd, 0)               # must not stop the run here
+            os.write(fd, f"{os.getpid()}\n".encode())
         self._fd = fd
         return self
 
