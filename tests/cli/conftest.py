@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+import os
 import time
 
 import psutil
@@ -35,3 +37,25 @@ def gone_within():
         return left
 
     return wait
+
+
+@pytest.fixture
+def full_disk(monkeypatch):
+    """``full_disk(after)``: fsync of a run's data file (scenario parts, sweep summaries)
+    fails with ENOSPC after ``after`` successful ones, as on a disk that fills up mid-run
+    while the small manifest still fits. Simulated: a real full disk needs a mount."""
+
+    def fill(after: int) -> None:
+        real, count = os.fsync, []
+
+        def fsync(fd):
+            path = os.readlink(f"/proc/self/fd/{fd}")
+            if "/.parts/" in path or "/summaries/" in path:
+                count.append(fd)
+                if len(count) > after:
+                    raise OSError(errno.ENOSPC, "No space left on device")
+            return real(fd)
+
+        monkeypatch.setattr(os, "fsync", fsync)
+
+    return fill

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import errno
 import json
 import os
 import signal
@@ -274,34 +273,18 @@ def test_an_unwritable_out_is_one_line_exit_2(tmp_path, monkeypatch, capsys):
                               "(No such file or directory; errno 2)")  # the failing part
 
 
-def _full_disk_for_parts(monkeypatch, after: int) -> None:
-    """fsync of a run's part file fails with ENOSPC after ``after`` successful ones, as on
-    a disk that fills up mid-run (the small manifest still fits)."""
-    real, count = os.fsync, []
-
-    def fsync(fd):
-        if "/.parts/" in os.readlink(f"/proc/self/fd/{fd}") or \
-                "/summaries/" in os.readlink(f"/proc/self/fd/{fd}"):
-            count.append(fd)
-            if len(count) > after:
-                raise OSError(errno.ENOSPC, "No space left on device")
-        return real(fd)
-
-    monkeypatch.setattr(os, "fsync", fsync)
-
-
 def test_a_full_disk_mid_run_is_one_line_exit_1_manifest_incomplete(tmp_path, monkeypatch,
-                                                                   capsys):
+                                                                   capsys, full_disk):
     """Simulated with a monkeypatched os.fsync (see the tmpfs test for a real one)."""
     path = tmp_path / "s.yaml"
     path.write_text(yaml.safe_dump(_scenario()))
     out = tmp_path / "out"
-    _full_disk_for_parts(monkeypatch, after=6)  # two runs (3 files each), then full
+    full_disk(after=6)  # two runs (3 files each), then full
     code, err = _main(monkeypatch, capsys, "run", path, "--out", out, "--workers", 1)
     assert code == 1
     line = _one_line(err)
     assert line.startswith(f"trustsim: {out}/.parts/") and line.endswith(
-        f"cannot write (No space left on device; errno {errno.ENOSPC})")
+        "cannot write (No space left on device; errno 28)")
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["status"] == "incomplete" and "No space left" in manifest["error"]
     assert not [p for p in out.rglob("*") if p.name.endswith(".tmp")]

@@ -261,3 +261,21 @@ def test_an_unwritable_out_is_one_line_exit_2(work, monkeypatch, capsys):
     assert code == 2
     assert err == ("trustsim: /proc/trustsim: cannot create the results folder (No such "
                    "file or directory; errno 2)\n")
+
+
+def test_a_full_disk_mid_sweep_is_one_line_exit_1_and_resumes(work, monkeypatch, capsys,
+                                                              full_disk):
+    """Simulated with a monkeypatched os.fsync; the scenario tests also use a real tmpfs."""
+    cmd = ["sweep", work / "grid.yaml", "--out", work / "out", "--workers", "2",
+           "--batch-size", "3", "-q"]
+    full_disk(after=2)  # two batches, then the disk is full
+    code, _, err = _cli(monkeypatch, capsys, *cmd)
+    assert code == 1 and "Traceback" not in err and err.count("\n") == 1, err
+    assert err == (f"trustsim: {work / 'out' / 'summaries' / 'part-000002.parquet'}: cannot "
+                   "write (No space left on device; errno 28)\n")
+    assert sweep.load(work / "out").manifest["status"] == "incomplete"
+    assert not list((work / "out").rglob(".*.tmp"))
+    monkeypatch.undo()
+    code, out, err = _cli(monkeypatch, capsys, *cmd)
+    assert code == 0, err
+    assert "12 of 12 runs finished (6 this time" in out
