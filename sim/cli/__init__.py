@@ -67,7 +67,7 @@ def main() -> None:
         code = app(standalone_mode=False, prog_name="trustsim")  # Ctrl-C (130), Exit(n): n
     except TrustsimError as exc:
         print(f"trustsim: {exc}", file=sys.stderr)
-        sys.exit(2)
+        sys.exit(getattr(exc, "exit_code", 2))  # 1 for a storage failure mid-run
     except KeyboardInterrupt:
         print("trustsim: interrupted; finished runs are kept on disk", file=sys.stderr)
         sys.exit(130)

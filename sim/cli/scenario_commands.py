@@ -56,9 +56,11 @@ def run(
         "--workers", "-w", min=1, max=MAX_WORKERS,
         help="Worker processes (default: all cores).")] = None,
     out: Annotated[Path | None, typer.Option(
-        help="Results folder (default: results/<scenario name>).")] = None,
+        help="Results folder (default: results/<scenario name>); running again into an "
+             "unfinished one resumes it.")] = None,
     overwrite: Annotated[bool, typer.Option(
-        "--overwrite", help="Replace an existing results folder.")] = False,
+        "--overwrite", help="Replace an existing results folder written by trustsim run "
+                            "(never one holding other files).")] = False,
     weeks: Annotated[int | None, typer.Option(
         min=1, help="Weeks to simulate (default: the file's).")] = None,
     figures: Annotated[bool, typer.Option(
@@ -102,13 +104,19 @@ def check_capacity(sc, workers: int):
 
 
 def _interrupted(folder: Path) -> None:
-    """Say what was kept and exit 130 (typer would turn Ctrl-C into a silent return)."""
+    """Say what was kept and how to resume; exit 130 (typer would turn Ctrl-C into a
+    silent return)."""
     from sim.scenario.results import read_manifest
 
-    manifest = read_manifest(folder)
+    try:
+        manifest = read_manifest(folder)
+    except TrustsimError:  # interrupted before the folder was set up
+        print("trustsim: interrupted before any run was saved", file=sys.stderr)
+        sys.exit(130)
     print(f"trustsim: interrupted; {manifest.get('finished_runs', 0)} of "
           f"{manifest.get('planned_runs', '?')} runs finished and are kept in {folder} "
-          "(manifest.json says incomplete; trustsim plot draws them)", file=sys.stderr)
+          "(manifest.json says incomplete; trustsim plot draws them); run the same command "
+          "again to run only the missing ones", file=sys.stderr)
     sys.exit(130)
 
 

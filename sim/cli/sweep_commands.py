@@ -36,11 +36,19 @@ def sweep(
 ) -> None:
     """Run an experiment's design points x replicates; resume an interrupted sweep."""
     from sim import capacity
-    from sim.sweep.runner import run
+    from sim.sweep.runner import SweepInterrupted, run
 
-    with capacity.max_runs(max_runs):
-        report = run(experiment, workers=workers, scheduler=scheduler, out=out,
-                     progress=not quiet, retry_failed=retry_failed, batch_size=batch_size)
+    try:
+        with capacity.max_runs(max_runs):
+            report = run(experiment, workers=workers, scheduler=scheduler, out=out,
+                         progress=not quiet, retry_failed=retry_failed,
+                         batch_size=batch_size)
+    except SweepInterrupted as stop:
+        done = stop.report
+        typer.echo(f"trustsim: interrupted; {done.completed + done.failed} of {done.total} "
+                   f"runs are saved in {done.out} (manifest.json says incomplete); run the "
+                   "same command again to resume: only the missing runs run", err=True)
+        sys.exit(130)
     typer.echo(f"{report.completed} of {report.total} runs finished "
                f"({report.ran} this time, {report.seconds:.1f} s); results in {report.out}")
     if report.failed:

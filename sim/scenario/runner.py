@@ -1,27 +1,28 @@
 """Run every arm x replicate of a scenario over local processes, writing as runs finish.
 
-Workers are separate processes (forkserver where available, else spawn) that ignore
-Ctrl-C: the main process catches it, cancels runs not started, saves the runs in
-flight and marks the results folder incomplete.
+Workers are separate processes (``sim.workerpool``) that ignore Ctrl-C and exit when
+this process dies: the main process catches Ctrl-C, cancels runs not started, saves the
+runs in flight and marks the results folder incomplete. Running the same call into the
+same folder again resumes: only the missing runs run.
 """
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import shlex
-import signal
 import sys
 import tempfile
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from concurrent.futures import Future, as_completed
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from sim import resultsdir
 from sim.progress import RunProgress
+from sim.resultsdir import StorageError, storage_errors
 from sim.scenario.loader import Scenario, load_scenario
-from sim.scenario.results import ResultsWriter, ScenarioResult, prepare_folder
+from sim.scenario.results import ResultsWriter, ScenarioResult, open_folder
 
 Task = tuple[str, int, int]  # arm, replicate, seed
 OnDone = Callable[[Task, Any], None]
@@ -44,15 +45,6 @@ def default_workers() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def _ignore_sigint() -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
-def _context() -> multiprocessing.context.BaseContext:
-    method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
-    return multiprocessing.get_context(method)
-
-
 def _run_serial(scenario: Scenario, tasks: list[Task], on_done: OnDone) -> None:
     from sim.runs import run_once
 
@@ -62,10 +54,10 @@ def _run_serial(scenario: Scenario, tasks: list[Task], on_done: OnDone) -> None:
 
 def _run_pool(scenario: Scenario, tasks: list[Task], workers: int, on_done: OnDone) -> None:
     from sim.runs import run_once
+    from sim.workerpool import local_pool
 
     params = {arm: scenario.arm_params(arm) for arm in scenario.arms}
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=_context(),
-                               initializer=_ignore_sigint)
+    pool = local_pool(workers)
     futures: dict[Future, Task] = {pool.submit(run_once, params[t[0]], t[2]): t for t in tasks}
     saved: set[Future] = set()
     try:
@@ -94,56 +86,77 @@ def run_scenario(scenario: Scenario | str | Path, replicates: int | None = None,
     """Run every arm x replicate of a scenario (or scenario file); return the results.
 
     With ``out`` the results folder (Parquet, summary.csv, manifest.json and, with
-    ``figures``, PNG and SVG figures) is written there; an existing folder is refused
-    unless ``overwrite``. Without ``out`` nothing is kept on disk. The numbers do not
-    depend on ``workers``. Ctrl-C keeps finished runs and marks the folder incomplete.
+    ``figures``, PNG and SVG figures) is written there, locked against a second writer.
+    A folder holding an unfinished run of the same scenario and plan is resumed (only the
+    missing runs run); a complete one is refused unless ``overwrite``, which deletes
+    only what trustsim wrote. Without ``out`` nothing is kept on disk. The numbers do not
+    depend on ``workers`` or on interruptions. Ctrl-C keeps finished runs and marks the
+    folder incomplete.
     """
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
     scenario = scenario.with_overrides(replicates=replicates, seed=seed)
     tasks = plan(scenario)
     workers = max(1, min(int(workers), len(tasks)))
-    with _folder(out, overwrite) as folder:
+    with _folder(out, overwrite, scenario, tasks) as (folder, resume):
         if command is None:
             command = "python: sim.run_scenario" if out is None else None
-        writer = ResultsWriter(folder, scenario, tasks, command, workers)
-        label = f"{scenario.name}: {len(scenario.arms)} arms x {scenario.replicates} replicates"
-        with RunProgress(label, len(tasks), enabled=progress) as bar:
-            def on_done(task: Task, output: Any) -> None:
-                writer.add(*task, output.timeseries, output.summary)
-                bar.advance()
-
-            try:
-                if workers == 1:
-                    _run_serial(scenario, tasks, on_done)
-                else:
-                    _run_pool(scenario, tasks, workers, on_done)
-            except KeyboardInterrupt:
-                writer.finish("incomplete")
-                raise
-            except BaseException as exc:
-                writer.finish("incomplete", error=f"{type(exc).__name__}: {exc}")
-                raise
-        writer.finish("complete")
+        writer = ResultsWriter(folder, scenario, tasks, command, workers, resume=resume)
+        _run_into(writer, scenario, workers, progress)
         result = ScenarioResult.load(folder)
         if out is None:
             result.path = None
         elif figures:
-            result.plot(folder / "figures")
+            with storage_errors(folder / "figures", "cannot write the figures"):
+                result.plot(folder / "figures")
         return result
 
 
+def _run_into(writer: ResultsWriter, scenario: Scenario, workers: int, progress: bool
+              ) -> None:
+    """Run the writer's missing runs and seal the folder; on any failure mark it
+    incomplete (where the disk still allows) and re-raise."""
+    todo = writer.missing()
+    label = f"{scenario.name}: {len(scenario.arms)} arms x {scenario.replicates} replicates"
+    with RunProgress(label, len(writer.runs), len(writer.done), enabled=progress) as bar:
+        def on_done(task: Task, output: Any) -> None:
+            writer.add(*task, output.timeseries, output.summary)
+            bar.advance()
+
+        try:
+            if workers == 1 or len(todo) <= 1:
+                _run_serial(scenario, todo, on_done)
+            else:
+                _run_pool(scenario, todo, min(workers, len(todo)), on_done)
+            writer.finish("complete")
+        except BaseException as exc:
+            error = None if isinstance(exc, KeyboardInterrupt) else \
+                f"{type(exc).__name__}: {exc}"
+            try:
+                writer.finish("incomplete", error=error)
+            except StorageError:
+                resultsdir.mark_incomplete(writer.out, error=error)
+            if isinstance(exc, StorageError) and writer.started:
+                exc.exit_code = 1  # runs were under way: a failure mid-run
+            raise
+
+
 @contextmanager
-def _folder(out: str | Path | None, overwrite: bool) -> Iterator[Path]:
+def _folder(out: str | Path | None, overwrite: bool, scenario: Scenario, tasks: list[Task]
+            ) -> Iterator[tuple[Path, bool]]:
+    """The results folder, locked, and whether to resume; a temporary one without out."""
     if out is not None:
         folder = Path(out)
-        prepare_folder(folder, overwrite)
-        yield folder
+        lock, resume = open_folder(folder, overwrite, scenario, tasks)
+        try:
+            yield folder, resume
+        finally:
+            lock.release()
         return
     with tempfile.TemporaryDirectory(prefix="trustsim-") as tmp:
         folder = Path(tmp) / "results"
         folder.mkdir()
-        yield folder
+        yield folder, False
 
 
 def command_line() -> str:

@@ -1,13 +1,15 @@
 """Read a sweep's results folder back as pandas DataFrames.
 
 Only committed batches are read (a sweep still running, or killed and not yet resumed,
-shows its finished runs), and rows are sorted by (point, replicate), so the tables do not
+shows its finished runs; a damaged batch is left out with a one-line warning), and rows
+are sorted by (point, replicate), so the tables do not
 depend on the order in which runs finished: a local and a Dask run of the same sweep load
 equal.
 """
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,7 +17,8 @@ from typing import Any
 import pandas as pd
 import pyarrow.parquet as pq
 
-from sim.sweep.store import part_files, read_manifest
+from sim.resultsdir import verify_batch
+from sim.sweep.store import batch_files, part_files, read_manifest
 
 IDS = ["point", "replicate"]
 
@@ -71,8 +74,19 @@ def load(root: str | Path) -> SweepResults:
 
 
 def _committed(root: Path, kind: str) -> list[Path]:
-    names = {p.name for p in part_files(root, "summaries")}
-    return [p for p in part_files(root, kind) if p.name in names]
+    """Parts of one kind from committed batches whose footers and row counts match their
+    record (checksums are left to the resume, which reads every byte anyway)."""
+    whole = set()
+    for summ in part_files(root, "summaries"):
+        parts, record = batch_files(root, summ.name)
+        reason = verify_batch(root, parts, record, checksum=False)
+        if reason is None:
+            whole.add(summ.name)
+        elif kind == "summaries":  # warn once per load
+            print(f"trustsim: warning: {root}: batch {summ.name} is damaged ({reason}); "
+                  "left out; run the sweep again to set it aside and redo its runs",
+                  file=sys.stderr)
+    return [p for p in part_files(root, kind) if p.name in whole]
 
 
 def _read(files: list[Path], keep_last: bool = False) -> pd.DataFrame:

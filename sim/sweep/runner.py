@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import multiprocessing
 import os
 import time
-from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -23,9 +22,10 @@ from typing import Any
 import numpy as np
 import yaml
 
-from sim import __version__
+from sim import __version__, resultsdir
 from sim.errors import ExperimentError, TrustsimError
 from sim.progress import RunProgress
+from sim.resultsdir import FolderLock, StorageError
 from sim.sweep.plan import Plan, make_plan
 from sim.sweep.spec import ExperimentSpec
 from sim.sweep.store import Store, read_manifest, release_memory, write_json, write_parquet
@@ -52,6 +52,14 @@ class SweepReport:
         return self.total - self.completed - self.failed
 
 
+class SweepInterrupted(KeyboardInterrupt):
+    """Ctrl-C during ``run``: what was saved (``report``) travels with the interrupt."""
+
+    def __init__(self, report: SweepReport):
+        super().__init__()
+        self.report = report
+
+
 def run(experiment: str | Path | ExperimentSpec, workers: int | None = None,
         scheduler: str | None = None, out: str | Path | None = None, progress: bool = True,
         retry_failed: bool = False, batch_size: int = 50) -> SweepReport:
@@ -65,14 +73,20 @@ def run(experiment: str | Path | ExperimentSpec, workers: int | None = None,
     out = Path(out) if out is not None else plan.default_out()
     _check_out(out, plan)
     executor, n_workers, closer = _executor(workers, scheduler)
+    interrupted = False
     try:
-        _prepare_out(out, plan, experiment)
-        store = Store(out, plan.n_runs, plan.replicates, batch_size=batch_size)
-        if retry_failed:
-            store.forget_failures()
-        return _drive(plan, store, executor, n_workers, progress)
+        with FolderLock(out):
+            _check_out(out, plan)  # again, now that no one else can write there
+            _prepare_out(out, plan, experiment)
+            store = Store(out, plan.n_runs, plan.replicates, batch_size=batch_size)
+            if retry_failed:
+                store.forget_failures()
+            return _drive(plan, store, executor, n_workers, progress)
+    except KeyboardInterrupt:
+        interrupted = True
+        raise
     finally:
-        closer()
+        closer(interrupted)
 
 
 # -- back ends ------------------------------------------------------------------------
@@ -80,15 +94,13 @@ def _executor(workers: int | None, scheduler: str | None):
     """(executor, worker count, close function) for local processes or a Dask cluster."""
     if scheduler:
         return _dask_executor(scheduler)
+    from sim.workerpool import PRELOAD, local_pool, shutdown
+
     n = workers or len(os.sched_getaffinity(0))
     if n < 1:
         raise TrustsimError(f"--workers must be at least 1, got {n}")
-    ctx = multiprocessing.get_context("forkserver")
-    # Workers fork from one server that has imported the model once (Mesa's import takes
-    # seconds); forkserver rather than fork, as the coordinator runs threads.
-    ctx.set_forkserver_preload(["sim.sweep.task", "sim.runs", "sim.model"])
-    pool = ProcessPoolExecutor(max_workers=n, mp_context=ctx)
-    return pool, n, lambda: pool.shutdown(wait=True, cancel_futures=True)
+    pool = local_pool(n, ["sim.sweep.task", *PRELOAD])
+    return pool, n, lambda now=False: shutdown(pool, now)
 
 
 def _dask_executor(address: str):
@@ -118,7 +130,7 @@ def _dask_executor(address: str):
     threads = sum(client.nthreads().values())
     executor = client.get_executor(pure=False)
 
-    def close():
+    def close(now: bool = False):
         with contextlib.suppress(Exception):
             executor.shutdown(wait=False)
         client.close()
@@ -135,7 +147,8 @@ def _check_out(out: Path, plan: Plan) -> None:
             raise ExperimentError(
                 "holds results of a different sweep (the experiment, its scenario or the "
                 "seed changed); choose another --out or remove the folder", source=str(out))
-    elif out.exists() and (not out.is_dir() or any(out.iterdir())):
+    elif out.exists() and (not out.is_dir() or any(p.name != resultsdir.LOCK
+                                                     for p in out.iterdir())):
         raise ExperimentError("exists and is not a sweep results folder; choose another --out",
                               source=str(out))
 
@@ -143,12 +156,11 @@ def _check_out(out: Path, plan: Plan) -> None:
 def _prepare_out(out: Path, plan: Plan, experiment: Any) -> None:
     if (out / "manifest.json").exists():
         return
-    out.mkdir(parents=True, exist_ok=True)
     spec = plan.spec
     text = (Path(experiment).read_text() if not isinstance(experiment, ExperimentSpec)
             else yaml.safe_dump(spec.model_dump(mode="json", exclude_none=True),
                                 sort_keys=False))
-    (out / "experiment.yaml").write_text(text)
+    resultsdir.write_atomic(out / "experiment.yaml", text.encode())
     design = plan.design
     point = {"point": np.arange(len(design), dtype=np.int64)}
     write_parquet(out / "points.parquet",
@@ -213,7 +225,6 @@ def _drive(plan: Plan, store: Store, executor: Executor, n_workers: int,
     ran = busy = 0.0
     bar = RunProgress("sweep", plan.n_runs, int(store.done.sum()), store.n_failed,
                       enabled=progress)
-    status = "incomplete"
     try:
         with bar:
             while True:
@@ -233,15 +244,37 @@ def _drive(plan: Plan, store: Store, executor: Executor, n_workers: int,
                     bar.advance(failed="error" in result)
                 if store.due():
                     store.flush()
-        status = "complete"
-    except BrokenProcessPool:
-        raise TrustsimError("a worker process died (out of memory, or a script calling "
-                            "sim.sweep.run outside `if __name__ == '__main__':`); finished "
-                            f"runs are kept in {store.root}; run the same command to resume"
-                            ) from None
-    finally:
         store.flush()
-        _finish_manifest(store, plan, status)
+        _finish_manifest(store, plan, "complete")
+    except BaseException as exc:
+        _save_incomplete(store, plan)
+        report = _report(store, plan, n_workers, ran, busy, start, cpu0)
+        if isinstance(exc, KeyboardInterrupt):
+            raise SweepInterrupted(report) from None
+        if isinstance(exc, StorageError):
+            exc.exit_code = 1  # the sweep was under way
+            raise
+        if isinstance(exc, BrokenProcessPool):
+            raise TrustsimError("a worker process died (out of memory, or a script calling "
+                                "sim.sweep.run outside `if __name__ == '__main__':`); "
+                                f"finished runs are kept in {store.root}; run the same "
+                                "command to resume") from None
+        raise
+    return _report(store, plan, n_workers, ran, busy, start, cpu0)
+
+
+def _save_incomplete(store: Store, plan: Plan) -> None:
+    """After a failure or Ctrl-C: write the buffered runs and mark the manifest
+    incomplete, as far as the disk still allows."""
+    try:
+        store.flush()
+        _finish_manifest(store, plan, "incomplete")
+    except StorageError:
+        resultsdir.mark_incomplete(store.root)
+
+
+def _report(store: Store, plan: Plan, n_workers: int, ran: float, busy: float, start: float,
+            cpu0: float) -> SweepReport:
     return SweepReport(out=store.root, total=plan.n_runs,
                        completed=int(store.done.sum()) - store.n_failed, failed=store.n_failed,
                        ran=int(ran), seconds=time.monotonic() - start, busy_seconds=busy,

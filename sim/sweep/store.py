@@ -1,10 +1,13 @@
 """The results folder of a sweep: Parquet part files written as runs finish, and resume.
 
-Runs are written in batches. A batch writes its time-series part, its failures part and
-finally its summaries part, each to a temporary name first and then ``os.replace``d into
-place; the summaries part is the batch's commit mark. On opening, parts of batches that
-never committed and stray temporary files are removed, so a sweep killed at any instant
-(SIGKILL mid-write included) resumes with every finished run exactly once.
+Runs are written in batches. A batch writes its time-series part, its failures part, a
+record of every part's rows, size and sha256, and finally its summaries part, each to a
+temporary name first and then ``os.replace``d into place; the summaries part is the
+batch's commit mark. On opening, parts of batches that never committed and stray
+temporary files are removed, and every committed batch is checked against its record: a
+damaged one (truncated, altered) is moved to ``damaged/`` with a one-line warning and its
+runs run again. So a sweep killed at any instant (SIGKILL mid-write included) resumes with
+every finished run exactly once. One process writes a folder at a time (``FolderLock``).
 
 Layout::
 
@@ -15,14 +18,13 @@ Layout::
     summaries/part-NNNNNN.parquet    point, replicate, seed, seconds, summary outcomes
     timeseries/part-NNNNNN.parquet   point, replicate, seed, week, weekly outcomes
     failures/part-NNNNNN.parquet     point, replicate, seed, error, traceback
+    records/part-NNNNNN.json         each part's rows, bytes and sha256
 """
 
 from __future__ import annotations
 
 import contextlib
 import ctypes
-import json
-import os
 import re
 import time
 from pathlib import Path
@@ -33,9 +35,14 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from sim import resultsdir
 from sim.errors import ExperimentError
+from sim.resultsdir import write_atomic, write_json
 
 KINDS = ("timeseries", "failures", "summaries")  # write order; summaries commits a batch
+RECORDS = "records"
+__all__ = ["Store", "part_files", "read_manifest", "release_memory", "run_seed",
+           "write_atomic", "write_json", "write_parquet"]
 _PART = re.compile(r"^part-(\d{6,})\.parquet$")
 
 
@@ -46,25 +53,18 @@ def run_seed(base_seed: int, point: int, replicate: int) -> int:
     return int(seq.generate_state(1, dtype=np.uint32)[0])
 
 
-def write_atomic(path: Path, write) -> None:
-    """Write through ``write(file)`` to a temporary name, sync, then rename into place."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    with open(tmp, "wb") as fh:
-        write(fh)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
-
-
-def write_json(path: Path, data: dict[str, Any]) -> None:
-    write_atomic(path, lambda fh: fh.write(json.dumps(data, indent=2, default=str).encode()))
-
-
 def write_parquet(path: Path, data: pd.DataFrame | dict[str, np.ndarray]) -> None:
     """A frame, or columns given as arrays (taken without a copy where Arrow can)."""
     table = (pa.table(data) if isinstance(data, dict)
              else pa.Table.from_pandas(data, preserve_index=False))
     write_atomic(path, lambda fh: pq.write_table(table, fh))
+
+
+def batch_files(root: Path, name: str) -> tuple[list[Path], Path]:
+    """The part files of batch ``name`` (``part-NNNNNN.parquet``), commit mark last, and
+    its record."""
+    return ([root / k / name for k in KINDS],
+            root / RECORDS / name.replace(".parquet", ".json"))
 
 
 def release_memory() -> None:
@@ -104,23 +104,35 @@ class Store:
         self._series: list[tuple[dict[str, Any], dict[str, np.ndarray]]] = []
         self._failures: list[dict[str, Any]] = []
         self._first = None
-        for kind in KINDS:
-            (self.root / kind).mkdir(parents=True, exist_ok=True)
+        with resultsdir.storage_errors(self.root, "cannot create the results folder"):
+            for kind in (*KINDS, RECORDS):
+                (self.root / kind).mkdir(parents=True, exist_ok=True)
         self._recover()
         self._next = 1 + max((_batch(p) for k in KINDS for p in part_files(self.root, k)),
                              default=-1)
 
     # -- resume -----------------------------------------------------------------------
     def _recover(self) -> None:
-        """Drop what an interrupted batch left behind, then mark the finished runs."""
-        for kind in KINDS:
-            for tmp in (self.root / kind).glob(".*.tmp"):
-                tmp.unlink()
-        committed = {_batch(p) for p in part_files(self.root, "summaries")}
-        for kind in ("timeseries", "failures"):
-            for p in part_files(self.root, kind):
-                if _batch(p) not in committed:
-                    p.unlink()
+        """Drop what an interrupted batch left behind, set aside damaged batches, then
+        mark the finished runs."""
+        with resultsdir.storage_errors(self.root, "cannot clean the results folder"):
+            for folder in (self.root, *(self.root / k for k in (*KINDS, RECORDS))):
+                for tmp in folder.glob(".*.tmp"):
+                    tmp.unlink()
+            committed = {p.name for p in part_files(self.root, "summaries")}
+            for kind in ("timeseries", "failures"):
+                for p in part_files(self.root, kind):
+                    if p.name not in committed:
+                        p.unlink()
+            for rec in (self.root / RECORDS).glob("part-*.json"):
+                if rec.name.replace(".json", ".parquet") not in committed:
+                    rec.unlink()
+        for name in sorted(committed):
+            parts, record = batch_files(self.root, name)
+            reason = resultsdir.verify_batch(self.root, parts, record)
+            if reason is not None:
+                resultsdir.set_aside(self.root, [*parts, record],
+                                     f"batch {name} is damaged: {reason}")
         for kind in ("summaries", "failures"):
             for p in part_files(self.root, kind):
                 ids = pq.read_table(p, columns=["point", "replicate"])
@@ -176,11 +188,12 @@ class Store:
         if not self.pending():
             return
         name = f"part-{self._next:06d}.parquet"
-        if self._series:
-            write_parquet(self.root / "timeseries" / name, _series_frame(self._series))
-        if self._failures:
-            write_parquet(self.root / "failures" / name, _frame(self._failures))
-        write_parquet(self.root / "summaries" / name, _frame(self._summaries))
+        paths, record = batch_files(self.root, name)
+        tables = [(paths[0], _series_frame(self._series) if self._series else None),
+                  (paths[1], _frame(self._failures) if self._failures else None),
+                  (paths[2], _frame(self._summaries))]
+        resultsdir.write_batch(self.root, [(p, pa.Table.from_pandas(t, preserve_index=False))
+                                           for p, t in tables if t is not None], record)
         for rows in (self._summaries, self._failures):
             for r in rows:
                 self.done[r["point"] * self.replicates + r["replicate"]] = True
@@ -214,11 +227,4 @@ def _frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
 
 def read_manifest(root: Path) -> dict[str, Any]:
     """The manifest of a sweep folder; ExperimentError when it is not one."""
-    path = Path(root) / "manifest.json"
-    try:
-        return json.loads(path.read_text())
-    except FileNotFoundError:
-        raise ExperimentError("not a sweep results folder (no manifest.json)",
-                              source=str(root)) from None
-    except (OSError, json.JSONDecodeError) as exc:
-        raise ExperimentError(f"cannot read manifest.json ({exc})", source=str(root)) from None
+    return resultsdir.read_manifest(Path(root), ExperimentError, "sweep results folder")

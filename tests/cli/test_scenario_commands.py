@@ -196,3 +196,138 @@ def test_ctrl_c_keeps_finished_runs_and_marks_the_manifest_incomplete(tmp_path):
     assert ts.groupby(["arm", "replicate"]).size().eq(157).all()
     assert len(pd.read_parquet(out / "summaries.parquet")) == len(finished)
     assert pd.read_csv(out / "summary.csv")["n"].max() <= 40
+
+
+def _start_and_kill(cmd: list[str], out: Path, parts: str, n: int) -> list[int]:
+    """Start ``cmd``, SIGKILL its coordinator (only) once ``n`` parts exist; return the
+    PIDs of the processes it had started (forkserver, workers, resource tracker)."""
+    import psutil
+
+    proc = subprocess.Popen(cmd, cwd=out.parent, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)  # orphans must not hold a pipe open
+    deadline = time.monotonic() + 120
+    children: set[int] = set()
+    while time.monotonic() < deadline and proc.poll() is None:
+        children |= {c.pid for c in psutil.Process(proc.pid).children(recursive=True)}
+        if len(list(out.glob(parts))) >= n:
+            break
+        time.sleep(0.05)
+    assert proc.poll() is None, "the run finished before it could be killed"
+    children |= {c.pid for c in psutil.Process(proc.pid).children(recursive=True)}
+    proc.kill()
+    proc.wait()
+    return sorted(children)
+
+
+@pytest.mark.slow
+def test_sigkill_then_plot_then_the_same_command_resumes(tmp_path, gone_within):
+    """SIGKILL strands nothing: the workers exit with their coordinator, plot draws the
+    finished runs, and the same command runs only the missing runs; the result is
+    byte-identical to an uninterrupted run."""
+    out = tmp_path / "out"
+    cmd = [*TRUSTSIM, "run", str(COVID), "--weeks", "40", "-n", "12", "--workers", "2",
+           "--out", str(out), "--no-figures"]
+    started = _start_and_kill(cmd, out, ".parts/sum/*/*.parquet", 3)
+    assert len(started) >= 3  # forkserver, 2 workers (and the resource tracker)
+    assert gone_within(started, 10) == []
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["status"] == "running"
+    plotted = trustsim("plot", out, "--out", tmp_path / "figs")
+    assert plotted.returncode == 0, plotted.stderr
+    assert "holds an incomplete run" in plotted.stdout
+    kept = len(list(out.glob(".parts/sum/*/*.parquet")))
+    done = trustsim(*cmd[len(TRUSTSIM):])
+    assert done.returncode == 0, done.stderr
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["status"] == "complete" and manifest["finished_runs"] == 24
+    assert len(manifest["resumed"]) == 1 and 3 <= kept < 24
+    straight = tmp_path / "straight"
+    proc = trustsim(*cmd[len(TRUSTSIM):-3], "--out", straight, "--no-figures")
+    assert proc.returncode == 0, proc.stderr
+    for name in ("timeseries.parquet", "summaries.parquet", "summary.csv"):
+        assert (out / name).read_bytes() == (straight / name).read_bytes(), name
+
+
+def _main(monkeypatch, capsys, *args) -> tuple[int, str]:
+    """``trustsim ARGS`` in this process (so monkeypatches apply); (exit code, stderr)."""
+    monkeypatch.setattr(sys, "argv", ["trustsim", *map(str, args)])
+    with pytest.raises(SystemExit) as info:
+        main()
+        raise SystemExit(0)
+    return info.value.code, capsys.readouterr().err
+
+
+def _one_line(err: str) -> str:
+    """The one error line (after the progress bar, if one was drawn)."""
+    lines = [ln for ln in err.strip().splitlines() if "runs" not in ln or "trustsim:" in ln]
+    assert "Traceback" not in err and len(lines) == 1, err
+    return lines[0]
+
+
+def test_an_unwritable_out_is_one_line_exit_2(tmp_path, monkeypatch, capsys):
+    path = tmp_path / "s.yaml"
+    path.write_text(yaml.safe_dump(_scenario()))
+    code, err = _main(monkeypatch, capsys, "run", path, "--out", "/proc/trustsim/out")
+    assert code == 2
+    assert _one_line(err) == ("trustsim: /proc/trustsim: cannot create the results folder "
+                              "(No such file or directory; errno 2)")  # the failing part
+
+
+def test_a_full_disk_mid_run_is_one_line_exit_1_manifest_incomplete(tmp_path, monkeypatch,
+                                                                   capsys, full_disk):
+    """Simulated with a monkeypatched os.fsync (see the tmpfs test for a real one)."""
+    path = tmp_path / "s.yaml"
+    path.write_text(yaml.safe_dump(_scenario()))
+    out = tmp_path / "out"
+    full_disk(after=6)  # two runs (3 files each), then full
+    code, err = _main(monkeypatch, capsys, "run", path, "--out", out, "--workers", 1)
+    assert code == 1
+    line = _one_line(err)
+    assert line.startswith(f"trustsim: {out}/.parts/") and line.endswith(
+        "cannot write (No space left on device; errno 28)")
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["status"] == "incomplete" and "No space left" in manifest["error"]
+    assert not [p for p in out.rglob("*") if p.name.endswith(".tmp")]
+    assert len(list(out.glob(".parts/sum/*/*.parquet"))) == 2  # kept for the resume
+    monkeypatch.undo()
+    code, err = _main(monkeypatch, capsys, "run", path, "--out", out, "--workers", 1,
+                      "--no-figures")
+    assert code == 0, err
+    assert json.loads((out / "manifest.json").read_text())["finished_runs"] == 4
+
+
+@pytest.fixture
+def tmpfs(tmp_path):
+    """Mount a small tmpfs (needs root; skipped where mounting is not allowed)."""
+    mounts = []
+
+    def mount(name: str, options: str) -> Path:
+        point = tmp_path / name
+        point.mkdir()
+        done = subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(point)],
+                              capture_output=True)
+        if done.returncode != 0:
+            pytest.skip("cannot mount a tmpfs here (not root?)")
+        mounts.append(point)
+        return point
+
+    yield mount
+    for point in mounts:
+        subprocess.run(["umount", "-l", str(point)], check=False)
+
+
+def test_a_read_only_mount_and_a_real_full_disk(tmpfs, tmp_path):
+    path = tmp_path / "s.yaml"
+    path.write_text(yaml.safe_dump(_scenario(replicates=20)))
+    ro = tmpfs("ro", "size=1m,ro")
+    proc = trustsim("run", path, "--out", ro / "out", "--workers", 1)
+    assert proc.returncode == 2
+    assert _one_line(proc.stderr).startswith(f"trustsim: {ro / 'out'}: cannot create the "
+                                             "results folder (Read-only file system")
+    full = tmpfs("full", "size=160k")
+    proc = trustsim("run", path, "--out", full / "out", "--workers", 1)
+    assert proc.returncode == 1, proc.stderr
+    assert "No space left on device" in _one_line(proc.stderr)
+    assert not [p for p in (full / "out").rglob("*") if p.name.endswith(".tmp")]
+    manifest = json.loads((full / "out" / "manifest.json").read_text())
+    assert manifest["status"] in ("running", "incomplete")  # incomplete where it still fits

@@ -173,3 +173,109 @@ def test_analyze_a_grid(work, monkeypatch, capsys):
     assert len(table) == 6 and (table["trust_agency_isp_final_n"] == 2).all()
     lo, mean, hi = (table[f"trust_agency_isp_final_{k}"] for k in ("ci_low", "mean", "ci_high"))
     assert ((lo <= mean) & (mean <= hi)).all()
+
+
+@pytest.mark.slow
+def test_a_second_sweep_into_the_same_out_is_refused_and_workers_die_with_their_sweep(
+        work, gone_within):
+    """Two writers: the second gets one line naming the first's PID and touches nothing.
+    SIGKILL of the first's coordinator takes its workers down, and its lock does not
+    block the resume."""
+    import psutil
+
+    path = _experiment(work, replicates=24, parameters={  # 48 runs of 150 weeks: they overlap
+        "strategy_mix": {"levels": [0.0, 1.0]}, "weeks": {"levels": [150]}})
+    cmd = [TRUSTSIM, "sweep", path.name, "--out", "out", "--workers", "2", "--batch-size",
+           "5", "-q"]
+    first = subprocess.Popen(cmd, cwd=work, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL)  # orphans must not hold a pipe open
+    summaries = work / "out" / "summaries"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and first.poll() is None and not (
+            summaries.is_dir() and list(summaries.glob("part-*"))):
+        time.sleep(0.05)
+    second = subprocess.run(cmd, cwd=work, capture_output=True, text=True, timeout=120)
+    assert second.returncode == 2, second.stdout
+    assert first.poll() is None, "the first sweep finished before the second started"
+    assert second.stderr == (f"trustsim: out: in use by another trustsim run (process "
+                             f"{first.pid} is writing there); wait for it to finish or "
+                             "choose another --out\n")
+    workers = [c.pid for c in psutil.Process(first.pid).children(recursive=True)]
+    first.kill()  # the coordinator only, as the OOM killer or a job scheduler might
+    first.wait()
+    assert len(workers) >= 3 and gone_within(workers, 10) == []
+    done = subprocess.run(cmd, cwd=work, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "48 of 48 runs finished" in done.stdout
+    ids = sweep.load(work / "out").summaries[["point", "replicate"]]
+    assert len(ids) == 48 and not ids.duplicated().any()
+
+
+def test_ctrl_c_says_what_was_saved_and_how_to_resume(work):
+    path = _experiment(work, replicates=60)
+    cmd = [TRUSTSIM, "sweep", path.name, "--out", "out", "--workers", "2", "--batch-size",
+           "5", "-q"]
+    proc = subprocess.Popen(cmd, cwd=work, start_new_session=True, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    summaries = work / "out" / "summaries"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None and len(
+            list(summaries.glob("part-*")) if summaries.is_dir() else []) < 2:
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in a terminal sends
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130
+    assert "Traceback" not in err and err.count("\n") == 1, err
+    saved = len(sweep.load(work / "out").summaries)
+    assert err == (f"trustsim: interrupted; {saved} of 360 runs are saved in out "
+                   "(manifest.json says incomplete); run the same command again to resume: "
+                   "only the missing runs run\n")
+    assert sweep.load(work / "out").manifest["status"] == "incomplete"
+
+
+def test_damaged_parts_are_set_aside_and_their_runs_run_again(work, monkeypatch, capsys):
+    cmd = ["sweep", work / "grid.yaml", "--out", work / "out", "--workers", "2",
+           "--batch-size", "3", "-q"]
+    assert _cli(monkeypatch, capsys, *cmd)[0] == 0
+    before = _tables(work / "out")
+    for kind, name in (("summaries", "part-000001.parquet"), ("timeseries", "part-000002.parquet")):
+        part = work / "out" / kind / name
+        part.write_bytes(part.read_bytes()[:-40])  # truncated, as by a full disk or a crash
+    code, out, err = _cli(monkeypatch, capsys, *cmd)
+    assert code == 0, err
+    assert "12 of 12 runs finished (6 this time" in out
+    lines = err.strip().splitlines()
+    assert len(lines) == 2 and all(ln.startswith(f"trustsim: warning: {work / 'out'}: batch ")
+                                   for ln in lines)
+    assert sorted(p.name for p in (work / "out" / "damaged").rglob("*.parquet")) == [
+        "part-000001.parquet", "part-000001.parquet", "part-000002.parquet",
+        "part-000002.parquet"]
+    after = _tables(work / "out")
+    for name in before:
+        pd.testing.assert_frame_equal(after[name], before[name], obj=name)
+
+
+def test_an_unwritable_out_is_one_line_exit_2(work, monkeypatch, capsys):
+    code, _, err = _cli(monkeypatch, capsys, "sweep", work / "grid.yaml", "--out",
+                        "/proc/trustsim/out", "-q")
+    assert code == 2
+    assert err == ("trustsim: /proc/trustsim: cannot create the results folder (No such "
+                   "file or directory; errno 2)\n")
+
+
+def test_a_full_disk_mid_sweep_is_one_line_exit_1_and_resumes(work, monkeypatch, capsys,
+                                                              full_disk):
+    """Simulated with a monkeypatched os.fsync; the scenario tests also use a real tmpfs."""
+    cmd = ["sweep", work / "grid.yaml", "--out", work / "out", "--workers", "2",
+           "--batch-size", "3", "-q"]
+    full_disk(after=2)  # two batches, then the disk is full
+    code, _, err = _cli(monkeypatch, capsys, *cmd)
+    assert code == 1 and "Traceback" not in err and err.count("\n") == 1, err
+    assert err == (f"trustsim: {work / 'out' / 'summaries' / 'part-000002.parquet'}: cannot "
+                   "write (No space left on device; errno 28)\n")
+    assert sweep.load(work / "out").manifest["status"] == "incomplete"
+    assert not list((work / "out").rglob(".*.tmp"))
+    monkeypatch.undo()
+    code, out, err = _cli(monkeypatch, capsys, *cmd)
+    assert code == 0, err
+    assert "12 of 12 runs finished (6 this time" in out

@@ -10,9 +10,7 @@ import pytest
 
 import sim
 import sim.runs
-from sim.errors import ScenarioError
 from sim.scenario import ScenarioResult, load_scenario, run_scenario
-from sim.scenario.results import prepare_folder
 
 ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = sorted((ROOT / "scenarios").glob("*.yaml"))
@@ -93,24 +91,7 @@ def test_interrupt_keeps_finished_runs_and_marks_incomplete(write, minimal, tmp_
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["status"] == "incomplete"
     assert manifest["finished_runs"] == 2 and manifest["planned_runs"] == 6
-    assert not (out / ".parts").exists()
+    assert len(list((out / ".parts" / "sum").glob("*/*.parquet"))) == 2  # kept to resume
     ts = pd.read_parquet(out / "timeseries.parquet")
     finished = {(r["arm"], r["replicate"]) for r in manifest["runs"] if r["finished"]}
     assert set(map(tuple, ts[["arm", "replicate"]].drop_duplicates().to_numpy())) == finished
-
-
-def test_existing_folder_is_never_overwritten_silently(tmp_path):
-    out = tmp_path / "out"
-    out.mkdir()
-    (out / "manifest.json").write_text("{}")
-    with pytest.raises(ScenarioError, match="already exists; pass --overwrite"):
-        prepare_folder(out, overwrite=False)
-    assert (out / "manifest.json").exists()
-    prepare_folder(out, overwrite=True)
-    assert out.is_dir() and not any(out.iterdir())
-    other = tmp_path / "thesis"
-    other.mkdir()
-    (other / "chapter1.tex").write_text("precious")
-    with pytest.raises(ScenarioError, match="refusing to overwrite"):
-        prepare_folder(other, overwrite=True)
-    assert (other / "chapter1.tex").read_text() == "precious"

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
+import pytest
 
+from sim.sweep.results import load
 from sim.sweep.store import Store, part_files, run_seed, write_json
 
 
@@ -72,3 +76,54 @@ def test_write_json_replaces_atomically(tmp_path):
     write_json(tmp_path / "m.json", {"a": 2})
     assert (tmp_path / "m.json").read_text().strip().endswith("}")
     assert [p.name for p in tmp_path.iterdir()] == ["m.json"]
+
+
+def _manifest(root):
+    """Just enough of a sweep folder for ``load``."""
+    (root / "manifest.json").write_text(json.dumps({"parameters": []}))
+    pd.DataFrame({"point": [0, 1, 2]}).to_parquet(root / "points.parquet")
+
+
+def _two_batches(root):
+    store = Store(root, n_runs=6, replicates=2, batch_size=2)
+    for point, rep in [(0, 0), (0, 1), (1, 0), (1, 1)]:
+        store.add(_result(point, rep))
+    return [p.name for p in part_files(root, "summaries")]
+
+
+@pytest.mark.parametrize("kind", ["summaries", "timeseries"])
+def test_a_damaged_batch_is_set_aside_and_its_runs_run_again(tmp_path, capsys, kind):
+    assert _two_batches(tmp_path) == ["part-000000.parquet", "part-000001.parquet"]
+    part = tmp_path / kind / "part-000001.parquet"
+    blob = part.read_bytes()
+    part.write_bytes(blob[: len(blob) - 30])  # truncated: footer gone
+    _manifest(tmp_path)
+    res = load(tmp_path)
+    assert res.summaries[["point", "replicate"]].values.tolist() == [[0, 0], [0, 1]]
+    assert "batch part-000001.parquet is damaged" in capsys.readouterr().err
+    again = Store(tmp_path, n_runs=6, replicates=2)
+    assert list(again.missing()) == [2, 3, 4, 5]  # the damaged batch's runs run again
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith(
+        f"trustsim: warning: {tmp_path}: batch part-000001.parquet is damaged: {kind}/"
+        "part-000001.parquet has ")
+    assert (tmp_path / "damaged" / kind / "part-000001.parquet").read_bytes() == blob[:-30]
+    assert (tmp_path / "damaged" / "records" / "part-000001.json").exists()
+    assert not (tmp_path / "summaries" / "part-000001.parquet").exists()
+    for point, rep in [(1, 0), (1, 1)]:
+        again.add(_result(point, rep))
+    again.flush()
+    res = load(tmp_path)
+    assert len(res.summaries) == 4 and len(res.timeseries()) == 12
+
+
+def test_an_altered_part_fails_its_checksum(tmp_path, capsys):
+    _two_batches(tmp_path)
+    part = tmp_path / "timeseries" / "part-000000.parquet"
+    blob = bytearray(part.read_bytes())
+    blob[10] ^= 0xFF  # one flipped byte in a data page: the footer still reads
+    part.write_bytes(bytes(blob))
+    again = Store(tmp_path, n_runs=6, replicates=2)
+    assert list(again.missing()) == [0, 1, 4, 5]
+    assert "timeseries/part-000000.parquet does not match its checksum" in \
+        capsys.readouterr().err
