@@ -20,17 +20,18 @@ from typing import Any
 
 from sim.errors import TrustsimError
 
-#: Costs measured with ``benchmarks/capacity.py`` (2026-11-26, this 2-core machine, peak
-#: RSS per process and wall time; see that script for how), rounded up.
+#: Costs measured with ``benchmarks/capacity.py`` on the model of 2026-11-26 (this 2-core
+#: machine, peak RSS per process; times under a load of about 8, so on the slow side),
+#: rounded up.
 COSTS = {
     "bytes_per_process": 170e6,  # measured 156 MiB: Python, numpy, Mesa, a tiny model
-    "bytes_per_family": 650.0,  # measured 616: arrays, tie, Mesa agent
-    "bytes_per_agency": 2_800.0,  # measured 2,526
-    "bytes_per_isp": 300.0,  # measured 265
-    "bytes_per_tie": 400.0,  # measured 380-388 per directed partnership tie
-    "seconds_per_tie": 1.2e-5,  # measured 1.0e-5: building one partnership tie (networkx)
-    "seconds_per_family": 1.5e-5,  # measured 1.4e-5: building a family and its agent
-    "seconds_per_family_week": 5.0e-7,  # measured 4.0e-7
+    "bytes_per_family": 650.0,  # measured 613-617: arrays, tie, Mesa agent
+    "bytes_per_agency": 3_000.0,  # measured 2,910
+    "bytes_per_isp": 300.0,  # measured 217-265
+    "bytes_per_tie": 450.0,  # measured 422-428 per directed partnership tie
+    "seconds_per_tie": 1.0e-5,  # measured 3.9e-6 to 5.8e-6: one tie (networkx)
+    "seconds_per_family": 2.0e-5,  # measured 1.8e-5: building a family and its agent
+    "seconds_per_family_week": 8.0e-7,  # measured 7.1e-7
     "seconds_per_agency_week": 2.0e-5,  # measured 1.25e-5
     "seconds_per_tie_week": 2.0e-6,  # measured 1.0e-6 to 1.75e-6
     # a joining agency draws a partner among every agency there (a Python loop per agency);
