@@ -125,7 +125,8 @@ def estimate(params: dict[str, Any]) -> Estimate:
     agencies = start + joins
     weeks = int(params.get("weeks", PARAMETERS["weeks"].default))
     density = float(params.get("partnership_density", PARAMETERS["partnership_density"].default))
-    ties = partnership_ties(params) + 2 * density * joins * agencies
+    # each joining agency ties both ways to a density share of the agencies already there
+    ties = partnership_ties(params) + 2 * density * joins * (start + joins / 2)
     memory = (c["bytes_per_process"] + c["bytes_per_family"] * families
               + c["bytes_per_agency"] * agencies + c["bytes_per_isp"] * isps
               + c["bytes_per_tie"] * ties)

@@ -16,8 +16,9 @@ from sim.cli import main
 GiB = 2**30
 
 
-def _scenario(tmp_path: Path, population: dict, timeline: list | None = None) -> Path:
-    data = {"name": "big", "weeks": 4, "replicates": 2, "population": population,
+def _scenario(tmp_path: Path, population: dict, timeline: list | None = None,
+              weeks: int = 4) -> Path:
+    data = {"name": "big", "weeks": weeks, "replicates": 2, "population": population,
             "timeline": timeline or [], "arms": {"a": {}}}
     path = tmp_path / "big.yaml"
     path.write_text(yaml.safe_dump(data))
@@ -74,10 +75,11 @@ def test_too_many_workers_for_the_memory_are_refused_with_a_count_that_fits(
     assert code == 2 and "2 runs at once" in err and "use --workers 1" in err
 
 
-def test_partners_joining_by_the_thousand_are_refused_as_too_slow(monkeypatch, capsys,
-                                                                  tmp_path):
-    joins = [{"kind": "partner_joins", "week": 1, "count": 1000}] * 10
-    path = _scenario(tmp_path, {"n_agencies": 12}, joins)
+def test_a_run_of_a_hundred_years_over_millions_of_ties_is_refused_as_too_slow(
+        monkeypatch, capsys, tmp_path):
+    # 6,000 agencies at density 0.3: about 10.8 million ties (about 5 GiB, so it fits),
+    # each touched every week for 5,200 weeks
+    path = _scenario(tmp_path, {"n_agencies": 6000, "n_isps": 10}, weeks=5200)
     code, _, err = _run(monkeypatch, capsys, tmp_path, path)
     assert code == 2 and "one run would take" in err and "(estimated)" in err
 
