@@ -35,6 +35,15 @@ from sim.animate import (
     replicate_seed,
     run_weeks,
 )
+from sim.dashboard.access import (
+    DIRS_ENV,
+    REPO_SCENARIOS,
+    TOKEN_ENV,
+    refusal,
+    served_dirs,
+    served_file,
+    token_ok,
+)
 from sim.errors import TrustsimError
 from sim.model import TrustModel
 from sim.parameters import PARAMETERS, check_value
@@ -45,7 +54,7 @@ SCENARIO_ENV = "TRUSTSIM_APP_SCENARIO"
 SAVE_DIR_ENV = "TRUSTSIM_APP_SAVE_DIR"
 ARM_ENV = "TRUSTSIM_APP_ARM"
 DEFAULT_SCENARIO = "scenarios/covid_pivot.yaml"
-REPO_SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
+__all__ = ["DIRS_ENV", "REPO_SCENARIOS", "TOKEN_ENV", "token_ok"]
 
 #: A crisis for "Crisis now" when the scenario scripts none (MODEL.md: COVID-style).
 DEFAULT_CRISIS = {"intensity": 0.9, "duration": 52}
@@ -325,15 +334,18 @@ def save_run(model: WorkshopModel, root: str | Path) -> list[Path]:
 # --- choosing a scenario -----------------------------------------------------------------
 
 
-def shipped_scenarios(extra: Path | None = None) -> list[Path]:
-    """Scenario files next to the one started with, and the repository's scenarios."""
-    dirs = {REPO_SCENARIOS}
-    if extra is not None:
-        dirs.add(extra.resolve().parent)
-    files = {p.resolve() for d in dirs if d.is_dir() for p in d.glob("*.yaml")}
-    if extra is not None:
-        files.add(extra.resolve())
-    return sorted(files, key=lambda p: p.name)
+def shipped_scenarios() -> list[Path]:
+    """The scenario files of the served folders (the shipped ones and those named on the
+    command line), by name."""
+    files = {p.resolve() for d in served_dirs() if d.is_dir() for p in d.glob("*.yaml")}
+    return sorted(files, key=lambda p: (p.name, str(p)))
+
+
+def open_scenario(path: str | Path) -> tuple[Scenario | None, str | None]:
+    """A scenario the page may load, or one line saying why not: a file outside the
+    served folders is refused before anything of it is read."""
+    real = served_file(path)
+    return try_load(real) if real else (None, refusal(path))
 
 
 def try_load(path: str | Path) -> tuple[Scenario | None, str | None]:
@@ -421,8 +433,7 @@ def Figure(model: Any, panel: str):
 def Status(model: Any):
     update_counter.get()
     with solara.Column(gap="4px"):
-        solara.HTML(tag="div", unsafe_innerHTML=status_line(model).replace(
-            "CRISIS", '<span class="ts-crisis">CRISIS</span>'), classes=["ts-status"])
+        solara.Text(status_line(model), classes=["ts-status"])
         solara.Text(applied_line(model), classes=["ts-applied"])
         if model.week == 0:
             solara.Text("Move the sliders, press Reset to apply them, then ▶ or Step.")
@@ -488,8 +499,9 @@ def Captions(model: Any):
     with solara.Card(style={"padding": "8px"}):
         if not lines:
             solara.Text("What just happened will show here.")
-        solara.HTML(tag="ul", unsafe_innerHTML="".join(f"<li>{line}</li>" for line in lines),
-                    classes=["ts-captions"])
+        with solara.Column(classes=["ts-captions"], gap="0px"):
+            for line in lines:
+                solara.Text(line)
 
 
 @solara.component
@@ -497,12 +509,12 @@ def ScenarioChooser():
     """Pick a shipped scenario and arm, or type a path; errors are shown, not raised."""
     current = _choice.value
     path = Path(current[0]) if current else None
-    files = shipped_scenarios(path)
+    files = shipped_scenarios()
     typed = solara.use_reactive(str(path or ""))
     loaded, _ = solara.use_memo(lambda: try_load(path) if path else (None, None), [path])
 
     def choose(new_path: str | Path, arm: str | None = None) -> None:
-        scenario, error = try_load(new_path)
+        scenario, error = open_scenario(new_path)
         _choice_error.set(error)
         if scenario is not None:
             _saved.set([])
@@ -565,6 +577,11 @@ def Dashboard(path: str, arm: str):
 @solara.component
 def Page():
     solara.Style(CSS)
+    solara.Title("Trust and implementation: workshop dashboard")
+    if not token_ok(solara.use_router().search, os.environ.get(TOKEN_ENV)):
+        solara.Error("This dashboard needs the address with its token, as printed by "
+                     "`trustsim app`.")
+        return
     if _choice.value is None and _choice_error.value is None:
         start = os.environ.get(SCENARIO_ENV, DEFAULT_SCENARIO)
         scenario, error = try_load(start)

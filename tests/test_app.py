@@ -217,3 +217,43 @@ def test_reset_with_no_parameters_keeps_the_chosen_scenario_and_arm():
     assert isinstance(model, app.WorkshopModel)
     assert model.arm == "co_creative" and model.knobs["strategy_mix"] == 1.0
     assert app.workshop_model_for(str(COVID), "co_creative") is chosen
+
+
+# --- what the page exposes (issue 10, item 6) ----------------------------------------------
+
+
+def test_chooser_refuses_a_file_outside_the_served_folders(tmp_path, monkeypatch):
+    monkeypatch.delenv(app.DIRS_ENV, raising=False)
+    scenario, error = app.open_scenario("/etc/shadow")
+    assert scenario is None
+    assert error == ("/etc/shadow: not in a scenario folder this dashboard serves; expected "
+                     f"a .yaml file in {app.REPO_SCENARIOS}")
+    mine = tmp_path / "mine.yaml"
+    mine.write_text("name: mine\nweeks: 10\narms: {a: {}}\n")
+    assert app.open_scenario(mine)[0] is None  # valid, but its folder was not named
+    monkeypatch.setenv(app.DIRS_ENV, str(tmp_path))  # named on the command line
+    ok, error = app.open_scenario(mine)
+    assert error is None and ok.name == "mine"
+    assert mine in app.shipped_scenarios()
+
+
+def test_captions_and_status_are_text_never_html():
+    import solara
+
+    model = small()
+    model.note('<img src=x onerror="alert(1)">')
+    box, rc = solara.render(app.Captions(model), handle_error=False)
+    html = [w.unsafe_innerHTML or "" for w in rc.find(solara.widgets.HTML).widgets]
+    assert not any("<img" in h for h in html)
+    assert '<img src=x onerror="alert(1)">' in str(box)  # shown, as text
+    box, rc = solara.render(app.Status(model), handle_error=False)
+    assert rc.find(solara.widgets.HTML).widgets == []
+
+
+@pytest.mark.parametrize(("search", "token", "ok"), [
+    (None, None, True), ("", None, True), ("token=abc", "abc", True),
+    ("x=1&token=abc", "abc", True), (None, "abc", False), ("token=abd", "abc", False),
+    ("token=", "abc", False),
+])
+def test_the_page_needs_the_token_when_one_is_set(search, token, ok):
+    assert app.token_ok(search, token) is ok
