@@ -303,6 +303,7 @@ def _same(a: Any, b: Any) -> bool:
 
 # --- compare mode ------------------------------------------------------------------------
 
+COMPARE_PANELS = ("network", "trust")  # what differs first between the two worlds
 COMPARE = {"off": "One system",
            "arms": "Two arms side by side",
            "history": "With and without a shared history"}
@@ -490,6 +491,8 @@ html, body, .v-application, .v-application--wrap { overflow: hidden !important; 
   padding: 4px 0; }
 .ts-controls .v-btn { text-transform: none; letter-spacing: 0; padding: 0 12px !important;
   font-weight: 700; }
+.ts-controls .v-btn:not(.v-btn--outlined) { color: #ffffff !important; }
+.ts-controls .v-btn--outlined { color: #0B4F8A !important; background: #ffffff; }
 .ts-controls .ts-message { font-size: 17px; overflow: hidden; white-space: nowrap;
   text-overflow: ellipsis; min-width: 0; flex: 1 1 0; }
 .ts-captions { display: grid; grid-auto-flow: column; grid-auto-columns: minmax(0, 1fr);
@@ -522,7 +525,7 @@ def Layout(children: list | None = None):
 
 
 @solara.component
-def Figure(model: Any, panel: str, week: int, lock: Any):
+def Figure(model: Any, panel: str, tick: int, lock: Any):
     """One panel as a PNG, redrawn (blitted) only when the week or the timeline changed."""
     live = solara.use_memo(lambda: live_panel(panel), [id(model), panel])
 
@@ -530,23 +533,24 @@ def Figure(model: Any, panel: str, week: int, lock: Any):
         with lock:
             return live.png(model)
 
-    png = solara.use_memo(draw, [id(model), panel, week, len(model_events(model))])
+    png = solara.use_memo(draw, [id(model), panel, model.week, len(model_events(model))])
     solara.Image(png, classes=[f"ts-panel-{panel}"])
 
 
 @solara.component
-def Status(model: Any, compare: bool = False):
-    """The status line, and under it any refused input or scenario error."""
+def Status(model: Any, tick: int, compare: bool = False):
+    """The status line, and under it any refused input or scenario error (``tick``
+    only tells Solara when to render again: the model object stays the same)."""
     crisis = crisis_at(model, model.week) > 0
     solara.Text(status_line(model, run_weeks(model), with_mix=not compare),
                 classes=["ts-status", "ts-crisis-on" if crisis else "ts-crisis-off"])
-    for message in [model.scenario_error, *model.refused]:
+    for message in [_choice_error.value, model.scenario_error, *model.refused]:
         if message:
             solara.Error(message, dense=True)
 
 
 @solara.component
-def Captions(model: Any, n: int = 3):
+def Captions(model: Any, tick: int = 0, n: int = 3):
     """The story so far in words, newest first, as plain text."""
     lines = captions(model, n=n) or ["What just happened will show here."]
     with solara.Div():
@@ -625,27 +629,27 @@ def ScenarioChooser(with_path: bool = False):
         with solara.Row(gap="4px", style={"align-items": "center"}):
             solara.InputText("or a scenario file path", value=typed)
             solara.Button("Load", on_click=lambda: choose(typed.value), outlined=True)
-    if _choice_error.value:
+    if _choice_error.value and not current:  # else the status line shows it
         solara.Error(_choice_error.value, dense=True)
 
 
 @solara.component
-def Panels(worlds: list[Any], week: int, lock: Any):
-    """Four panels, two by two; in compare mode each world's network and adoption, the
+def Panels(worlds: list[Any], tick: int, lock: Any):
+    """Four panels, two by two; in compare mode each world's network and trust, the
     worlds side by side under their names."""
     if len(worlds) == 1:
         with solara.Div(classes=["ts-panels"]):
             for panel in PANELS:
-                Figure(worlds[0], panel, week, lock)
+                Figure(worlds[0], panel, tick, lock)
         return
     with solara.Div(classes=["ts-panels", "ts-compare"]):
         for world in worlds:
             solara.Text(f"{world.label} (week {world.week}): "
                         f"{mix_label(mix_at(world, world.week))}",
                         classes=["ts-world"])
-        for panel in ("network", "adoption"):
+        for panel in COMPARE_PANELS:
             for world in worlds:
-                Figure(world, panel, week, lock)
+                Figure(world, panel, tick, lock)
 
 
 @solara.component
@@ -661,7 +665,7 @@ def Dashboard(path: str, arm: str, mode: str):
                                 "weeks": int(start["crisis_weeks"]),
                                 "mix": 1.0 - round(start["strategy_mix"])})
     playing = solara.use_reactive(False)
-    week = solara.use_reactive(worlds.value[0].week)  # redraws when it changes
+    tick = solara.use_reactive(0)  # counts changes: the components below render again
     message = solara.use_reactive("")
     tab = solara.use_reactive(0)
     lock = solara.use_memo(threading.RLock, [])
@@ -669,7 +673,7 @@ def Dashboard(path: str, arm: str, mode: str):
     def advance() -> bool:
         with lock:
             more = step_worlds(worlds.value)
-        week.set(worlds.value[0].week)
+        tick.set(tick.value + 1)
         return more
 
     def play_loop() -> None:
@@ -685,7 +689,7 @@ def Dashboard(path: str, arm: str, mode: str):
         with lock:
             current, _ = scenario_for_reset(path)
             worlds.set(build_worlds(path, current, arm, mode, values.value))
-        week.set(0)
+        tick.set(tick.value + 1)
         message.set("")
 
     def act(maker) -> None:
@@ -699,8 +703,7 @@ def Dashboard(path: str, arm: str, mode: str):
             message.set(f"Refused: {exc}")
             return
         message.set(said)
-        week.set(-1)  # redraw: the status line and panels show the event at once
-        week.set(worlds.value[0].week)
+        tick.set(tick.value + 1)  # the status line and panels show the event at once
 
     def save() -> None:
         try:
@@ -723,7 +726,7 @@ def Dashboard(path: str, arm: str, mode: str):
                 with solara.lab.Tab("About"):
                     AboutScenario(path, model)
         with solara.Div():
-            Status(model, compare=len(worlds.value) > 1)
+            Status(model, tick.value, compare=len(worlds.value) > 1)
         with solara.Div(classes=["ts-controls"]):
             solara.Button("❚❚ Pause" if playing.value else "▶ Play", color=BUTTON["dark"],
                           on_click=lambda: playing.set(not playing.value),
@@ -739,8 +742,8 @@ def Dashboard(path: str, arm: str, mode: str):
             solara.Text(message.value, classes=["ts-message"])
         with solara.Div(classes=["ts-captions"]):
             for world in worlds.value:
-                Captions(world, n=3)
-        Panels(worlds.value, week.value, lock)
+                Captions(world, tick.value, n=3)
+        Panels(worlds.value, tick.value, lock)
 
 
 @solara.component

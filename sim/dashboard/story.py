@@ -91,33 +91,34 @@ def status_line(model: Any, weeks: int, with_mix: bool = True) -> str:
 
 # --- captions ----------------------------------------------------------------------------
 
-_GROUPS = (  # (pattern of one note, one-line summary of n of them)
-    (re.compile(r"A broken promise at (A\d+) cut its trust in (I\d+)"),
-     lambda n, who: (f"{n} broken promises this week ({who}): agencies' trust in their "
-                     "ISPs drops" if n > 1 else
-                     f"A broken promise at {who} cut its trust in its ISP")),
+_GROUPS = (  # (pattern of one note, one-line summary of n of them), most telling first
     (re.compile(r"(A\d+) moved on to (.+)"),
      lambda n, who, stage: f"{who} moved on to {stage}"),
     (re.compile(r"(A\d+) fell back from (.+) to (.+)"),
      lambda n, who, old, new: f"{who} fell back from {old} to {new}"),
     (re.compile(r"(A\d+) abandoned the effort during (.+)"),
      lambda n, who, stage: f"{who} abandoned the effort during {stage}"),
+    (re.compile(r"A broken promise at (A\d+) cut its trust in (I\d+)"),
+     lambda n, who: (f"{n} broken promises this week ({who}) cut trust in ISPs" if n > 1
+                     else f"A broken promise at {who} cut its trust in its ISP")),
 )
+PROMISES = len(_GROUPS) - 1  # one line for all of a week's broken promises
 
 
 def _grouped(notes: list[str]) -> list[str]:
-    """One line per kind of note: repeated ones counted, their agencies listed."""
+    """One line per kind of note: repeated ones counted, their agencies listed; stage
+    changes before broken promises, other notes first."""
     out: list[str] = []
     groups: dict[tuple, list[str]] = defaultdict(list)
     for text in map(short_names, notes):
         for i, (pattern, _) in enumerate(_GROUPS):
             if match := pattern.fullmatch(text):
-                rest = match.groups()[1:] if i else ()  # promises: one line for all
+                rest = () if i == PROMISES else match.groups()[1:]
                 groups[(i, *rest)].append(match.group(1))
                 break
         else:
             out.append(text)
-    for (i, *rest), who in groups.items():
+    for (i, *rest), who in sorted(groups.items(), key=lambda kv: kv[0][0]):
         names = ", ".join(dict.fromkeys(who))
         out.append(_GROUPS[i][1](len(who), names, *rest))
     return out

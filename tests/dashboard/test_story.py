@@ -22,8 +22,8 @@ def test_repeated_notes_of_a_week_are_grouped_with_the_network_names():
         "Agency 12 (court) joins the partnership"])
     assert lines == [
         "A12 (court) joins the partnership",
-        "2 broken promises this week (A3, A5): agencies' trust in their ISPs drops",
-        "A2, A7 moved on to installation"]
+        "A2, A7 moved on to installation",
+        "2 broken promises this week (A3, A5) cut trust in ISPs"]
     assert story._grouped(["A broken promise at Agency 3 cut its trust in ISP 1"]) == [
         "A broken promise at A3 cut its trust in its ISP"]
 
