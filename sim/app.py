@@ -538,11 +538,12 @@ def Figure(model: Any, panel: str, tick: int, lock: Any):
 
 
 @solara.component
-def Status(model: Any, tick: int, compare: bool = False):
-    """The status line, and under it any refused input or scenario error (``tick``
-    only tells Solara when to render again: the model object stays the same)."""
-    crisis = crisis_at(model, model.week) > 0
-    solara.Text(status_line(model, run_weeks(model), with_mix=not compare),
+def Status(model: Any, week: int, tick: int, compare: bool = False):
+    """The status line for ``week`` (read under the step lock, so it matches the world
+    labels), and under it any refused input or scenario error (``tick`` only tells
+    Solara when to render again: the model object stays the same)."""
+    crisis = crisis_at(model, week) > 0
+    solara.Text(status_line(model, run_weeks(model), with_mix=not compare, week=week),
                 classes=["ts-status", "ts-crisis-on" if crisis else "ts-crisis-off"])
     for message in [_choice_error.value, model.scenario_error, *model.refused]:
         if message:
@@ -634,7 +635,7 @@ def ScenarioChooser(with_path: bool = False):
 
 
 @solara.component
-def Panels(worlds: list[Any], tick: int, lock: Any):
+def Panels(worlds: list[Any], weeks: tuple[int, ...], tick: int, lock: Any):
     """Four panels, two by two; in compare mode each world's network and trust, the
     worlds side by side under their names."""
     if len(worlds) == 1:
@@ -643,9 +644,8 @@ def Panels(worlds: list[Any], tick: int, lock: Any):
                 Figure(worlds[0], panel, tick, lock)
         return
     with solara.Div(classes=["ts-panels", "ts-compare"]):
-        for world in worlds:
-            solara.Text(f"{world.label} (week {world.week}): "
-                        f"{mix_label(mix_at(world, world.week))}",
+        for world, week in zip(worlds, weeks, strict=True):
+            solara.Text(f"{world.label} (week {week}): {mix_label(mix_at(world, week))}",
                         classes=["ts-world"])
         for panel in COMPARE_PANELS:
             for world in worlds:
@@ -681,6 +681,11 @@ def Dashboard(path: str, arm: str, mode: str):
             time.sleep(PLAY_INTERVAL)
             if playing.value and not advance():
                 playing.set(False)
+        tick.set(tick.value + 1)  # paused: draw the last week once more, all settled
+
+    def play_pause() -> None:
+        with lock:  # a week being stepped finishes first
+            playing.set(not playing.value)
 
     solara.lab.use_task(play_loop, dependencies=[playing.value], prefer_threaded=True)
 
@@ -717,6 +722,8 @@ def Dashboard(path: str, arm: str, mode: str):
             message.set(f"Could not save to {save_dir()}: {exc.strerror or exc}")
 
     model = worlds.value[0]
+    with lock:  # one snapshot of the weeks for the status line and the world labels
+        weeks = tuple(w.week for w in worlds.value)
     running = any(w.running for w in worlds.value)
     with solara.Div(classes=["ts-root"]):
         with solara.Div(classes=["ts-side"]):
@@ -726,10 +733,10 @@ def Dashboard(path: str, arm: str, mode: str):
                 with solara.lab.Tab("About"):
                     AboutScenario(path, model)
         with solara.Div():
-            Status(model, tick.value, compare=len(worlds.value) > 1)
+            Status(model, weeks[0], tick.value, compare=len(worlds.value) > 1)
         with solara.Div(classes=["ts-controls"]):
             solara.Button("❚❚ Pause" if playing.value else "▶ Play", color=BUTTON["dark"],
-                          on_click=lambda: playing.set(not playing.value),
+                          on_click=play_pause,
                           disabled=not running)
             solara.Button("Step", color=BUTTON["dark"], on_click=advance,
                           disabled=playing.value or not running)
@@ -743,7 +750,7 @@ def Dashboard(path: str, arm: str, mode: str):
         with solara.Div(classes=["ts-captions"]):
             for world in worlds.value:
                 Captions(world, tick.value, n=3)
-        Panels(worlds.value, tick.value, lock)
+        Panels(worlds.value, weeks, tick.value, lock)
 
 
 @solara.component

@@ -235,7 +235,7 @@ def test_captions_and_status_are_text_never_html():
     html = [w.unsafe_innerHTML or "" for w in rc.find(solara.widgets.HTML).widgets]
     assert not any("<img" in h for h in html)
     assert '<img src=x onerror="alert(1)">' in str(box)  # shown, as text
-    box, rc = solara.render(app.Status(model, 0), handle_error=False)
+    box, rc = solara.render(app.Status(model, 0, 0), handle_error=False)
     assert rc.find(solara.widgets.HTML).widgets == []
 
 

@@ -347,7 +347,8 @@ def test_compare_mode_runs_two_worlds_in_lockstep(page, tmp_path):
     wait_for_week(page, 14)
     button(page, "❚❚ Pause").click()
     now = settled(page)
-    assert all(f"(week {now})" in t for t in worlds.all_inner_texts())  # lockstep
+    labels = worlds.all_inner_texts()
+    assert all(f"(week {now})" in t for t in labels), (now, labels, status(page))  # lockstep
     shot(page, tmp_path, "compare.png")
     page.get_by_text("Two arms side by side", exact=True).click()
     page.get_by_role("option", name="One system").click()

@@ -70,10 +70,13 @@ def mix_label(mix: float) -> str:
     return f"{mix:.0%} co-creative support"
 
 
-def status_line(model: Any, weeks: int, with_mix: bool = True) -> str:
+def status_line(model: Any, weeks: int, with_mix: bool = True, week: int | None = None
+                ) -> str:
     """'Week 12 of 156 · CRISIS (intensity 0.90, until week 60) · top-down support', plus
-    what the next week brings (live events start the week after they are called)."""
-    week, nxt = model.week, model.week + 1
+    what the next week brings (live events start the week after they are called).
+    ``week``: the week to describe, if not the model's own (a snapshot)."""
+    week = model.week if week is None else week
+    nxt = week + 1
     now = crisis_at(model, week)
     text = f"Week {week} of {weeks}"
     if now > 0:
