@@ -289,7 +289,11 @@ def test_scenario_notes_titles_and_arm_labels(covid):
     notes = scenario_notes(str(COVID))
     assert notes.startswith("the headline scenario") and "What to look at:" in notes
     assert not any(line.startswith("#") for line in notes.splitlines())
-    assert title_of(covid.description) == "A COVID-style crisis (week 8, one year, high intensity)"
+    assert title_of("A COVID-style crisis (week 8, one year, high intensity): the rapid "
+                    "pivot.") == "A COVID-style crisis (week 8, one year, high intensity)"
+    assert title_of("The shared county under normal conditions. Extended by others.") == (
+        "The shared county under normal conditions")
+    assert title_of("word " * 30).endswith(" …") and len(title_of("word " * 30)) <= 72
     assert arm_label("top_down") == "Top-down support"
     assert arm_label("co_creative") == "Co-creative support"
     titles = app.scenario_titles(app.shipped_scenarios())
