@@ -19,7 +19,7 @@ import yaml
 
 from sim.app import try_load
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]  # each drives a page for seconds
 
 ROOT = Path(__file__).resolve().parents[1]
 COVID = ROOT / "scenarios" / "covid_pivot.yaml"
