@@ -2,8 +2,8 @@
 
 One set of drawing functions serves the live dashboard (``sim.app``), its "save figures"
 button and ``trustsim animate``, so a picture on the projector and a frame in a GIF
-look the same. Styling is for a room: large fonts and the Okabe-Ito palette, which
-stays distinguishable under the common colour-vision deficiencies. Drawing is kept
+look the same. Styling is for a room: text of 16 px or more at the size the dashboard
+shows a panel, and the colours of ``sim.palette`` (one visual language everywhere). Drawing is kept
 light (a few dozen nodes and lines, small figures) so a frame renders in well under a
 second at county scale (Mesa #2701: Solara redraws are the bottleneck).
 """
@@ -21,48 +21,36 @@ import matplotlib
 import matplotlib.ticker
 import numpy as np
 import pandas as pd
-from matplotlib.colors import LinearSegmentedColormap
 from matplotlib.figure import Figure  # no pyplot: no GUI backend, no global state
 
 from sim.errors import TrustsimError
-
-#: Okabe & Ito (2008), "Color Universal Design".
-OKABE_ITO = {
-    "orange": "#E69F00", "sky_blue": "#56B4E9", "bluish_green": "#009E73",
-    "yellow": "#F0E442", "blue": "#0072B2", "vermillion": "#D55E00",
-    "reddish_purple": "#CC79A7", "black": "#000000", "grey": "#999999",
-}
-
-STAGE_COLOURS = {
-    "exploration": "#FFFFFF",
-    "installation": OKABE_ITO["yellow"],
-    "initial_implementation": OKABE_ITO["orange"],
-    "full_implementation": OKABE_ITO["sky_blue"],
-    "sustainment": OKABE_ITO["blue"],
-    "abandoned": OKABE_ITO["grey"],
-}
+from sim.palette import (
+    CRISIS_ALPHA,
+    CRISIS_FILL,
+    OKABE_ITO,
+    PLANNED_ALPHA,
+    SERIES,
+    STAGE_COLOURS,
+    TRUST_CMAP,
+    stage_colour,
+)
 
 TIE_KINDS = {  # outcome suffix -> (label, colour, line style)
-    "agency_isp": ("agencies trust ISPs", OKABE_ITO["blue"], "-"),
-    "isp_agency": ("ISPs trust agencies", OKABE_ITO["sky_blue"], "--"),
-    "agency_agency": ("agencies trust partners", OKABE_ITO["bluish_green"], "-."),
-    "family_agency": ("families trust agencies", OKABE_ITO["reddish_purple"], ":"),
+    "agency_isp": ("agency→ISP", OKABE_ITO["blue"], "-"),
+    "isp_agency": ("ISP→agency", OKABE_ITO["sky_blue"], "--"),
+    "agency_agency": ("agency→partner", OKABE_ITO["bluish_green"], "-."),
+    "family_agency": ("family→agency", OKABE_ITO["reddish_purple"], ":"),
 }
 
 GROUP_STYLES = ("-", "--", ":", "-.")
-GROUP_COLOURS = (OKABE_ITO["blue"], OKABE_ITO["vermillion"], OKABE_ITO["bluish_green"],
-                 OKABE_ITO["reddish_purple"])
+GROUP_COLOURS = SERIES[:4]
 
-#: Low trust vermillion, middling grey, high trust blue: a diverging pair that survives
-#: red-green colour blindness.
-TRUST_CMAP = LinearSegmentedColormap.from_list(
-    "trust", [OKABE_ITO["vermillion"], "#BBBBBB", OKABE_ITO["blue"]])
-
-CRISIS_FILL = "#7F7F7F"
-
-RC = {"font.size": 15, "axes.titlesize": 17, "axes.labelsize": 15, "legend.fontsize": 12,
-      "xtick.labelsize": 13, "ytick.labelsize": 13, "axes.spines.top": False,
-      "axes.spines.right": False, "lines.linewidth": 3}
+RC = {"font.size": 16, "axes.titlesize": 18, "axes.labelsize": 16, "legend.fontsize": 16,
+      "xtick.labelsize": 16, "ytick.labelsize": 16, "axes.spines.top": False,
+      "axes.spines.right": False, "lines.linewidth": 3, "axes.titlepad": 4,
+      "legend.handlelength": 1.6, "legend.borderaxespad": 0.2, "legend.labelspacing": 0.25}
+#: A panel at the size the dashboard shows it at 1280x720 (72 dpi: 1 pt is 1 px).
+PANEL_SIZE = (6.3, 3.7)
 
 
 @contextmanager
@@ -89,26 +77,28 @@ def _short(name: str) -> str:
 
 
 def network_nodes(model: Any) -> dict[str, list[tuple[str, str | None]]]:
-    """Nodes by role: agencies (with their stage), ISPs and family groups."""
+    """Nodes by role: agencies (with their stage) grouped by sector, ISPs and family
+    groups."""
     from sim.agents import Agency, ImplementationSupportPractitioner
 
     by_type = model.agents_by_type
-    agencies = [(a.name, a.stage) for a in by_type.get(Agency, [])]
+    agencies = sorted(by_type.get(Agency, []), key=lambda a: (a.sector, _natural_key(a.name)))
     isps = [(i.name, None) for i in by_type.get(ImplementationSupportPractitioner, [])]
     edges = model.trust_edges()
     groups = sorted({s for s in edges["source"] if str(s).startswith("families: ")}
                     | {t for t in edges["target"] if str(t).startswith("families: ")})
-    return {"agency": sorted(agencies, key=lambda x: _natural_key(x[0])),
+    return {"agency": [(a.name, a.stage) for a in agencies],
             "isp": sorted(isps, key=lambda x: _natural_key(x[0])),
             "family": [(g, None) for g in groups]}
 
 
 def network_layout(nodes: dict[str, list[tuple[str, str | None]]]) -> dict[str, tuple]:
-    """Fixed rings (ISPs inside, agencies around, family groups outside): stable from
-    frame to frame, so the room watches colours change rather than nodes move."""
+    """Fixed rings (ISPs inside, agencies around grouped by sector, family groups
+    outside): stable from frame to frame, so the room watches colours change rather
+    than nodes move."""
     pos: dict[str, tuple[float, float]] = {}
-    for role, radius, offset in (("isp", 0.42, 0.25), ("agency", 1.0, 0.0),
-                                 ("family", 1.5, 0.25)):
+    for role, radius, offset in (("isp", 0.45, 0.5), ("agency", 1.0, 0.0),
+                                 ("family", 1.45, 0.25)):
         names = [n for n, _ in nodes[role]]
         for i, name in enumerate(names):
             angle = np.pi / 2 - 2 * np.pi * (i + offset) / max(len(names), 1)
@@ -130,53 +120,73 @@ def undirected_ties(edges: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+#: Ties drawn: trusting ones (at or above HIGH) and distrustful ones (at or below LOW);
+#: the middling majority is left out, so the network does not become a hairball.
+TIE_HIGH, TIE_LOW = 0.6, 0.4
+
+
+def shown_ties(ties: pd.DataFrame) -> pd.DataFrame:
+    return ties[(ties["trust"] >= TIE_HIGH) | (ties["trust"] <= TIE_LOW)]
+
+
+def _stage_label(stage: str) -> str:
+    return stage.replace("_implementation", " impl.").replace("_", " ")
+
+
 def network_static(ax: Any) -> None:
     """What does not change week to week: frame, title, legend."""
     from matplotlib.lines import Line2D
 
-    handles = [Line2D([], [], marker="o", ls="", ms=12, mfc=c, mec="black",
-                      label=s.replace("_implementation", " impl.").replace("_", " "))
-               for s, c in STAGE_COLOURS.items()]
-    handles += [Line2D([], [], marker="s", ls="", ms=12, mfc="black", label="ISP"),
-                Line2D([], [], marker="D", ls="", ms=12, mfc=OKABE_ITO["reddish_purple"],
-                       mec="black", label="family group"),
-                Line2D([], [], color=TRUST_CMAP(0.1), lw=2, label="low trust"),
-                Line2D([], [], color=TRUST_CMAP(0.9), lw=6, label="high trust")]
-    ax.legend(handles=handles, loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False,
-              fontsize=12)
-    ax.set_xlim(-1.85, 1.85)
-    ax.set_ylim(-1.3, 1.2)
+    handles = [Line2D([], [], marker="o", ls="", ms=11, mfc=c, mec="black",
+                      label=_stage_label(s)) for s, c in STAGE_COLOURS.items()]
+    handles += [Line2D([], [], marker="s", ls="", ms=11, mfc="black", label="ISP"),
+                Line2D([], [], marker="D", ls="", ms=11, mfc=OKABE_ITO["reddish_purple"],
+                       mec="black", label="families"),
+                Line2D([], [], color=TRUST_CMAP(0.0), lw=2, ls="--",
+                       label=f"trust ≤ {TIE_LOW:g}"),
+                Line2D([], [], color=TRUST_CMAP(1.0), lw=5, label=f"trust ≥ {TIE_HIGH:g}")]
+    ax.legend(handles=handles, loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False)
+    ax.set_xlim(-1.75, 1.75)
+    ax.set_ylim(-1.75, 1.55)
     ax.set_aspect("equal")
     ax.axis("off")
     ax.set_title("Trust network")
 
 
-def network_dynamic(ax: Any, model: Any) -> list[Any]:
-    """Ties coloured and widened by trust, agencies coloured by stage; returns the artists."""
+def _tie_lines(ax: Any, ties: pd.DataFrame, pos: dict, family: bool) -> list[Any]:
     from matplotlib.collections import LineCollection
 
+    sub = shown_ties(ties[ties["family"] == family])
+    if not len(sub):
+        return []
+    segs = [(pos[a], pos[b]) for a, b in zip(sub["a"], sub["b"], strict=True)]
+    t = sub["trust"].to_numpy()
+    high = t >= TIE_HIGH
+    return [ax.add_collection(LineCollection(
+        segs, colors=TRUST_CMAP(np.where(high, 1.0, 0.0)),
+        linewidths=np.where(high, 1.0 + 5 * (t - TIE_HIGH) / (1 - TIE_HIGH), 1.5),
+        linestyles=["-" if h else "--" for h in high], alpha=0.5 if family else 0.85,
+        zorder=1 if family else 2))]
+
+
+def network_dynamic(ax: Any, model: Any) -> list[Any]:
+    """Trusting and distrustful ties, agencies coloured by stage; returns the artists."""
     nodes = network_nodes(model)
     pos = network_layout(nodes)
     ties = undirected_ties(model.trust_edges())
     ties = ties[ties["a"].isin(pos) & ties["b"].isin(pos)]
-    artists: list[Any] = []
-    for family, alpha, z in ((True, 0.45, 1), (False, 0.9, 2)):
-        sub = ties[ties["family"] == family]
-        if len(sub):
-            segs = [(pos[a], pos[b]) for a, b in zip(sub["a"], sub["b"], strict=True)]
-            t = sub["trust"].to_numpy()
-            artists.append(ax.add_collection(LineCollection(
-                segs, colors=TRUST_CMAP(t), linewidths=0.8 + 6 * t, alpha=alpha, zorder=z)))
+    artists = _tie_lines(ax, ties, pos, True) + _tie_lines(ax, ties, pos, False)
     ag = nodes["agency"]
     if ag:
         xy = np.array([pos[n] for n, _ in ag])
-        artists.append(ax.scatter(xy[:, 0], xy[:, 1], s=620, edgecolors="black", zorder=3,
-                                  c=[STAGE_COLOURS.get(s, "#FFFFFF") for _, s in ag],
-                                  linewidths=1.5))
-        artists += [ax.text(*pos[name], _short(name), ha="center", va="center", fontsize=10,
-                            zorder=4) for name, _ in ag]
-    for role, marker, colour, size in (("isp", "s", OKABE_ITO["black"], 520),
-                                       ("family", "D", OKABE_ITO["reddish_purple"], 700)):
+        artists.append(ax.scatter(xy[:, 0], xy[:, 1], s=1000, edgecolors="black", zorder=3,
+                                  c=[stage_colour(s) for _, s in ag], linewidths=1.2))
+        artists += [ax.text(*pos[name], _short(name), ha="center", va="center", fontsize=15,
+                            zorder=4,
+                            color="white" if stage == "sustainment" else "black")
+                    for name, stage in ag]
+    for role, marker, colour, size in (("isp", "s", OKABE_ITO["black"], 750),
+                                       ("family", "D", OKABE_ITO["reddish_purple"], 420)):
         names = [n for n, _ in nodes[role]]
         if not names:
             continue
@@ -187,10 +197,12 @@ def network_dynamic(ax: Any, model: Any) -> list[Any]:
             x, y = pos[name]
             if role == "isp":
                 artists.append(ax.text(x, y, name.replace("ISP ", "I"), ha="center",
-                                       va="center", fontsize=10, color="white", zorder=4))
+                                       va="center", fontsize=15, color="white", zorder=4))
             else:
-                artists.append(ax.text(x, y - 0.2, textwrap.fill(_short(name), 10),
-                                       ha="center", va="top", fontsize=12, zorder=4))
+                artists.append(ax.text(x, y - 0.16 if y < 0 else y + 0.16,
+                                       textwrap.fill(_short(name), 10),
+                                       ha="center", va="top" if y < 0 else "bottom",
+                                       fontsize=16, zorder=4))
     return artists
 
 
@@ -220,60 +232,77 @@ def _series(panel: str, df: pd.DataFrame) -> list[tuple[str, str, str, str, floa
     if panel == "trust":
         return [(f"trust_{kind}_mean", label, colour, style, 3.0)
                 for kind, (label, colour, style) in TIE_KINDS.items()]
-    return [(f"reach_{g}", g.replace("_", " "), GROUP_COLOURS[i % 4], GROUP_STYLES[i % 4], 3.0)
-            for i, g in enumerate(reach_groups(df))]
+    return [(f"reach_{g}", textwrap.fill(g.replace("_", " "), 12), GROUP_COLOURS[i % 4],
+             GROUP_STYLES[i % 4], 3.0) for i, g in enumerate(reach_groups(df))]
 
 
 CURVE_TITLES = {"adoption": ("Adoption", "share of agencies"),
                 "trust": ("Trust by tie kind", "mean trust"),
-                "reach": ("Reach by family group", "share of families reached")}
+                "reach": ("Reach by family group", "share reached")}
 
 
 def curves_static(ax: Any, panel: str, df: pd.DataFrame, weeks: int) -> None:
-    """Axes, titles and legend of a curve panel (legend from proxies, so it is static)."""
+    """Axes, titles and legend of a curve panel (legend from proxies, so it is static),
+    the legend beside the axes, off the data."""
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
     title, ylabel = CURVE_TITLES[panel]
-    ax.set_title(title)
+    ax.set_title(title, loc="left")
     ax.set_ylabel(ylabel)
     _x_axis(ax, weeks)
-    handles = [Patch(color=CRISIS_FILL, alpha=0.3, label="crisis intensity")]
-    handles += [Line2D([], [], color=c, ls=st, lw=w, label=label)
-                for col, label, c, st, w in _series(panel, df) if col in df]
-    loc, ncols = ("lower left", 2) if panel == "trust" else ("upper left", 1)
-    ax.legend(handles=handles, loc=loc, frameon=False, ncols=ncols)
+    handles = [Line2D([], [], color=c, ls=st, lw=w, label=label)
+               for col, label, c, st, w in _series(panel, df) if col in df]
+    handles += [Patch(color=CRISIS_FILL, alpha=CRISIS_ALPHA, label="crisis"),
+                Patch(color=CRISIS_FILL, alpha=PLANNED_ALPHA, label="planned")]
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.02), frameon=False)
 
 
-def curves_dynamic(ax: Any, panel: str, df: pd.DataFrame,
-                   events: list[dict[str, Any]]) -> list[Any]:
-    """The curves so far, the crisis shaded (grey area = intensity 0..1) and live
-    strategy switches as dotted lines; returns the artists."""
+def planned_crisis(events: list[dict[str, Any]], weeks: int) -> np.ndarray:
+    """Crisis intensity in each week 0..weeks from the timeline (live events too)."""
+    from sim.timeline import Timeline, parse_timeline
+
+    timeline = Timeline(parse_timeline(events))
+    return np.array([timeline.crisis_intensity(w) for w in range(weeks + 1)])
+
+
+def curves_dynamic(ax: Any, panel: str, df: pd.DataFrame, events: list[dict[str, Any]],
+                   weeks: int | None = None) -> list[Any]:
+    """The curves so far; the crisis shaded (grey area = intensity 0..1), darker for the
+    weeks run, lighter for the weeks planned ahead; strategy switches as dotted lines,
+    planned ones too, labelled above the axes; returns the artists."""
     artists: list[Any] = []
-    if "crisis_intensity" in df and (df["crisis_intensity"] > 0).any():
-        artists.append(ax.fill_between(df["week"], 0, df["crisis_intensity"], step="post",
-                                       color=CRISIS_FILL, alpha=0.3, lw=0, zorder=0))
-    if panel == "adoption":
-        for ev in events:
-            if ev.get("kind") == "strategy_switch":
-                artists.append(ax.axvline(ev["week"], color="black", ls=":", lw=2, zorder=1))
-                artists.append(ax.text(ev["week"], 0.03, f" mix {ev['strategy_mix']:.1f}",
-                                       fontsize=11, va="bottom",
-                                       transform=ax.get_xaxis_transform()))
+    now = int(df["week"].iloc[-1]) if len(df) else 0
+    weeks = weeks if weeks is not None else now
+    intensity = planned_crisis(events, max(weeks, now))
+    if (intensity > 0).any():
+        x = np.arange(len(intensity))
+        for part, alpha in ((x <= now, CRISIS_ALPHA), (x >= now, PLANNED_ALPHA)):
+            artists.append(ax.fill_between(x, 0, np.where(part, intensity, 0), step="post",
+                                           color=CRISIS_FILL, alpha=alpha, lw=0, zorder=0))
+    for ev in events:
+        if ev.get("kind") == "strategy_switch":
+            ahead = ev["week"] > now
+            artists.append(ax.axvline(ev["week"], color="black", ls=":", lw=2, zorder=1,
+                                      alpha=0.5 if ahead else 1.0))
+            if panel == "adoption":
+                to = "co-creative" if ev["strategy_mix"] >= 0.5 else "top-down"
+                artists.append(ax.text(ev["week"], 1.0, f"→ {to}", fontsize=16, va="bottom",
+                                       ha="center", transform=ax.get_xaxis_transform()))
     for col, _label, colour, style, width in _series(panel, df):
         if col in df:
             artists += ax.plot(df["week"], df[col], color=colour, ls=style, lw=width)
     if panel == "reach" and "reach_gap" in df and len(df):
-        artists.append(ax.text(0.99, 0.97, f"gap {df['reach_gap'].iloc[-1]:.2f}",
-                               ha="right", va="top", transform=ax.transAxes))
+        artists.append(ax.text(1.02, 0.0, f"gap {df['reach_gap'].iloc[-1]:.2f}",
+                               ha="left", va="bottom", transform=ax.transAxes))
     return artists
 
 
 # --- whole frames ----------------------------------------------------------------------
 
 PANELS = ("network", "adoption", "trust", "reach")
-CURVE_MARGINS = {"left": 0.12, "right": 0.98, "bottom": 0.17, "top": 0.88}
-NETWORK_MARGINS = {"left": 0.0, "right": 0.68, "bottom": 0.0, "top": 0.92}
+CURVE_MARGINS = {"left": 0.14, "right": 0.6, "bottom": 0.2, "top": 0.86}  # legend right
+NETWORK_MARGINS = {"left": 0.0, "right": 0.62, "bottom": 0.0, "top": 0.9}
 
 
 def model_events(model: Any) -> list[dict[str, Any]]:
@@ -300,7 +329,7 @@ def draw_dynamic(ax: Any, panel: str, model: Any) -> list[Any]:
     if panel == "network":
         return network_dynamic(ax, model)
     return curves_dynamic(ax, panel, model.datacollector.get_model_vars_dataframe(),
-                          model_events(model))
+                          model_events(model), run_weeks(model))
 
 
 def _draw_on(ax: Any, panel: str, model: Any) -> None:
@@ -314,7 +343,7 @@ def _panel_figure(panel: str, figsize: tuple[float, float], dpi: int) -> tuple[F
     return fig, fig.add_subplot()
 
 
-def draw_panel(panel: str, model: Any, figsize: tuple[float, float] = (7.5, 4.6),
+def draw_panel(panel: str, model: Any, figsize: tuple[float, float] = PANEL_SIZE,
                dpi: int = 72) -> Figure:
     """One dashboard panel as its own figure (the Save button writes these)."""
     with projector_style():
@@ -397,7 +426,7 @@ class LiveFigure:
         return np.asarray(self.render(model).buffer_rgba())[..., :3].copy()
 
 
-def live_panel(panel: str, figsize: tuple[float, float] = (7.5, 4.6),
+def live_panel(panel: str, figsize: tuple[float, float] = PANEL_SIZE,
                dpi: int = 72) -> LiveFigure:
     """One dashboard panel, redrawn by blitting."""
     with projector_style():
@@ -409,8 +438,8 @@ def live_frame(title: str, dpi: int = 72) -> LiveFigure:
     """The four panels in a 2x2 frame with a status title: one frame of an animation."""
     with projector_style():
         fig = Figure(figsize=(15, 9), dpi=dpi)
-        fig.subplots_adjust(left=0.05, right=0.98, bottom=0.07, top=0.9, wspace=0.4,
-                            hspace=0.35)
+        fig.subplots_adjust(left=0.05, right=0.84, bottom=0.08, top=0.9, wspace=0.75,
+                            hspace=0.4)
         axes = list(fig.subplots(2, 2).flat)
     return LiveFigure(fig, axes, PANELS, title=title or " ")
 
@@ -427,12 +456,55 @@ def panel_png(panel: str, model: Any, dpi: int = 72) -> bytes:
 # --- animation -------------------------------------------------------------------------
 
 
+def gif_palette() -> Any:
+    """One 256-colour palette for every frame of a GIF: the colours of ``sim.palette``
+    and their blends with white (antialiasing, shading), and a grey ramp."""
+    from matplotlib.colors import to_rgb
+    from PIL import Image
+
+    bases = {*OKABE_ITO.values(), *STAGE_COLOURS.values(), *SERIES, TRUST_CMAP(0.0),
+             TRUST_CMAP(1.0), CRISIS_FILL}
+    colours = {tuple(round(255 * c) for c in to_rgb(b)) for b in bases}
+    for base in list(colours):
+        for t in np.linspace(0.1, 0.9, 12):  # blended towards white
+            colours.add(tuple(round(c + (255 - c) * t) for c in base))
+    for g in np.linspace(0, 255, 256 - len(colours)):
+        colours.add((round(g),) * 3)
+    flat = [c for colour in sorted(colours)[:256] for c in colour]
+    image = Image.new("P", (1, 1))
+    image.putpalette(flat + [255] * (768 - len(flat)))
+    return image
+
+
+class GifWriter:
+    """Frames mapped onto one fixed palette (``gif_palette``), so a colour never shifts
+    between frames; written when closed (as imageio's GIF writer does)."""
+
+    def __init__(self, out: Path, fps: float):
+        self.out, self.duration, self.frames = out, 1000 / fps, []
+        self.palette = gif_palette()
+
+    def append_data(self, rgb: np.ndarray) -> None:
+        from PIL import Image
+
+        self.frames.append(Image.fromarray(rgb).quantize(palette=self.palette,
+                                                         dither=Image.Dither.NONE))
+
+    def __enter__(self) -> GifWriter:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        if self.frames and exc[0] is None:
+            self.frames[0].save(self.out, save_all=True, append_images=self.frames[1:],
+                                duration=self.duration, loop=0, optimize=False)
+
+
 def _writer(out: Path, fps: float) -> Any:
     import imageio.v2 as imageio
 
     suffix = out.suffix.lower()
     if suffix == ".gif":
-        return imageio.get_writer(out, mode="I", duration=1000 / fps, loop=0)
+        return GifWriter(out, fps)
     if suffix == ".mp4":
         try:
             import imageio_ffmpeg  # noqa: F401

@@ -73,3 +73,47 @@ def test_frame_has_a_status_title(model):
     rgb = frame.array(model)
     assert rgb.shape == (648, 1080, 3)
     assert (rgb[:30] < 128).any()  # the title line is drawn at the top
+
+
+def test_a_gif_has_one_palette_for_all_its_frames(tmp_path, model):
+    """Legend colours must not shift between frames: every frame uses one global
+    palette, and the legend's pixels stay the same while the run goes on."""
+    out = tmp_path / "run.gif"
+    model.add_event({"kind": "strategy_switch", "week": 5, "strategy_mix": 0.0})
+    assert animate.write_animation(model, out, fps=4, every=2) == 11
+    with Image.open(out) as gif:
+        palettes, legends = set(), []
+        for i in range(gif.n_frames):
+            gif.seek(i)
+            if gif.mode == "P":  # Pillow hands later frames of a global palette as RGB
+                palettes.add(bytes(gif.getpalette()))
+            legends.append(np.asarray(gif.convert("RGB"))[65:145, 915:1075])
+    assert len(palettes) == 1
+    assert all((legend == legends[0]).all() for legend in legends)
+
+
+def test_one_stage_palette_for_dashboard_and_figures():
+    from sim import palette
+    from sim.scenario import plots
+
+    assert plots.STAGE_COLOURS == [palette.STAGE_COLOURS[s] for s in plots.STAGES]
+    assert animate.STAGE_COLOURS is palette.STAGE_COLOURS
+    assert len(set(palette.INTERACTION_COLOURS)) == 10
+    assert plots.INTERACTION_COLOURS == palette.INTERACTION_COLOURS
+
+
+def test_planned_events_are_drawn_ahead(model):
+    """A crisis and a switch called for later weeks show on the time axes before they
+    happen: the weeks planned are shaded lighter than the weeks run."""
+    model.add_event({"kind": "crisis", "onset": 15, "duration": 4, "intensity": 0.6,
+                     "ramp": 0})
+    model.add_event({"kind": "strategy_switch", "week": 18, "strategy_mix": 0.0})
+    for _ in range(5):
+        model.step()
+    intensity = animate.planned_crisis(model.events, 20)
+    assert intensity[15:19].tolist() == [0.9, 0.9, 0.9, 0.9]  # covid's own crisis is higher
+    fig = animate.draw_panel("adoption", model)
+    ax = fig.axes[0]
+    shades = [c for c in ax.collections if c.get_alpha() == animate.PLANNED_ALPHA]
+    assert shades and shades[0].get_paths()[0].get_extents().x1 >= 19
+    assert any(line.get_xdata()[0] == 18 for line in ax.lines)  # the switch, ahead

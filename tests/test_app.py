@@ -81,7 +81,7 @@ def test_knobs_reach_the_model(covid):
     groups = {g["name"]: g["prior_trust"] for g in model.params["family_groups"]}
     assert groups["low_trust_community"] == 0.8
     assert app.applied_line(model) == (
-        "Started with: strategy mix 0.00 · scripted crisis 0.50 for 8 weeks · turnover "
+        "Started with: top-down support · scripted crisis 0.50 for 8 weeks · turnover "
         "0.50/year · ISP 20 h/week · low-trust prior 0.80 · seed 20200316")
     # the scenario itself is untouched
     assert covid.arm_params("top_down")["timeline"][0]["intensity"] == 0.9
@@ -91,35 +91,51 @@ def test_crisis_now_and_strategy_switch_act_from_next_week():
     model = app.WorkshopModel(str(COVID), "top_down", crisis_peak=0.0)  # no scripted crisis
     for _ in range(3):
         model.step()
-    assert "normal conditions" in app.status_line(model)
-    model.add_event(app.live_crisis_event(model, 0.8, 10))
-    model.add_event(app.live_switch_event(model, 1.0))
-    assert "CRISIS from week 4" in app.status_line(model)
+    assert "normal conditions" in app.status_line(model, 156)
+    crisis, said = app.live_crisis_event(model, 0.8, 10)
+    assert said == "Crisis now: intensity 0.80 from week 4 to week 14"
+    model.add_event(crisis)
+    model.add_event(app.live_switch_event(model, 1.0)[0])
+    assert "CRISIS from week 4" in app.status_line(model, 156)
     model.step()
-    assert model.crisis_intensity > 0
-    line = app.status_line(model)
-    assert line.startswith("Week 4 of 156") and "CRISIS (intensity" in line
-    assert "strategy mix 1.00" in line
+    assert model.crisis_intensity == 0.8  # at full strength at once: no ramp
+    line = app.status_line(model, 156)
+    assert line.startswith("Week 4 of 156") and "CRISIS (intensity 0.80, until week 14)" in line
+    assert "co-creative support" in line
     kinds = [(e["kind"], e.get("onset", e.get("week"))) for e in model.events]
     assert ("crisis", 4) in kinds and ("strategy_switch", 4) in kinds
+
+
+def test_crisis_now_inside_a_crisis_extends_and_intensifies_it_and_says_so():
+    model = small(crisis_peak=0.5, crisis_weeks=8)  # covid_pivot: onset week 8
+    for _ in range(10):
+        model.step()
+    assert app.crisis_end(model, 11) == 16
+    event, said = app.live_crisis_event(model, 0.9, 6)
+    assert said == "Crisis extended by 6 weeks, to week 22, and intensified from 0.50 to 0.90"
+    model.add_event(event)
+    model.step()
+    assert model.crisis_intensity == 0.9 and app.crisis_end(model, model.week) == 22
+    _, said = app.live_crisis_event(model, 0.2, 4)  # weaker: the length grows, not the peak
+    assert said == "Crisis extended by 4 weeks, to week 26 (intensity stays 0.90)"
 
 
 def test_live_event_out_of_range_is_refused():
     model = small()
     with pytest.raises(ValueError, match="expected a number in"):
         app.live_crisis_event(model, 1.5, 10)
-    with pytest.raises(ValueError, match="Strategy mix"):
+    with pytest.raises(ValueError, match="ISPs. strategy"):
         app.live_switch_event(model, -0.1)
 
 
-def test_captions_are_the_latest_plain_language_lines():
+def test_captions_are_the_latest_lines_newest_first():
     model = small()
     for _ in range(10):
         model.step()
     lines = app.captions(model, n=3)
     assert 0 < len(lines) <= 3
-    last_week, last_text = list(model.log)[-1]
-    assert lines[0] == f"Week {last_week}: {last_text}"
+    weeks = [int(line.split(":")[0].removeprefix("Week ")) for line in lines]
+    assert weeks == sorted(weeks, reverse=True) and weeks[0] <= 10
 
 
 def test_saved_run_replays_exactly(tmp_path):
@@ -128,9 +144,9 @@ def test_saved_run_replays_exactly(tmp_path):
     model = small("co_creative", crisis_peak=0.0)
     for week in range(20):
         if week == 5:
-            model.add_event(app.live_crisis_event(model, 0.9, 8))
+            model.add_event(app.live_crisis_event(model, 0.9, 8)[0])
         if week == 9:
-            model.add_event(app.live_switch_event(model, 0.2))
+            model.add_event(app.live_switch_event(model, 0.2)[0])
         model.step()
     paths = app.save_run(model, tmp_path)
     names = sorted(p.name for p in paths)
@@ -192,28 +208,99 @@ def test_a_file_never_valid_raises_the_one_line_error(tmp_path):
         app.WorkshopModel(str(bad))
 
 
-def test_model_params_feed_solaraviz_sliders(covid):
-    specs = app.model_params(COVID, covid, "co_creative")
-    assert specs["scenario_file"] == str(COVID) and specs["arm"] == "co_creative"
-    slider = specs["strategy_mix"]
-    assert (slider["type"], slider["value"], slider["min"], slider["max"]) == (
-        "SliderFloat", 1.0, 0.0, 1.0)
-    assert specs["crisis_weeks"]["type"] == "SliderInt"
-    assert specs["weeks"] == {"type": "InputText", "label": "Weeks", "value": "156"}
-    # SolaraViz re-creates the model with exactly these keywords on Reset
-    values = {k: (v["value"] if isinstance(v, dict) else v) for k, v in specs.items()}
-    from mesa.experimental.scenarios import Scenario as MesaScenario
-
-    model = app.WorkshopModel(**values, scenario=MesaScenario())  # as SolaraViz's Reset
-    assert model.refused == [] and model.arm == "co_creative"
+# --- what the page exposes (issue 10, item 6) ----------------------------------------------
 
 
-def test_reset_with_no_parameters_keeps_the_chosen_scenario_and_arm():
-    # after a remount SolaraViz's Reset may pass nothing but Mesa's own Scenario object
-    from mesa.experimental.scenarios import Scenario as MesaScenario
+def test_chooser_refuses_a_file_outside_the_served_folders(tmp_path, monkeypatch):
+    monkeypatch.delenv(app.DIRS_ENV, raising=False)
+    scenario, error = app.open_scenario("/etc/shadow")
+    assert scenario is None
+    assert error == ("/etc/shadow: not in a scenario folder this dashboard serves; expected "
+                     f"a .yaml file in {app.REPO_SCENARIOS}")
+    mine = tmp_path / "mine.yaml"
+    mine.write_text("name: mine\nweeks: 10\narms: {a: {}}\n")
+    assert app.open_scenario(mine)[0] is None  # valid, but its folder was not named
+    monkeypatch.setenv(app.DIRS_ENV, str(tmp_path))  # named on the command line
+    ok, error = app.open_scenario(mine)
+    assert error is None and ok.name == "mine"
+    assert mine in app.shipped_scenarios()
 
-    chosen = app.workshop_model_for(str(COVID), "co_creative")
-    model = type(chosen())(scenario=MesaScenario())
-    assert isinstance(model, app.WorkshopModel)
-    assert model.arm == "co_creative" and model.knobs["strategy_mix"] == 1.0
-    assert app.workshop_model_for(str(COVID), "co_creative") is chosen
+
+def test_captions_and_status_are_text_never_html():
+    import solara
+
+    model = small()
+    model.note('<img src=x onerror="alert(1)">')
+    box, rc = solara.render(app.Captions(model), handle_error=False)
+    html = [w.unsafe_innerHTML or "" for w in rc.find(solara.widgets.HTML).widgets]
+    assert not any("<img" in h for h in html)
+    assert '<img src=x onerror="alert(1)">' in str(box)  # shown, as text
+    box, rc = solara.render(app.Status(model, 0, 0), handle_error=False)
+    assert rc.find(solara.widgets.HTML).widgets == []
+
+
+@pytest.mark.parametrize(("search", "token", "ok"), [
+    (None, None, True), ("", None, True), ("token=abc", "abc", True),
+    ("x=1&token=abc", "abc", True), (None, "abc", False), ("token=abd", "abc", False),
+    ("token=", "abc", False),
+])
+def test_the_page_needs_the_token_when_one_is_set(search, token, ok):
+    assert app.token_ok(search, token) is ok
+
+
+# --- reliable controls, compare mode, the scenario's own notes (issue 13) -------------------
+
+
+def test_pending_changes_are_listed_until_reset(covid):
+    model = small()
+    values = {**app.start_values(covid, "top_down"), "weeks": "20"}
+    assert app.pending_changes(model, values) == []
+    values.update(isp_hours=30.0, seed="7")
+    assert app.pending_changes(model, values) == ["ISP hours per week: 20 → 30.0",
+                                                  "Seed: 20200316 → 7"]
+    (again,) = app.build_worlds(str(COVID), covid, "top_down", "off", values)  # Reset
+    assert app.pending_changes(again, values) == []
+    assert again.p.isp_hours == 30.0 and again.base_seed == 7
+
+
+@pytest.mark.parametrize("mode", ["arms", "history"])
+def test_compare_mode_runs_two_worlds_in_lockstep(covid, mode):
+    values = {**app.start_values(covid, "top_down"), "weeks": "30"}
+    a, b = app.build_worlds(str(COVID), covid, "top_down", mode, values)
+    assert a.base_seed == b.base_seed and a.label != b.label
+    if mode == "arms":
+        assert (a.arm, b.arm, a.p.strategy_mix, b.p.strategy_mix) == (
+            "top_down", "co_creative", 0.0, 1.0)  # each arm keeps its own strategy
+    else:
+        assert (a.p.established_evidence, b.p.established_evidence) == (0.0, 20.0)
+    for world in (a, b):  # a crisis called now hits both worlds in the same week
+        world.add_event(app.live_crisis_event(world, 0.9, 10)[0])
+    while app.step_worlds([a, b]):
+        assert a.week == b.week
+    da, db = (w.datacollector.get_model_vars_dataframe() for w in (a, b))
+    pd.testing.assert_series_equal(da["crisis_intensity"], db["crisis_intensity"])
+    assert a.week == b.week == 30
+    assert (da["trust_agency_isp_mean"] != db["trust_agency_isp_mean"]).any()
+
+
+def test_scenario_notes_titles_and_arm_labels(covid):
+    from sim.dashboard.story import arm_label, scenario_notes, title_of
+
+    notes = scenario_notes(str(COVID))
+    assert notes.startswith("the headline scenario") and "What to look at:" in notes
+    assert not any(line.startswith("#") for line in notes.splitlines())
+    assert title_of("A COVID-style crisis (week 8, one year, high intensity): the rapid "
+                    "pivot.") == "A COVID-style crisis (week 8, one year, high intensity)"
+    assert title_of("The shared county under normal conditions. Extended by others.") == (
+        "The shared county under normal conditions")
+    assert title_of("word " * 30).endswith(" …") and len(title_of("word " * 30)) <= 72
+    assert arm_label("top_down") == "Top-down support"
+    assert arm_label("co_creative") == "Co-creative support"
+    titles = app.scenario_titles(app.shipped_scenarios())
+    assert titles[title_of(covid.description)] == COVID
+
+
+def test_a_scenario_without_a_crisis_does_not_claim_one():
+    base = app.WorkshopModel(str(ROOT / "scenarios" / "base.yaml"), weeks="5")
+    assert "no scripted crisis" in app.applied_line(base)
+    assert app.first_crisis(base.events) is None

@@ -22,24 +22,47 @@ def serve_app(
     arm: Annotated[str | None, typer.Option(help="Arm to start with (default: the first).")]
     = None,
     port: Annotated[int, typer.Option(help="Port to serve on (0: any free port).")] = 8765,
-    host: Annotated[str, typer.Option(help="Interface to bind; 0.0.0.0 exposes the "
-                                            "dashboard to the network.")] = "127.0.0.1",
+    host: Annotated[str, typer.Option(help="Interface to bind; off loopback (e.g. 0.0.0.0) "
+                                            "the page needs the printed token.")]
+    = "127.0.0.1",
     save_dir: Annotated[Path, typer.Option(help="Where the Save button writes runs.")]
     = Path("results/app"),
+    scenario_dir: Annotated[list[Path] | None, typer.Option(
+        help="Another folder whose scenario files the page may load (repeatable); the "
+             "shipped scenarios/ and the starting file's folder always are.")] = None,
+    token: Annotated[str | None, typer.Option(
+        help="Require this token in the page address (default: a random one off "
+             "loopback, none on loopback).")] = None,
 ) -> None:
-    """Serve the trainers' live dashboard (Mesa SolaraViz) in the browser."""
+    """Serve the trainers' live dashboard (Solara) in the browser."""
+    from sim.dashboard.access import DIRS_ENV, TOKEN_ENV, is_loopback, new_token
     from sim.scenario.loader import load_scenario
 
+    if not 0 <= port <= 65535:
+        raise TrustsimError(f"{port} is not a port; expected a whole number in [0, 65535]",
+                            field="--port")
     loaded = load_scenario(scenario)  # a bad file fails here, as one line, before serving
     if arm is not None and arm not in loaded.arms:
         raise TrustsimError(f"no arm '{arm}'; expected one of {', '.join(loaded.arms)}",
                             source=str(scenario), field="arms")
-    env = {**os.environ, "TRUSTSIM_APP_SCENARIO": str(scenario.resolve()),
-           "TRUSTSIM_APP_ARM": arm or "", "TRUSTSIM_APP_SAVE_DIR": str(save_dir.resolve())}
+    dirs = [scenario.resolve().parent, *(d.resolve() for d in scenario_dir or [])]
+    env = {k: v for k, v in os.environ.items() if k != TOKEN_ENV}
+    env.update({"TRUSTSIM_APP_SCENARIO": str(scenario.resolve()), "TRUSTSIM_APP_ARM": arm or "",
+                "TRUSTSIM_APP_SAVE_DIR": str(save_dir.resolve()),
+                DIRS_ENV: os.pathsep.join(map(str, dirs)),
+                "SOLARA_THEME_SHOW_BANNER": "False"})
+    url = f"http://{host}:{port}/"
+    if not is_loopback(host):
+        token = token or new_token()
+        print(f"trustsim: warning: serving on {host}, reachable from other machines; only "
+              "people given the address with its token can open the dashboard",
+              file=sys.stderr)
+    if token:
+        env[TOKEN_ENV] = token
+        url += f"?token={token}"
     cmd = [sys.executable, "-m", "solara", "run", "sim.app", "--host", host, "--port",
            str(port), "--production", "--no-open", "--log-level", "warning"]
-    print(f"trustsim: serving the dashboard on http://{host}:{port} (Ctrl-C stops it)",
-          file=sys.stderr, flush=True)
+    print(f"trustsim: open {url} (Ctrl-C stops it)", file=sys.stderr, flush=True)
     os.execve(sys.executable, cmd, env)  # the server replaces this process: one PID to stop
 
 

@@ -2,8 +2,9 @@
 
 Lines are medians over replicates; dark bands the exact 95% interval of the median (the
 same order-statistic interval as the summary table), light bands the middle 90% of runs.
-Crisis weeks are shaded. Colours: Okabe-Ito for arms and Paul Tol's 'muted' scheme for
-interaction types, both colour-blind safe. Uses ``matplotlib.figure.Figure`` directly (no
+Crisis weeks are shaded. Colours come from ``sim.palette`` (one visual language with the
+dashboard and animations): Okabe-Ito for arms, one stage palette, ten colour-blind-safe
+colours for interaction types. Uses ``matplotlib.figure.Figure`` directly (no
 pyplot state), so it works headless and in notebooks alike.
 """
 
@@ -18,17 +19,17 @@ from matplotlib import rc_context
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from sim.palette import INTERACTION_COLOURS, SERIES
+from sim.palette import STAGE_COLOURS as _STAGE_COLOURS
 from sim.scenario.stats import median_ranks
 
 if TYPE_CHECKING:
     from sim.scenario.results import ScenarioResult
 
-OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442",
-             "#000000"]
-TOL_MUTED = ["#332288", "#88CCEE", "#44AA99", "#117733", "#999933", "#DDCC77", "#CC6677",
-             "#882255", "#AA4499", "#DDDDDD"]
+OKABE_ITO = list(SERIES)
 STAGES = ("exploration", "installation", "initial_implementation", "full_implementation",
           "sustainment", "abandoned")
+STAGE_COLOURS = [_STAGE_COLOURS[s] for s in STAGES]  # as on the dashboard
 TIE_KINDS = {"agency_isp": "agencies' trust in ISPs", "isp_agency": "ISPs' trust in agencies",
              "agency_agency": "agencies' trust in partners",
              "family_agency": "families' trust in agencies"}
@@ -133,12 +134,12 @@ def stages(result: ScenarioResult) -> Figure:
     ts = result.timeseries
     present = [s for s in STAGES if f"share_{s}" in ts]
     fig, axes = _panels(len(result.arms))
-    colours = [OKABE_ITO[i] for i in (4, 1, 6, 2, 0, 5)]
+    colours = [STAGE_COLOURS[STAGES.index(s)] for s in present]
     for ax, arm in zip(axes, result.arms, strict=True):
         mean = ts[ts["arm"] == arm].groupby("week")[[f"share_{s}" for s in present]].mean()
         ax.stackplot(mean.index, mean.to_numpy().T, labels=[s.replace("_", " ") for s in
                                                             present],
-                     colors=colours[:len(present)], alpha=0.9)
+                     colors=colours, alpha=0.9, edgecolor="#555555", linewidth=0.3)
         _mark_crisis(ax, ts[ts["arm"] == arm])
         _finish(ax, "share of agencies (mean over runs)")
         ax.set_title(arm, loc="left")
@@ -185,7 +186,7 @@ def hours(result: ScenarioResult) -> Figure:
     ts = result.timeseries
     columns = [c for c in ts.columns if c.startswith("hours_")]
     fig, axes = _panels(len(result.arms))
-    colours = [TOL_MUTED[i % len(TOL_MUTED)] for i in range(len(columns))]
+    colours = [INTERACTION_COLOURS[i % len(INTERACTION_COLOURS)] for i in range(len(columns))]
     top = 0.0
     for ax, arm in zip(axes, result.arms, strict=True):
         mean = ts[ts["arm"] == arm].groupby("week")[columns].mean().fillna(0.0)

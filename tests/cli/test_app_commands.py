@@ -3,6 +3,7 @@ them (the served dashboard itself is driven in tests/test_app_browser.py)."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -82,3 +83,48 @@ def test_app_with_an_unknown_arm_fails_before_serving():
     proc = trustsim("app", COVID, "--arm", "sideways", "--port", 0)
     assert proc.returncode == 2
     assert "no arm 'sideways'" in proc.stderr and "serving" not in proc.stderr
+
+
+def test_app_port_out_of_range_is_one_line():
+    proc = trustsim("app", COVID, "--port", 70000)
+    assert proc.returncode == 2
+    assert proc.stderr.strip().splitlines() == [
+        "trustsim: --port: 70000 is not a port; expected a whole number in [0, 65535]"]
+
+
+def served(monkeypatch, *args) -> tuple[dict, list[str], str]:
+    """Run ``trustsim app`` in-process up to the point where it starts the server."""
+    from typer.testing import CliRunner
+
+    from sim.cli import _register, app
+
+    seen = {}
+    monkeypatch.setattr("os.execve", lambda exe, argv, env: seen.update(argv=argv, env=env))
+    _register()
+    result = CliRunner().invoke(app, ["app", str(COVID), *map(str, args)])
+    assert result.exit_code == 0, result.output
+    return seen["env"], seen["argv"], result.stderr
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "192.168.1.20", "::"])
+def test_app_off_loopback_requires_a_token_and_warns(monkeypatch, host):
+    env, argv, err = served(monkeypatch, "--host", host, "--port", 8800)
+    token = env["TRUSTSIM_APP_TOKEN"]
+    assert len(token) >= 32 and argv[argv.index("--host") + 1] == host
+    lines = err.strip().splitlines()
+    assert lines[0].startswith(f"trustsim: warning: serving on {host}, reachable from other "
+                               "machines;")
+    assert lines[1] == f"trustsim: open http://{host}:8800/?token={token} (Ctrl-C stops it)"
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "127.3.2.1", "localhost", "::1"])
+def test_app_on_loopback_needs_no_token(monkeypatch, host):
+    monkeypatch.setenv("TRUSTSIM_APP_TOKEN", "left over")
+    env, _, err = served(monkeypatch, "--host", host)
+    assert "TRUSTSIM_APP_TOKEN" not in env and "warning" not in err
+
+
+def test_app_serves_named_scenario_folders(monkeypatch, tmp_path):
+    env, _, _ = served(monkeypatch, "--scenario-dir", tmp_path)
+    dirs = env["TRUSTSIM_APP_DIRS"].split(os.pathsep)
+    assert str(tmp_path.resolve()) in dirs and str(COVID.parent) in dirs
