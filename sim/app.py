@@ -72,7 +72,7 @@ SAVE_DIR_ENV = "TRUSTSIM_APP_SAVE_DIR"
 ARM_ENV = "TRUSTSIM_APP_ARM"
 DEFAULT_SCENARIO = "scenarios/covid_pivot.yaml"
 
-#: A crisis for "Crisis now" when the scenario scripts none (MODEL.md: COVID-style).
+#: A crisis for "Crisis now" when the scenario scripts none (COVID-style: high, about a year).
 DEFAULT_CRISIS = {"intensity": 0.9, "duration": 52}
 #: Compare mode "with and without a shared history": positive experiences already on the
 #: agency-ISP and partnership ties of the trusting world (covid_pivot.yaml suggests 20).
@@ -85,7 +85,7 @@ PLAY_INTERVAL = 0.12  # seconds between weeks while playing
 
 @dataclass(frozen=True)
 class Knob:
-    """A dashboard control and its range (MODEL.md, 'Ranges a user will want to move')."""
+    """A dashboard control and its range (the ranges researchers and trainers move)."""
 
     name: str
     label: str
@@ -114,7 +114,7 @@ def first_crisis(timeline: list[dict[str, Any]]) -> dict[str, Any] | None:
 
 
 def low_trust_group(groups: list[dict[str, Any]]) -> dict[str, Any]:
-    """The family group whose prior trust in agencies is lowest (001, 004)."""
+    """The family group whose prior trust in agencies is lowest (Metz 2024)."""
     return min(groups, key=lambda g: g["prior_trust"])
 
 

@@ -362,7 +362,6 @@ def test_compare_mode_runs_two_worlds_in_lockstep(page, tmp_path):
     page.locator(".ts-world").first.wait_for(state="detached")
 
 
-@pytest.mark.xfail(strict=False, reason="needs model fix of apply_stage view")
 def test_stage_change_captions_appear(page):
     seen: set[str] = set()
     button(page, "▶ Play").click()

@@ -20,7 +20,7 @@ def test_mean_adoption_curve_matches_the_bass_recursion():
     # plus 1/n for the finite-population bias of a nonlinear mean (Niu 2002).
     expected = bass_recursion(p, q, weeks)
     assert np.all(np.abs(mean - expected) <= 4 * se + 1.0 / n)
-    # The continuous curve differs by a few percent at these p + q, as MODEL.md warns.
+    # The continuous curve differs by a few percent at these p + q (weekly steps).
     assert np.abs(expected - bass_curve(p, q, np.arange(weeks + 1))).max() < 0.1
 
 

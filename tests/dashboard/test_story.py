@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from sim import app
 from sim.dashboard import story
 
@@ -62,7 +60,6 @@ def test_captions_never_repeat_one_line_per_broken_promise():
     assert len(promises) <= 41  # at most one line per week, however many broke
 
 
-@pytest.mark.xfail(strict=False, reason="needs model fix of apply_stage view")
 def test_stage_change_captions_appear_when_stages_change():
     model = app.WorkshopModel(str(COVID), "co_creative", weeks="156")
     model.run()
