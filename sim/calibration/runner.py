@@ -21,8 +21,13 @@ import pandas as pd
 from sim import __version__, folder_lock
 from sim.calibration.simulate import Simulator
 from sim.calibration.spec import CalibrationSpec, Prior, check_priors, load_calibration
-from sim.calibration.targets import (SITE_STATISTICS, Stages, observed_from_sites,
-                                     reached_from_dates, read_site_csv)
+from sim.calibration.targets import (
+    SITE_STATISTICS,
+    Stages,
+    observed_from_sites,
+    reached_from_dates,
+    read_site_csv,
+)
 from sim.errors import ExperimentError, TrustsimError
 from sim.optional import require
 from sim.sweep.store import write_json

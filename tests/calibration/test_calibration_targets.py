@@ -7,8 +7,13 @@ import pandas as pd
 import pytest
 
 from sim.calibration import calibrate
-from sim.calibration.targets import (Stages, censor, reached_from_dates, reached_from_model,
-                                     site_statistics)
+from sim.calibration.targets import (
+    Stages,
+    censor,
+    reached_from_dates,
+    reached_from_model,
+    site_statistics,
+)
 from sim.model import TrustModel
 
 STAGES = Stages(("exploration", "installation", "initial_implementation",
