@@ -15,7 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from sim.calibration.targets import Stages, censor, reached_from_model, site_statistics
+from sim.calibration.targets import Stages, reached_from_model, site_statistics
+from sim.censor import censor
 from sim.sweep.paths import Target, apply
 
 

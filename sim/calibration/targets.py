@@ -12,13 +12,13 @@ share among sites that started, when none started, counts as 0.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from sim.censor import is_time
 from sim.errors import ExperimentError
 
 SITE_STATISTICS = ("share_reached_startup", "share_competent_of_started",
@@ -44,17 +44,6 @@ class Stages:
         if self.full + 1 < len(self.names):
             out["sustainment"] = self.full + 1
         return out
-
-
-def is_time(name: str) -> bool:
-    return "weeks" in name or name.startswith("time_to")
-
-
-def censor(name: str, value: float, horizon: int) -> float:
-    """A missing time is the horizon; a missing share (nobody to take it over) is 0."""
-    if value is None or not math.isfinite(value):
-        return float(horizon) if is_time(name) else 0.0
-    return float(value)
 
 
 def site_statistics(reached: pd.DataFrame, stages: Stages, horizon: int) -> dict[str, float]:

@@ -8,7 +8,7 @@ import pytest
 from sim.calibration import calibrate, prepare
 from sim.calibration.simulate import particle_seeds, run_statistics
 from sim.calibration.spec import load_calibration
-from sim.calibration.targets import censor
+from sim.censor import censor
 
 TRUTH = 1.0
 STATS = ("share_reached_startup", "median_weeks_to_startup")

@@ -9,11 +9,11 @@ import pytest
 from sim.calibration import calibrate
 from sim.calibration.targets import (
     Stages,
-    censor,
     reached_from_dates,
     reached_from_model,
     site_statistics,
 )
+from sim.censor import censor
 from sim.model import TrustModel
 
 STAGES = Stages(("exploration", "installation", "initial_implementation",
