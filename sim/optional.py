@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import warnings
 from types import ModuleType
 
 from sim.errors import TrustsimError
@@ -11,7 +12,9 @@ from sim.errors import TrustsimError
 def require(module: str, extra: str) -> ModuleType:
     """Import ``module`` or say which ``trustsim[extra]`` brings it."""
     try:
-        return importlib.import_module(module)
+        with warnings.catch_warnings():  # EMA Workbench warns about its own optional parts
+            warnings.simplefilter("ignore")
+            return importlib.import_module(module)
     except ImportError as exc:
         raise TrustsimError(f"this needs the optional package {module.split('.')[0]} "
                             f"({exc.name or module} is not installed); install it with "

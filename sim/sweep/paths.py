@@ -162,7 +162,9 @@ def _check_range(target: Target, rng: ParameterRange, source: str, field: str) -
 
 
 def apply(base: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
-    """A copy of ``base`` with each dotted path set to its value."""
+    """A copy of ``base`` with each dotted path set to its value (public: what sweeps,
+    calibration and sim.ema use to turn a point into TrustModel parameters; check the
+    paths first with ``valid_targets``)."""
     params = copy.deepcopy(base)
     for path, value in values.items():
         head, *rest = path.split(".")
