@@ -8,7 +8,6 @@ targets against the statistics simulated from posterior draws).
 
 from __future__ import annotations
 
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -69,7 +68,9 @@ def predictive(setup, frame: pd.DataFrame, w: np.ndarray, workers: int | None
     sim = type(sim)(**{**sim.__dict__, "salt": PREDICTIVE_SALT})
     thetas: list[dict[str, Any]] = [frame.iloc[i].to_dict() for i in picks]
     if workers and workers > 1:
-        with ProcessPoolExecutor(workers) as pool:
+        from sim.calibration.runner import process_pool
+
+        with process_pool(workers) as pool:
             stats = list(pool.map(sim, thetas))
     else:
         stats = [sim(t) for t in thetas]

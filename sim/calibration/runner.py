@@ -10,6 +10,8 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -123,6 +125,7 @@ def prior_distribution(priors: dict[str, Prior], paths) -> Any:
 
 
 def _sampler(workers: int | None, scheduler: str | None):
+    """(pyabc sampler, close function): one process, local processes, or a Dask cluster."""
     from pyabc import sampler
 
     if scheduler:
@@ -136,46 +139,67 @@ def _sampler(workers: int | None, scheduler: str | None):
                                 "is `dask scheduler` running there?") from None
         return sampler.DaskDistributedSampler(dask_client=client), client.close
     if workers and workers > 1:
-        return sampler.MulticoreEvalParallelSampler(n_procs=workers), lambda: None
+        pool = process_pool(workers)
+        return (sampler.ConcurrentFutureSampler(pool, client_max_jobs=workers),
+                lambda: pool.shutdown(wait=True, cancel_futures=True))
     return sampler.SingleCoreSampler(), lambda: None
+
+
+def process_pool(workers: int) -> ProcessPoolExecutor:
+    """Worker processes forked from one server that has imported the model once
+    (forkserver, not fork: the calling process runs threads)."""
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(["sim.calibration.simulate", "sim.runs", "sim.model"])
+    return ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
 
 
 def calibrate(file: str | Path, workers: int | None = None, scheduler: str | None = None,
               out: str | Path | None = None) -> CalibrationReport:
     """Run (or continue) a calibration; posterior, tables and figures go to ``out``."""
-    pyabc = require("pyabc", "calibration")
+    require("pyabc", "calibration")
     spec = load_calibration(file)
     setup = prepare(spec)
     out = Path(out) if out is not None else Path("results") / "calibrations" / spec.name
-    with folder_lock.hold(out):
-        manifest = _open_out(out, setup, Path(file))
-        sampler, close = _sampler(workers, scheduler)
-        logging.getLogger("ABC").setLevel(logging.WARNING)
-        try:
-            abc = pyabc.ABCSMC(setup.simulator, prior_distribution(spec.priors,
-                                                                   setup.simulator.paths),
-                               pyabc.PNormDistance(p=2, fixed_weights={
-                                   k: 1.0 / sd for k, (_, sd) in setup.observed.items()}),
-                               population_size=spec.population, sampler=sampler)
-            db = f"sqlite:///{(out / 'history.db').resolve()}"
-            if manifest.get("abc_id") is None:
-                history = abc.new(db, {k: v for k, (v, _) in setup.observed.items()})
-                manifest["abc_id"] = history.id
-                write_json(out / MANIFEST, manifest)
-            else:
-                history = abc.load(db, manifest["abc_id"])
-            ran = _continue(abc, history, spec)
-        finally:
-            close()
-        from sim.calibration.outputs import write_outputs
+    sampler, close = _sampler(workers, scheduler)  # an unreachable cluster writes nothing
+    try:
+        with folder_lock.hold(out):
+            history, ran = _fit(out, setup, Path(file), sampler)
+            from sim.calibration.outputs import write_outputs
 
-        summary = write_outputs(out, setup, history, workers)
-        manifest.update(status="complete", generations=history.max_t + 1,
-                        simulations=int(history.total_nr_simulations),
-                        updated=datetime.now(UTC).isoformat(timespec="seconds"))
-        write_json(out / MANIFEST, manifest)
+            summary = write_outputs(out, setup, history, workers)
+            _finish(out, history)
+    finally:
+        close()
     return CalibrationReport(out, history.max_t + 1, int(history.total_nr_simulations), ran,
                              summary)
+
+
+def _fit(out: Path, setup: Setup, file: Path, sampler) -> tuple[Any, int]:
+    """Start or continue the ABC-SMC run in ``out``; (its History, generations run now)."""
+    pyabc = require("pyabc", "calibration")
+    spec = setup.spec
+    manifest = _open_out(out, setup, file)
+    logging.getLogger("ABC").setLevel(logging.WARNING)
+    distance = pyabc.PNormDistance(p=2, fixed_weights={k: 1.0 / sd for k, (_, sd)
+                                                       in setup.observed.items()})
+    abc = pyabc.ABCSMC(setup.simulator, prior_distribution(spec.priors, setup.simulator.paths),
+                       distance, population_size=spec.population, sampler=sampler)
+    db = f"sqlite:///{(out / 'history.db').resolve()}"
+    if manifest.get("abc_id") is None:
+        history = abc.new(db, {k: v for k, (v, _) in setup.observed.items()})
+        manifest["abc_id"] = history.id
+        write_json(out / MANIFEST, manifest)
+    else:
+        history = abc.load(db, manifest["abc_id"])
+    return history, _continue(abc, history, spec)
+
+
+def _finish(out: Path, history) -> None:
+    manifest = json.loads((out / MANIFEST).read_text())
+    manifest.update(status="complete", generations=history.max_t + 1,
+                    simulations=int(history.total_nr_simulations),
+                    updated=datetime.now(UTC).isoformat(timespec="seconds"))
+    write_json(out / MANIFEST, manifest)
 
 
 def _continue(abc, history, spec: CalibrationSpec) -> int:
