@@ -38,3 +38,13 @@ def test_arms_must_be_two_known_different_arms(experiment):
         make_plan(experiment(arms=["top_down", "sideways"]))
     with pytest.raises(ExperimentError, match="arms: expected two different arms"):
         make_plan(experiment(arms=["top_down", "co_creative"], arm="top_down"))
+
+
+def test_the_shipped_paired_experiment_is_valid():
+    from pathlib import Path
+
+    plan = make_plan(Path(__file__).parents[2] / "experiments" / "co_creation_wins.yaml")
+    assert plan.arm == "co_creative - top_down" and plan.n_runs == 96
+    params = plan.params(0)
+    assert [arm for arm, _ in params] == ["top_down", "co_creative"]
+    assert params[0][1]["strategy_mix"] == 0.0 and params[1][1]["strategy_mix"] == 1.0
