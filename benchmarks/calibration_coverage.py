@@ -72,7 +72,7 @@ def main() -> None:
             row = report.summary.iloc[0]
             hit = row.low_95 <= truth <= row.high_95
             hits += hit
-            print(f"truth {truth:.3f}: median {row.median:.3f}, 95% "
+            print(f"truth {truth:.3f}: median {row['median']:.3f}, 95% "
                   f"[{row.low_95:.3f}, {row.high_95:.3f}] {'covered' if hit else 'MISSED'}",
                   flush=True)
     print(f"coverage: {hits} of {len(truths)} ({hits / len(truths):.0%}) 95% intervals "

@@ -20,7 +20,6 @@ returns their mean, times never reached counting as the horizon (sim.censor)::
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,7 +29,7 @@ import numpy as np
 from sim.censor import censor
 from sim.errors import ExperimentError
 from sim.optional import require
-from sim.sweep.paths import Target, apply, valid_targets
+from sim.sweep.paths import Target, apply, lookup, valid_targets
 
 Range = tuple[float, float] | list[Any]
 
@@ -105,11 +104,7 @@ def scenario_model(scenario: str | Path, arm: str | None = None,
 def _parameter(ema, valid: dict[str, Target], path: str, rng: Range, source: str,
                kind: str, paths: dict[str, Target]) -> Any:
     field = f"{kind}.{path}"
-    if path not in valid:
-        hint = difflib.get_close_matches(path, list(valid), n=1, cutoff=0.4)
-        extra = f"; did you mean '{hint[0]}'?" if hint else ""
-        raise ExperimentError(f"unknown parameter path{extra}", source=source, field=field)
-    target = paths[path] = valid[path]
+    target = paths[path] = lookup(path, valid, source, field)
     values = list(rng)
     for v in values:
         if not target.allows(v):

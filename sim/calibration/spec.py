@@ -7,7 +7,6 @@ naming the file and the field, before any run starts. See docs/calibration.md.
 
 from __future__ import annotations
 
-import difflib
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -15,7 +14,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from sim.errors import ExperimentError
-from sim.sweep.paths import Target, valid_targets
+from sim.sweep.paths import Target, lookup, valid_targets
 
 
 class _Strict(BaseModel):
@@ -134,11 +133,7 @@ def check_priors(spec: CalibrationSpec, base: dict[str, Any]) -> dict[str, Targe
     out = {}
     for path, prior in spec.priors.items():
         field = f"priors.{path}"
-        if path not in targets:
-            hint = difflib.get_close_matches(path, list(targets), n=1, cutoff=0.4)
-            extra = f"; did you mean '{hint[0]}'?" if hint else ""
-            raise ExperimentError(f"unknown parameter path{extra}", source=source, field=field)
-        target = targets[path]
+        target = lookup(path, targets, source, field)
         if target.kind == "choice":
             raise ExperimentError(f"cannot calibrate a choice ({target.describe()})",
                                   source=source, field=field)

@@ -23,20 +23,14 @@ def calibrate(
                             "again into it continues an interrupted calibration.")] = None,
 ) -> None:
     """ABC-SMC calibration; prints posterior medians with 95% credible intervals."""
-    from rich.console import Console
-    from rich.table import Table
-
     from sim.calibration.runner import calibrate as run
+    from sim.cli.tables import print_table
 
     report = run(calibration, workers=workers, scheduler=scheduler, out=out)
-    table = Table(title=f"Posterior medians and 95% credible intervals "
-                        f"({report.out / 'posterior_summary.csv'})")
-    for col in ("parameter", "median", "2.5%", "97.5%"):
-        table.add_column(col)
-    for row in report.summary.itertuples(index=False):
-        table.add_row(row.parameter, f"{row.median:.4g}", f"{row.low_95:.4g}",
-                      f"{row.high_95:.4g}")
-    console = Console()
-    console.print(table)
-    console.print(f"{report.generations} generations ({report.ran_generations} this time), "
+    print_table(f"Posterior medians and 95% credible intervals "
+                f"({report.out / 'posterior_summary.csv'})",
+                ["parameter", "median", "2.5%", "97.5%"],
+                ([r.parameter, f"{r.median:.4g}", f"{r.low_95:.4g}", f"{r.high_95:.4g}"]
+                 for r in report.summary.itertuples(index=False)))
+    typer.echo(f"{report.generations} generations ({report.ran_generations} this time), "
                   f"{report.simulations} simulations; results in {report.out}")

@@ -28,27 +28,21 @@ def discover(
 ) -> None:
     """PRIM box (coverage, density, peeling trajectory) and CART tree of the points where a
     condition holds."""
-    from rich.console import Console
-    from rich.table import Table
-
+    from sim.cli.tables import print_table
     from sim.discovery import discover as run
 
     res = run(sweep_dir, outcome=outcome, where=where, out=out, mass_min=mass_min)
-    console = Console()
-    console.print(f"{res.n_interest} of {res.n_points} design points meet "
+    typer.echo(f"{res.n_interest} of {res.n_points} design points meet "
                   f"{res.where!r} ({res.outcome}, replicate mean)")
     s = res.prim_stats
-    table = Table(title=f"PRIM box: coverage {s['coverage']:.2f}, density "
-                        f"{s['density']:.2f}, mass {s['mass']:.2f}")
-    for col in ("parameter", "low", "high", "swept range"):
-        table.add_column(col)
-    for row in res.prim_box.itertuples(index=False):
-        table.add_row(row.parameter, f"{row.low:.4g}", f"{row.high:.4g}",
-                      f"{row.swept_low:.4g}..{row.swept_high:.4g}")
-    console.print(table)
+    print_table(f"PRIM box: coverage {s['coverage']:.2f}, density {s['density']:.2f}, "
+                f"mass {s['mass']:.2f}", ["parameter", "low", "high", "swept range"],
+                ([r.parameter, f"{r.low:.4g}", f"{r.high:.4g}",
+                  f"{r.swept_low:.4g}..{r.swept_high:.4g}"]
+                 for r in res.prim_box.itertuples(index=False)))
     best = res.cart_stats.sort_values("density", ascending=False).iloc[0]
-    console.print(f"CART: {len(res.cart_stats)} leaves; the densest ({best.name}) has "
+    typer.echo(f"CART: {len(res.cart_stats)} leaves; the densest ({best.name}) has "
                   f"coverage {best['coverage']:.2f}, density {best['density']:.2f}")
     for note in res.notes:
-        console.print(f"note: {note}")
-    console.print(f"tables and figures in {res.out}")
+        typer.echo(f"note: {note}")
+    typer.echo(f"tables and figures in {res.out}")

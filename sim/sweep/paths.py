@@ -128,6 +128,16 @@ def valid_targets(base: dict[str, Any]) -> dict[str, Target]:
     return out
 
 
+def lookup(path: str, targets: dict[str, Target], source: str, field: str,
+           what: str = "unknown parameter path") -> Target:
+    """The target of ``path``; ExperimentError suggesting the closest valid path if none."""
+    if path in targets:
+        return targets[path]
+    hint = difflib.get_close_matches(path, list(targets), n=1, cutoff=0.4)
+    extra = f"; did you mean '{hint[0]}'?" if hint else ""
+    raise ExperimentError(f"{what}{extra}", source=source, field=field)
+
+
 def check_parameters(spec: ExperimentSpec, base: dict[str, Any]) -> dict[str, Target]:
     """The targets of the experiment's parameters; ExperimentError on a bad path or range."""
     source = str(spec.source) if spec.source else "experiment"
@@ -135,11 +145,7 @@ def check_parameters(spec: ExperimentSpec, base: dict[str, Any]) -> dict[str, Ta
     out = {}
     for path, rng in spec.parameters.items():
         field = f"parameters.{path}"
-        if path not in targets:
-            hint = difflib.get_close_matches(path, list(targets), n=1, cutoff=0.4)
-            extra = f"; did you mean '{hint[0]}'?" if hint else ""
-            raise ExperimentError(f"unknown parameter path{extra}", source=source, field=field)
-        target = targets[path]
+        target = lookup(path, targets, source, field)
         _check_range(target, rng, source, field)
         out[path] = target
     return out

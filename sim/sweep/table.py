@@ -7,7 +7,6 @@ range before any run, with one-line errors naming the file, the column and the r
 
 from __future__ import annotations
 
-import difflib
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +14,7 @@ import pandas as pd
 
 from sim.errors import ExperimentError
 from sim.sweep.design import Design
-from sim.sweep.paths import Target, valid_targets
+from sim.sweep.paths import Target, lookup, valid_targets
 from sim.sweep.spec import ExperimentSpec
 
 
@@ -47,12 +46,8 @@ def table_design(spec: ExperimentSpec, base: dict[str, Any]
     columns = {}
     for name in table.columns:
         name = str(name)
-        if name not in valid:
-            hint = difflib.get_close_matches(name, list(valid), n=1, cutoff=0.4)
-            extra = f"; did you mean '{hint[0]}'?" if hint else ""
-            raise ExperimentError(f"{path.name} column '{name}' is not a parameter path"
-                                  f"{extra}", source=source, field="table")
-        target = targets[name] = valid[name]
+        target = targets[name] = lookup(name, valid, source, "table",
+                                        f"{path.name} column '{name}' is not a parameter path")
         for row, value in enumerate(table[name].tolist()):
             if not target.allows(value.item() if hasattr(value, "item") else value):
                 raise ExperimentError(f"{path.name} row {row + 2} column '{name}': "
