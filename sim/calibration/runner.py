@@ -32,6 +32,7 @@ from sim.calibration.targets import (
 )
 from sim.errors import ExperimentError, TrustsimError
 from sim.optional import require
+from sim.sweep.paths import lookup
 from sim.sweep.store import write_json
 
 MANIFEST = "calibration.json"
@@ -89,18 +90,15 @@ def prepare(spec: CalibrationSpec) -> Setup:
         stages = Stages.of(TrustModel(rng=0, **base))
         names = spec.targets.statistics or list(SITE_STATISTICS)
         for name in names:
-            if name not in SITE_STATISTICS:
-                raise ExperimentError(f"unknown site statistic '{name}'; expected one of "
-                                      + ", ".join(SITE_STATISTICS), source=source,
-                                      field="targets.statistics")
+            lookup(name, dict.fromkeys(SITE_STATISTICS), source, "targets.statistics",
+                   f"unknown site statistic '{name}'")
         dates = read_site_csv(spec.path(spec.targets.csv), stages, source)
         observed = observed_from_sites(reached_from_dates(dates, stages), stages, horizon,
                                        names, spec.seed)
     else:
         for name in spec.targets:
-            if name not in SUMMARY_OUTCOMES:
-                raise ExperimentError("unknown summary statistic; see `trustsim list "
-                                      "outcomes`", source=source, field=f"targets.{name}")
+            lookup(name, SUMMARY_OUTCOMES, source, f"targets.{name}",
+                   "unknown summary statistic (sim.outcomes.SUMMARY_OUTCOMES)")
         observed = {k: (t.value, t.sd) for k, t in spec.targets.items()}
     sim = Simulator(base, paths, list(observed), spec.replicates, spec.seed, sites, horizon)
     return Setup(spec, arm, base, observed, sim)

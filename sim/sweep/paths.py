@@ -128,9 +128,9 @@ def valid_targets(base: dict[str, Any]) -> dict[str, Target]:
     return out
 
 
-def lookup(path: str, targets: dict[str, Target], source: str, field: str,
-           what: str = "unknown parameter path") -> Target:
-    """The target of ``path``; ExperimentError suggesting the closest valid path if none."""
+def lookup[T](path: str, targets: dict[str, T], source: str, field: str,
+              what: str = "unknown parameter path") -> T:
+    """``targets[path]``; ExperimentError suggesting the closest valid name if none."""
     if path in targets:
         return targets[path]
     hint = difflib.get_close_matches(path, list(targets), n=1, cutoff=0.4)
