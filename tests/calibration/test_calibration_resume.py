@@ -69,6 +69,7 @@ def test_a_folder_with_a_live_writer_is_refused(calibration, workdir):
     assert (out / LOCK).read_text() == str(writer.pid)  # the other writer's lock is kept
 
 
+@pytest.mark.slow
 def test_a_folder_of_a_different_calibration_is_refused(calibration, workdir):
     out = workdir / "out"
     calibrate(calibration(predictive=0), out=out)

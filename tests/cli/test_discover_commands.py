@@ -3,9 +3,12 @@
 import subprocess
 import sys
 
+import pytest
+
 CLI = [sys.executable, "-c", "from sim.cli import main; main()"]
 
 
+@pytest.mark.slow
 def test_discover_prints_the_box_and_writes_files(planted_sweep, tmp_path):
     done = subprocess.run(CLI + ["discover", str(planted_sweep), "--out", str(tmp_path / "d")],
                           capture_output=True, text=True)
@@ -15,6 +18,7 @@ def test_discover_prints_the_box_and_writes_files(planted_sweep, tmp_path):
     assert (tmp_path / "d" / "prim_trajectory.png").exists()
 
 
+@pytest.mark.slow
 def test_a_bad_where_is_one_line_and_exit_2(planted_sweep, tmp_path):
     done = subprocess.run(CLI + ["discover", str(planted_sweep), "--outcome",
                                  "final_share_at_full", "--where", "nonsense >",
