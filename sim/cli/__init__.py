@@ -28,7 +28,8 @@ def _register() -> None:
     """Import the command modules; each adds its commands to ``app``."""
     import importlib
 
-    for name in ("scenario_commands", "sweep_commands", "app_commands"):
+    for name in ("scenario_commands", "sweep_commands", "app_commands", "calibrate_commands",
+                 "discover_commands"):
         try:
             importlib.import_module(f"sim.cli.{name}")
         except ModuleNotFoundError as exc:  # a command group not built yet

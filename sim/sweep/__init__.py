@@ -2,7 +2,8 @@
 
 ``run(experiment)`` runs (or resumes) an experiment file's design points x replicates and
 writes Parquet results as runs finish; ``load(folder)`` reads them back as DataFrames;
-``analyze(folder)`` computes Sobol / Morris indices, per-point tables and figures. The
+``analyze(folder)`` computes Sobol / Morris indices, per-point tables and figures;
+``apply(params, {path: value})`` sets dotted paths on a copy of a run's parameters. The
 ``trustsim sweep`` and ``trustsim analyze`` commands call these. See docs/sweeps.md.
 """
 
@@ -21,6 +22,7 @@ _EXPORTS = {
     "parse_experiment": "sim.sweep.spec",
     "ExperimentSpec": "sim.sweep.spec",
     "make_plan": "sim.sweep.plan",
+    "apply": "sim.sweep.paths",
 }
 
 __all__ = list(_EXPORTS)

@@ -128,6 +128,16 @@ def valid_targets(base: dict[str, Any]) -> dict[str, Target]:
     return out
 
 
+def lookup[T](path: str, targets: dict[str, T], source: str, field: str,
+              what: str = "unknown parameter path") -> T:
+    """``targets[path]``; ExperimentError suggesting the closest valid name if none."""
+    if path in targets:
+        return targets[path]
+    hint = difflib.get_close_matches(path, list(targets), n=1, cutoff=0.4)
+    extra = f"; did you mean '{hint[0]}'?" if hint else ""
+    raise ExperimentError(f"{what}{extra}", source=source, field=field)
+
+
 def check_parameters(spec: ExperimentSpec, base: dict[str, Any]) -> dict[str, Target]:
     """The targets of the experiment's parameters; ExperimentError on a bad path or range."""
     source = str(spec.source) if spec.source else "experiment"
@@ -135,11 +145,7 @@ def check_parameters(spec: ExperimentSpec, base: dict[str, Any]) -> dict[str, Ta
     out = {}
     for path, rng in spec.parameters.items():
         field = f"parameters.{path}"
-        if path not in targets:
-            hint = difflib.get_close_matches(path, list(targets), n=1, cutoff=0.4)
-            extra = f"; did you mean '{hint[0]}'?" if hint else ""
-            raise ExperimentError(f"unknown parameter path{extra}", source=source, field=field)
-        target = targets[path]
+        target = lookup(path, targets, source, field)
         _check_range(target, rng, source, field)
         out[path] = target
     return out
@@ -162,7 +168,9 @@ def _check_range(target: Target, rng: ParameterRange, source: str, field: str) -
 
 
 def apply(base: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
-    """A copy of ``base`` with each dotted path set to its value."""
+    """A copy of ``base`` with each dotted path set to its value (public: what sweeps,
+    calibration and sim.ema use to turn a point into TrustModel parameters; check the
+    paths first with ``valid_targets``)."""
     params = copy.deepcopy(base)
     for path, value in values.items():
         head, *rest = path.split(".")

@@ -34,6 +34,9 @@ class Plan:
     seed: int
     targets: dict[str, Target]
     design: Design
+    #: the second arm's parameters in a paired sweep (``arms:``); runs then return the
+    #: paired difference of the two arms on one seed
+    pair: tuple[str, dict[str, Any]] | None = None
     _last: tuple[int, dict[str, Any]] = field(default=(-1, {}), repr=False)
 
     @property
@@ -55,17 +58,26 @@ class Plan:
         key_point = 0 if self.spec.common_random_numbers else point
         return run_seed(self.seed, key_point, replicate)
 
-    def params(self, point: int) -> dict[str, Any]:
-        """The TrustModel parameters of one design point (replicates of a point are run
-        one after another, so the last point's parameters are kept)."""
+    def params(self, point: int) -> dict[str, Any] | list[tuple[str, dict[str, Any]]]:
+        """The TrustModel parameters of one design point, both arms' in a paired sweep
+        (replicates of a point run one after another, so the last point's are kept)."""
         if self._last[0] != point:
-            self._last = (point, apply(self.base, self.design.point(point)))
+            values = self.design.point(point)
+            params = apply(self.base, values)
+            if self.pair is not None:
+                params = [(self.arm.split(" - ")[1], params),
+                          (self.pair[0], apply(self.pair[1], values))]
+            self._last = (point, params)
         return self._last[1]
 
     def fingerprint(self) -> str:
         """Identifies what would be run: same fingerprint, same runs, same numbers."""
         data = {"spec": self.spec.model_dump(mode="json"), "arm": self.arm,
                 "base": self.base, "seed": self.seed}
+        if self.pair is not None:
+            data["pair"] = self.pair
+        if self.spec.design == "table":  # the points come from a file that may change
+            data["points"] = self.design.values.to_json()
         text = json.dumps(data, sort_keys=True, default=str)
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
@@ -89,23 +101,36 @@ def make_plan(experiment: str | Path | ExperimentSpec, max_runs: int | None = No
         raise ExperimentError(f"scenario file {spec.scenario} not found (looked at {path})",
                               source=source, field="scenario")
     scenario = load_scenario(path)
-    arm = spec.arm if spec.arm is not None else scenario.arms[0]
-    if arm not in scenario.arms:
-        raise ExperimentError(f"unknown arm '{arm}'; {spec.scenario} has: "
-                              + ", ".join(scenario.arms), source=source, field="arm")
-    base = scenario.arm_params(arm)
-    if spec.weeks is not None:
-        base["weeks"] = spec.weeks
-        _check_base(base, source)
+    arms = spec.arms or [spec.arm if spec.arm is not None else scenario.arms[0]]
+    bases = []
+    for arm in arms:
+        if arm not in scenario.arms:
+            raise ExperimentError(f"unknown arm '{arm}'; {spec.scenario} has: "
+                                  + ", ".join(scenario.arms), source=source,
+                                  field="arms" if spec.arms else "arm")
+        bases.append(scenario.arm_params(arm))
+        if spec.weeks is not None:
+            bases[-1]["weeks"] = spec.weeks
+            _check_base(bases[-1], source)
     seed = spec.seed if spec.seed is not None else int(scenario.seed)
     spec = spec.model_copy(update={"seed": seed})
-    targets = check_parameters(spec, base)
+    base = bases[0]
     _check_outcomes(spec, base, source)
     with capacity.max_runs(max_runs) if max_runs is not None else contextlib.nullcontext():
-        capacity.check_sweep(spec.n_points(), spec.replicates, ExperimentError, source)
-    capacity.check_run(capacity.estimate(largest_run(spec, base)), 1, ExperimentError, source,
-                       "parameters")
-    return Plan(spec, scenario, arm, base, seed, targets, make_design(spec, targets))
+        if spec.design == "table":  # the table is read, its row count is the design's size
+            from sim.sweep.table import table_design
+
+            targets, design = table_design(spec, base)
+            capacity.check_sweep(len(design), spec.replicates, ExperimentError, source)
+        else:  # checked before the design is built: a typo must not allocate it
+            targets = check_parameters(spec, base)
+            capacity.check_sweep(spec.n_points(), spec.replicates, ExperimentError, source)
+            capacity.check_run(capacity.estimate(largest_run(spec, base)), 1, ExperimentError,
+                               source, "parameters")
+            design = make_design(spec, targets)
+    label = arms[0] if len(arms) == 1 else f"{arms[1]} - {arms[0]}"
+    return Plan(spec, scenario, label, base, seed, targets, design,
+                (arms[1], bases[1]) if len(bases) > 1 else None)
 
 
 def largest_run(spec: ExperimentSpec, base: dict[str, Any]) -> dict[str, Any]:

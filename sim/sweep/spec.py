@@ -18,7 +18,7 @@ from sim.errors import ExperimentError, show_value
 from sim.scenario.schema import Name
 from sim.yamlfile import display_path, read_mapping
 
-DESIGNS = ("grid", "random", "lhs", "sobol", "morris")
+DESIGNS = ("grid", "random", "lhs", "sobol", "morris", "table")
 
 
 class _Strict(BaseModel):
@@ -78,6 +78,14 @@ class Every(_Strict):
     every: Annotated[int, Field(ge=1, le=5200)]
 
 
+class Discover(_Strict):
+    """Defaults for ``trustsim discover`` on this experiment's results (docs/discovery.md)."""
+
+    outcome: str
+    where: str
+    mass_min: Annotated[float, Field(gt=0, lt=1)] = 0.05
+
+
 class ExperimentSpec(_Strict):
     """The experiment file (see docs/sweeps.md)."""
 
@@ -85,8 +93,12 @@ class ExperimentSpec(_Strict):
     description: str = ""
     scenario: str
     arm: str | None = None
-    parameters: dict[str, ParameterRange]
-    design: Literal["grid", "random", "lhs", "sobol", "morris"] = "grid"
+    #: two arms run on the same seed per run; outcomes are their paired difference
+    arms: Annotated[list[str], Field(min_length=2, max_length=2)] | None = None
+    parameters: dict[str, ParameterRange] = {}
+    design: Literal["grid", "random", "lhs", "sobol", "morris", "table"] = "grid"
+    table: str | None = None  # design: table, a CSV or Parquet file of points
+    discover: Discover | None = None
     samples: Annotated[int, Field(ge=1, le=10_000_000)] | None = None
     second_order: bool = False
     levels: Annotated[int, Field(ge=2, le=100)] = 4
@@ -103,6 +115,13 @@ class ExperimentSpec(_Strict):
 
     @model_validator(mode="after")
     def _check(self) -> ExperimentSpec:
+        if self.arms is not None and (self.arm is not None or len(set(self.arms)) < 2):
+            raise _FieldError("arms", "expected two different arms (and no arm: field)")
+        if self.design == "table" or self.table is not None:
+            if self.design != "table" or self.table is None or self.parameters:
+                raise _FieldError("table", "design: table takes its points from table: "
+                                  "(a CSV or Parquet file), without parameters:")
+            return self
         if not self.parameters:
             raise ValueError("parameters: expected at least one parameter to vary")
         if self.design == "grid":
@@ -138,6 +157,8 @@ class ExperimentSpec(_Strict):
     def n_points(self) -> int:
         """How many design points the design makes."""
         d = len(self.parameters)
+        if self.design == "table":
+            raise ValueError("the number of points of a table design is its row count")
         if self.design == "grid":
             return math.prod(len(r.grid_levels()) for r in self.parameters.values())
         if self.design == "sobol":

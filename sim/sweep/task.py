@@ -13,16 +13,23 @@ import traceback
 from typing import Any
 
 
-def run_task(point: int, replicate: int, seed: int, params: dict[str, Any], every: int,
+def run_task(point: int, replicate: int, seed: int,
+             params: dict[str, Any] | list[tuple[str, dict[str, Any]]], every: int,
              outcomes: list[str] | None = None, weekly: list[str] | None = None
              ) -> dict[str, Any]:
-    """Run one simulation; return its summary and time series, or its error."""
+    """Run one simulation (two arms on one seed when ``params`` is a pair); return its
+    summary and time series, or its error."""
     from sim import runs
 
     ident = {"point": point, "replicate": replicate, "seed": seed}
     start = time.perf_counter()
     try:
-        out = runs.run_once(params, seed, every=every)
+        if isinstance(params, dict):
+            out = runs.run_once(params, seed, every=every)
+        else:  # paired arms: [(arm, params), (arm, params)]
+            from sim.paired import run_paired
+
+            out = run_paired(params, seed, every=every)
         summary = {k: _float(v) for k, v in out.summary.items()
                    if outcomes is None or k in outcomes}
         ts = out.timeseries

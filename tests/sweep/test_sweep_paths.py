@@ -86,3 +86,12 @@ def test_a_column_converts_as_its_values_one_by_one(kind, values):
     many = target.convert_many(values)
     assert list(many) == [target.convert(v) for v in values]
     assert [type(v) for v in many.tolist()] == [type(target.convert(v)) for v in values]
+
+
+def test_apply_is_public_from_sim_sweep():
+    import sim.sweep
+
+    params = sim.sweep.apply({"weeks": 10, "timeline": [{"kind": "crisis", "onset": 1}]},
+                             {"timeline.0.onset": 3, "strategy_mix": 0.5})
+    assert params == {"weeks": 10, "strategy_mix": 0.5,
+                      "timeline": [{"kind": "crisis", "onset": 3}]}

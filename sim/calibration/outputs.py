@@ -1,0 +1,126 @@
+"""What a calibration leaves in its results folder, computed from pyabc's History.
+
+posterior.parquet (the last generation's particles and weights), posterior_summary.csv
+(weighted medians and 95% credible intervals), generations.csv (epsilon and simulations per
+generation), posterior.png (marginals and pairs), predictive.csv / predictive.png (observed
+targets against the statistics simulated from posterior draws).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from sim.sweep.store import write_parquet  # noqa: E402
+
+PREDICTIVE_SALT = 1  # posterior predictive runs use seeds the fitting never used
+
+
+def weighted_quantiles(x: np.ndarray, w: np.ndarray, qs: list[float]) -> np.ndarray:
+    """Quantiles of a weighted sample (the weighted empirical distribution, midpoints)."""
+    order = np.argsort(x)
+    x, w = x[order], w[order] / w.sum()
+    cdf = np.cumsum(w) - w / 2
+    return np.interp(qs, cdf, x)
+
+
+def posterior_summary(frame: pd.DataFrame, w: np.ndarray) -> pd.DataFrame:
+    rows = []
+    for name in frame.columns:
+        lo, med, hi = weighted_quantiles(frame[name].to_numpy(float), w, [0.025, 0.5, 0.975])
+        rows.append({"parameter": name, "median": med, "low_95": lo, "high_95": hi})
+    return pd.DataFrame(rows)
+
+
+def write_outputs(out: Path, setup, history, workers: int | None) -> pd.DataFrame:
+    """Write every output file; return the posterior summary table."""
+    frame, w = history.get_distribution(m=0, t=history.max_t)
+    frame = frame[list(setup.spec.priors)].reset_index(drop=True)
+    write_parquet(out / "posterior.parquet",
+                  frame.assign(weight=w, generation=history.max_t))
+    summary = posterior_summary(frame, w)
+    summary.to_csv(out / "posterior_summary.csv", index=False)
+    history.get_all_populations().to_csv(out / "generations.csv", index=False)
+    _pairs_figure(frame, w, setup.spec.priors).savefig(out / "posterior.png", dpi=110)
+    if setup.spec.predictive:
+        pred = predictive(setup, frame, w, workers)
+        pred.to_csv(out / "predictive.csv", index=False)
+        _predictive_figure(pred).savefig(out / "predictive.png", dpi=110)
+    plt.close("all")
+    return summary
+
+
+def predictive(setup, frame: pd.DataFrame, w: np.ndarray, workers: int | None
+               ) -> pd.DataFrame:
+    """Simulate ``predictive`` posterior draws; per target its observed value and sd and
+    the simulated median and 95% band."""
+    spec = setup.spec
+    rng = np.random.default_rng(spec.seed)
+    picks = rng.choice(len(frame), size=spec.predictive, p=w / w.sum())
+    sim = setup.simulator
+    sim = type(sim)(**{**sim.__dict__, "salt": PREDICTIVE_SALT})
+    thetas: list[dict[str, Any]] = [frame.iloc[i].to_dict() for i in picks]
+    if workers and workers > 1:
+        from sim.calibration.runner import process_pool
+
+        with process_pool(workers) as pool:
+            stats = list(pool.map(sim, thetas))
+    else:
+        stats = [sim(t) for t in thetas]
+    rows = []
+    for name, (value, sd) in setup.observed.items():
+        x = np.array([s[name] for s in stats])
+        lo, med, hi = np.quantile(x, [0.025, 0.5, 0.975])
+        rows.append({"statistic": name, "observed": value, "observed_sd": sd,
+                     "simulated_median": med, "simulated_low_95": lo,
+                     "simulated_high_95": hi})
+    return pd.DataFrame(rows)
+
+
+def _pairs_figure(frame: pd.DataFrame, w: np.ndarray, priors) -> plt.Figure:
+    names = list(frame.columns)
+    k = len(names)
+    fig, axes = plt.subplots(k, k, figsize=(2.6 * k + 1, 2.6 * k + 1), squeeze=False)
+    for i, a in enumerate(names):
+        for j, b in enumerate(names):
+            ax = axes[i][j]
+            if i == j:
+                ax.hist(frame[a], bins=20, weights=w, color="#4477aa")
+                p = priors[a]
+                if p.low is not None and p.high is not None:
+                    ax.set_xlim(p.low, p.high)
+            elif i > j:
+                ax.scatter(frame[b], frame[a], s=6, c=w, cmap="viridis")
+            else:
+                ax.axis("off")
+            if i == k - 1:
+                ax.set_xlabel(b, fontsize=8)
+            if j == 0 and i > 0:
+                ax.set_ylabel(a, fontsize=8)
+    fig.suptitle("Posterior (last ABC-SMC generation): marginals and pairs")
+    fig.tight_layout()
+    return fig
+
+
+def _predictive_figure(pred: pd.DataFrame) -> plt.Figure:
+    k = len(pred)
+    fig, axes = plt.subplots(1, k, figsize=(2.4 * k + 1, 3.2), squeeze=False)
+    for ax, row in zip(axes[0], pred.itertuples(), strict=True):
+        ax.fill_between([-0.3, 0.3], row.simulated_low_95, row.simulated_high_95,
+                        color="#4477aa", alpha=0.3, label="simulated 95%")
+        ax.plot([-0.3, 0.3], [row.simulated_median] * 2, color="#4477aa")
+        ax.errorbar([0], [row.observed], yerr=[1.96 * row.observed_sd], fmt="o",
+                    color="#cc3311", label="observed ± 1.96 sd")
+        ax.set_xticks([])
+        ax.set_title(row.statistic.replace("_", " "), fontsize=8)
+    axes[0][0].legend(fontsize=7)
+    fig.suptitle("Posterior predictive check")
+    fig.tight_layout()
+    return fig

@@ -1,0 +1,68 @@
+"""The model as ABC-SMC sees it: parameters in, the targets' statistics out.
+
+A top-level, picklable callable so that pyabc's multicore and Dask samplers can ship it
+to workers. Each particle's seeds come from a numpy SeedSequence keyed by the
+calibration's seed and the particle's parameter values, so a particle's statistics do not
+depend on which worker ran it or in what order.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from sim.calibration.targets import Stages, reached_from_model, site_statistics
+from sim.censor import censor
+from sim.sweep.paths import Target, apply
+
+
+def particle_seeds(seed: int, values: dict[str, Any], n: int, salt: int = 0) -> list[int]:
+    """``n`` run seeds for one particle, determined by the seed and the values."""
+    digest = hashlib.sha256(json.dumps(values, sort_keys=True).encode()).digest()
+    words = np.frombuffer(digest[:16], dtype=np.uint32).tolist()
+    children = np.random.SeedSequence([seed, salt, *words]).spawn(n)
+    return [int(c.generate_state(1, dtype=np.uint32)[0]) for c in children]
+
+
+def run_statistics(params: dict[str, Any], seed: int, sites: bool) -> dict[str, float]:
+    """One run's summary outcomes and, with ``sites``, its SIC-style site statistics."""
+    from sim.runs import run_once
+
+    if not sites:
+        return run_once(params, seed, every=0).summary
+    from sim.model import TrustModel
+
+    model = TrustModel(rng=seed, **params).run()
+    stats = model.summary()
+    stats.update(site_statistics(reached_from_model(model), Stages.of(model), model.week))
+    return stats
+
+
+@dataclass
+class Simulator:
+    """``Simulator(...)(theta)``: replicate-mean statistics of one particle."""
+
+    base: dict[str, Any]
+    paths: dict[str, Target]
+    statistics: list[str]
+    replicates: int
+    seed: int
+    sites: bool
+    horizon: int
+    salt: int = 0
+
+    def params(self, theta: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+        """(the particle's values as the model wants them, the full parameters)."""
+        values = {p: self.paths[p].convert(float(theta[p])) for p in self.paths}
+        return values, apply(self.base, values)
+
+    def __call__(self, theta: dict[str, Any]) -> dict[str, float]:
+        values, params = self.params(theta)
+        seeds = particle_seeds(self.seed, values, self.replicates, self.salt)
+        runs = [run_statistics(params, s, self.sites) for s in seeds]
+        return {k: float(np.mean([censor(k, r.get(k), self.horizon) for r in runs]))
+                for k in self.statistics}

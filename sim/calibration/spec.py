@@ -1,0 +1,145 @@
+"""Calibration files: scenario and arm, priors by dotted path, targets, ABC-SMC settings.
+
+Validated with pydantic (unknown keys rejected) and against the model's own parameter
+table (sim.sweep.paths), so a typo or an out-of-range prior fails at once with one line
+naming the file and the field, before any run starts. See docs/calibration.md.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from sim.errors import ExperimentError
+from sim.sweep.paths import Target, lookup, valid_targets
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Prior(_Strict):
+    """uniform / log-uniform on ``low``..``high``; normal (``mean``, ``sd``) truncated to
+    ``low``..``high`` or, when not given, to the parameter's own range."""
+
+    distribution: Literal["uniform", "log-uniform", "normal"] = "uniform"
+    low: float | None = None
+    high: float | None = None
+    mean: float | None = None
+    sd: Annotated[float, Field(gt=0)] | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> Prior:
+        if self.distribution == "normal":
+            if self.mean is None or self.sd is None:
+                raise ValueError("a normal prior needs mean and sd")
+        elif self.low is None or self.high is None:
+            raise ValueError(f"a {self.distribution} prior needs low and high")
+        if self.low is not None and self.high is not None and self.low >= self.high:
+            raise ValueError(f"low ({self.low:g}) must be below high ({self.high:g})")
+        if self.distribution == "log-uniform" and self.low <= 0:
+            raise ValueError("a log-uniform prior needs low > 0")
+        return self
+
+
+class Observed(_Strict):
+    """One observed summary statistic with its uncertainty (a standard deviation) and
+    where the number comes from."""
+
+    value: float
+    sd: Annotated[float, Field(gt=0)]
+    source: str = ""
+
+
+class SiteTable(_Strict):
+    """Per-site stage dates (CSV: site, stage, week; a blank week = never reached)."""
+
+    csv: str
+    statistics: list[str] | None = None
+
+
+class Stop(_Strict):
+    """ABC-SMC stops at whichever comes first."""
+
+    generations: Annotated[int, Field(ge=1, le=1000)] = 8
+    min_epsilon: Annotated[float, Field(ge=0)] = 0.0
+    max_simulations: Annotated[int, Field(ge=1)] | None = None
+
+
+class CalibrationSpec(_Strict):
+    """The calibration file (docs/calibration.md)."""
+
+    name: str
+    description: str = ""
+    scenario: str
+    arm: str | None = None
+    weeks: Annotated[int, Field(ge=1, le=5200)] | None = None
+    priors: dict[str, Prior]
+    targets: dict[str, Observed] | SiteTable
+    replicates: Annotated[int, Field(ge=1, le=1000)] = 1
+    population: Annotated[int, Field(ge=2, le=100_000)] = 100
+    stop: Stop = Stop()
+    predictive: Annotated[int, Field(ge=0, le=10_000)] = 20
+    seed: Annotated[int, Field(ge=0)] = 0
+
+    source: Path | None = Field(default=None, exclude=True)
+
+    @model_validator(mode="after")
+    def _check(self) -> CalibrationSpec:
+        if not self.priors:
+            raise ValueError("priors: expected at least one parameter to calibrate")
+        if isinstance(self.targets, dict) and not self.targets:
+            raise ValueError("targets: expected at least one observed statistic")
+        return self
+
+    def path(self, relative: str) -> Path:
+        """A file named in the calibration file, relative to it."""
+        base = self.source.parent if self.source else Path.cwd()
+        return (base / relative).resolve()
+
+
+def load_calibration(path: str | Path) -> CalibrationSpec:
+    """Read and validate a calibration file (paths and ranges are checked by ``check``)."""
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text())
+    except OSError as exc:
+        raise ExperimentError(f"cannot read the file ({exc.strerror})", source=str(path)) from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark else ""
+        raise ExperimentError(f"not valid YAML{where}", source=str(path)) from None
+    if not isinstance(data, dict):
+        raise ExperimentError("expected a mapping of fields", source=str(path))
+    try:
+        spec = CalibrationSpec.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        loc = [str(x) for x in err["loc"] if not str(x).startswith(("dict[", "SiteTable"))]
+        msg = "unknown field" if err["type"] == "extra_forbidden" else \
+            err["msg"].removeprefix("Value error, ")
+        raise ExperimentError(msg, source=str(path), field=".".join(loc) or None) from None
+    spec.source = path
+    return spec
+
+
+def check_priors(spec: CalibrationSpec, base: dict[str, Any]) -> dict[str, Target]:
+    """Each prior's path exists and its support lies within the parameter's range."""
+    source = str(spec.source or "calibration")
+    targets = valid_targets(base)
+    out = {}
+    for path, prior in spec.priors.items():
+        field = f"priors.{path}"
+        target = lookup(path, targets, source, field)
+        if target.kind == "choice":
+            raise ExperimentError(f"cannot calibrate a choice ({target.describe()})",
+                                  source=source, field=field)
+        for value in (prior.low, prior.high):
+            if value is not None and not target.allows(value):
+                raise ExperimentError(f"prior bound {value:g} is outside the allowed "
+                                      f"{target.describe()}", source=source, field=field)
+        out[path] = target
+    return out

@@ -1,0 +1,77 @@
+"""An interrupted calibration (SIGKILL) continues when the same command runs again, and a
+results folder refuses a second writer while the first is alive."""
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+
+import pandas as pd
+import pytest
+
+from sim.calibration import calibrate
+from sim.errors import TrustsimError
+from sim.folder_lock import LOCK
+
+CLI = [sys.executable, "-c", "from sim.cli import main; main()"]
+
+
+def _populations(db) -> int:
+    if not db.exists():
+        return 0
+    try:
+        with sqlite3.connect(db) as con:
+            return con.execute("select count(*) from populations where t >= 0").fetchone()[0]
+    except sqlite3.Error:
+        return 0
+
+
+@pytest.mark.slow
+def test_sigkill_then_the_same_command_continues(calibration, workdir):
+    path = calibration(stop={"generations": 3}, predictive=0)
+    out = workdir / "out"
+    cmd = CLI + ["calibrate", str(path), "--out", str(out)]
+    proc = subprocess.Popen(cmd, cwd=workdir, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 240
+    while _populations(out / "history.db") < 1 and time.monotonic() < deadline:
+        assert proc.poll() is None, proc.communicate()
+        time.sleep(0.2)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert (out / LOCK).exists()  # left behind by the killed writer
+    with sqlite3.connect(out / "history.db") as con:
+        first = con.execute("select epsilon from populations where t = 0").fetchone()[0]
+    done_before = _populations(out / "history.db")
+    assert done_before < 3
+
+    again = subprocess.run(cmd, cwd=workdir, capture_output=True, text=True, timeout=600)
+    assert again.returncode == 0, again.stderr
+    assert f"3 generations ({3 - done_before} this time)" in again.stdout
+    gens = pd.read_csv(out / "generations.csv")
+    assert list(gens["t"]) == [-1, 0, 1, 2]
+    assert gens.loc[gens["t"] == 0, "epsilon"].item() == first
+    assert not (out / LOCK).exists()
+
+
+def test_a_folder_with_a_live_writer_is_refused(calibration, workdir):
+    out = workdir / "out"
+    out.mkdir()
+    writer = subprocess.Popen(["sleep", "60"])
+    try:
+        (out / LOCK).write_text(str(writer.pid))
+        with pytest.raises(TrustsimError, match=f"pid {writer.pid}.*writing to this folder"):
+            calibrate(calibration(), out=out)
+    finally:
+        writer.kill()
+        writer.wait()
+    assert (out / LOCK).read_text() == str(writer.pid)  # the other writer's lock is kept
+
+
+@pytest.mark.slow
+def test_a_folder_of_a_different_calibration_is_refused(calibration, workdir):
+    out = workdir / "out"
+    calibrate(calibration(predictive=0), out=out)
+    with pytest.raises(TrustsimError, match="holds a different calibration"):
+        calibrate(calibration(seed=6, predictive=0), out=out)

@@ -1,0 +1,32 @@
+"""Fixtures shared across test folders."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+TESTS = Path(__file__).parent
+
+
+@pytest.fixture(scope="session")
+def planted_sweep(tmp_path_factory) -> Path:
+    """A finished sweep (120 LHS points on the tiny scenario, one replicate each) whose
+    experiment plants the box 'strategy_mix > 0.6 and turnover_per_year < 0.3' as its
+    discover: condition; asymmetry varies but plays no part."""
+    from sim.sweep import run
+
+    folder = tmp_path_factory.mktemp("planted")
+    shutil.copy(TESTS / "sweep" / "data" / "tiny.yaml", folder / "tiny.yaml")
+    exp = {"name": "plant", "scenario": "tiny.yaml", "design": "lhs", "samples": 120,
+           "parameters": {"strategy_mix": {"low": 0, "high": 1},
+                          "turnover_per_year": {"low": 0, "high": 1},
+                          "asymmetry": {"low": 1, "high": 5}},
+           "replicates": 1, "seed": 3, "record": "end", "weeks": 12,
+           "discover": {"outcome": "final_share_at_full",
+                        "where": "strategy_mix > 0.6 and turnover_per_year < 0.3"}}
+    (folder / "exp.yaml").write_text(yaml.safe_dump(exp))
+    run(folder / "exp.yaml", workers=2, out=folder / "out", progress=False)
+    return folder / "out"
