@@ -76,17 +76,6 @@ def _shade_crisis(ax: Axes, ts: pd.DataFrame) -> None:
                     lw=0, label="crisis", step="mid")
 
 
-def _mark_crisis(ax: Axes, ts: pd.DataFrame) -> None:
-    """Dashed lines where a crisis starts and ends (for stacked areas that hide shading)."""
-    if "crisis_intensity" not in ts:
-        return
-    on = (ts.groupby("week")["crisis_intensity"].max() > 0).astype(int)
-    edges = on.index[on.diff().fillna(on.iloc[0]).ne(0)]
-    for i, week in enumerate(edges):
-        ax.axvline(week, color="#333333", ls="--", lw=1,
-                   label="crisis starts / ends" if i == 0 else None)
-
-
 def _finish(ax: Axes, ylabel: str, share: bool = True) -> None:
     ax.set_xlabel("weeks")
     ax.set_ylabel(ylabel)
@@ -140,10 +129,10 @@ def stages(result: ScenarioResult) -> Figure:
         ax.stackplot(mean.index, mean.to_numpy().T, labels=[s.replace("_", " ") for s in
                                                             present],
                      colors=colours, alpha=0.9, edgecolor="#555555", linewidth=0.3)
-        _mark_crisis(ax, ts[ts["arm"] == arm])
+        _shade_crisis(ax, ts[ts["arm"] == arm])  # over the stack: the crisis is a tint
         _finish(ax, "share of agencies (mean over runs)")
         ax.set_title(arm, loc="left")
-    axes[0].legend(loc="upper right", fontsize=8, frameon=True)
+    _figure_legend(fig, axes[0])  # below the panels, off the data
     fig.suptitle(f"{result.name}: implementation stages over time")
     return fig
 
@@ -192,7 +181,7 @@ def hours(result: ScenarioResult) -> Figure:
         mean = ts[ts["arm"] == arm].groupby("week")[columns].mean().fillna(0.0)
         ax.stackplot(mean.index, mean.to_numpy().T, colors=colours,
                      labels=[c.removeprefix("hours_").replace("_", " ") for c in columns])
-        _mark_crisis(ax, ts[ts["arm"] == arm])
+        _shade_crisis(ax, ts[ts["arm"] == arm])  # over the stack: the crisis is a tint
         top = max(top, float(mean.sum(axis=1).max()))
         _finish(ax, "ISP hours per week (mean over runs)", share=False)
         ax.set_title(arm, loc="left")
