@@ -37,6 +37,12 @@ def short_run(tmp_path_factory):
     return proc, out
 
 
+
+def _as_in_a_terminal() -> None:
+    """Ctrl-C reaches a command in a terminal; a test runner started in the background
+    (a CI job, `cmd &`) passes SIGINT on as ignored, so restore what a terminal gives."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
 def test_run_prints_the_comparison_and_writes_the_results_folder(short_run):
     proc, out = short_run
     assert proc.returncode == 0, proc.stderr
@@ -175,7 +181,7 @@ def test_ctrl_c_keeps_finished_runs_and_marks_the_manifest_incomplete(tmp_path):
     out = tmp_path / "out"
     proc = subprocess.Popen([*TRUSTSIM, "run", str(COVID), "-n", "40", "--workers", "2",
                              "--out", str(out)], cwd=ROOT, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+                            stderr=subprocess.PIPE, text=True, preexec_fn=_as_in_a_terminal)
     parts = out / ".parts" / "sum"
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and len(list(parts.glob("*/*.parquet"))) < 3:

@@ -61,6 +61,12 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+
+def _as_in_a_terminal() -> None:
+    """Ctrl-C reaches a command in a terminal; a test runner started in the background
+    (a CI job, `cmd &`) passes SIGINT on as ignored, so restore what a terminal gives."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
 def test_dask_cluster_gives_the_same_numbers_as_local_processes(work):
     from distributed import LocalCluster
 
@@ -216,7 +222,7 @@ def test_ctrl_c_says_what_was_saved_and_how_to_resume(work):
     cmd = [TRUSTSIM, "sweep", path.name, "--out", "out", "--workers", "2", "--batch-size",
            "5", "-q"]
     proc = subprocess.Popen(cmd, cwd=work, start_new_session=True, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+                            stderr=subprocess.PIPE, text=True, preexec_fn=_as_in_a_terminal)
     summaries = work / "out" / "summaries"
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and proc.poll() is None and len(
