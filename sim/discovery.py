@@ -21,9 +21,9 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from sim import folder_lock  # noqa: E402
 from sim.errors import ExperimentError  # noqa: E402
 from sim.optional import require  # noqa: E402
+from sim.resultsdir import FolderLock  # noqa: E402
 
 
 @dataclass
@@ -97,7 +97,7 @@ def discover(sweep_dir: str | Path, outcome: str | None = None, where: str | Non
                               "PRIM and CART need points of both kinds", source=str(root),
                               field="--where")
     target = Path(out) if out else root / "discovery" / re.sub(r"\W+", "_", outcome)
-    with folder_lock.hold(target), warnings.catch_warnings():
+    with FolderLock(target), warnings.catch_warnings():
         warnings.simplefilter("ignore")
         box = prim.Prim(x, y, mass_min=mass_min).find_box()
         stats, limits = box.inspect(style="data")[0]

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim import __version__, folder_lock
+from sim import __version__
 from sim.calibration.simulate import Simulator
 from sim.calibration.spec import CalibrationSpec, Prior, check_priors, load_calibration
 from sim.calibration.targets import (
@@ -32,6 +32,7 @@ from sim.calibration.targets import (
 )
 from sim.errors import ExperimentError, TrustsimError
 from sim.optional import require
+from sim.resultsdir import LOCK, FolderLock
 from sim.sweep.paths import lookup
 from sim.sweep.store import write_json
 
@@ -160,7 +161,7 @@ def calibrate(file: str | Path, workers: int | None = None, scheduler: str | Non
     out = Path(out) if out is not None else Path("results") / "calibrations" / spec.name
     sampler, close = _sampler(workers, scheduler)  # an unreachable cluster writes nothing
     try:
-        with folder_lock.hold(out):
+        with FolderLock(out):
             history, ran = _fit(out, setup, Path(file), sampler)
             from sim.calibration.outputs import write_outputs
 
@@ -228,7 +229,7 @@ def _open_out(out: Path, setup: Setup, file: Path) -> dict[str, Any]:
                                   "its targets changed); choose another --out",
                                   source=str(out))
         return manifest
-    if any(p.name != folder_lock.LOCK for p in out.iterdir()):
+    if any(p.name != LOCK for p in out.iterdir()):
         raise ExperimentError("exists and is not a calibration results folder; choose "
                               "another --out", source=str(out))
     (out / "calibration.yaml").write_text(file.read_text())

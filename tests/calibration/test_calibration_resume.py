@@ -13,7 +13,7 @@ import pytest
 
 from sim.calibration import calibrate
 from sim.errors import TrustsimError
-from sim.folder_lock import LOCK
+from sim.resultsdir import LOCK
 
 CLI = [sys.executable, "-c", "from sim.cli import main; main()"]
 
@@ -40,7 +40,7 @@ def test_sigkill_then_the_same_command_continues(calibration, workdir):
         time.sleep(0.2)
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
-    assert (out / LOCK).exists()  # left behind by the killed writer
+    # the killed writer's lock file may remain; the kernel released its lock
     with sqlite3.connect(out / "history.db") as con:
         first = con.execute("select epsilon from populations where t = 0").fetchone()[0]
     done_before = _populations(out / "history.db")
@@ -58,15 +58,18 @@ def test_sigkill_then_the_same_command_continues(calibration, workdir):
 def test_a_folder_with_a_live_writer_is_refused(calibration, workdir):
     out = workdir / "out"
     out.mkdir()
-    writer = subprocess.Popen(["sleep", "60"])
+    holds = ("import sys, time; from sim.resultsdir import FolderLock; "
+             "FolderLock(sys.argv[1]).acquire(); print('held', flush=True); time.sleep(60)")
+    writer = subprocess.Popen([sys.executable, "-c", holds, str(out)],
+                              stdout=subprocess.PIPE, text=True)
     try:
-        (out / LOCK).write_text(str(writer.pid))
-        with pytest.raises(TrustsimError, match=f"pid {writer.pid}.*writing to this folder"):
+        assert writer.stdout.readline().strip() == "held"
+        with pytest.raises(TrustsimError, match=f"process {writer.pid} is writing there"):
             calibrate(calibration(), out=out)
+        assert (out / LOCK).read_text().strip() == str(writer.pid)  # the writer's lock stays
     finally:
         writer.kill()
         writer.wait()
-    assert (out / LOCK).read_text() == str(writer.pid)  # the other writer's lock is kept
 
 
 @pytest.mark.slow
