@@ -278,9 +278,8 @@ def partner_chances(w: World, rows):
     rate = p.partner_contact_rate * (1.0 + p.relationships_collaboration * w.relationships)
     strain = 1.0 - capacity_now(w)
     shared = min(1.0, p.relationships_sensitivity * w.relationships)
-    contact = contact_tests()
     per_agency = rules.success_probability(
-        agency_trustworthiness(w), contact["partner_contact"], 1.0, 1.0, 0.0, strain,
+        agency_trustworthiness(w), _tests("partner_contact"), 1.0, 1.0, 0.0, strain,
         contact_strain()["partner_contact"], shared)
     return {"rates": np.where(live, rate, 0.0), "good": per_agency[t.trustee[rows]]}
 

@@ -10,7 +10,7 @@ on it.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from types import SimpleNamespace
 
 import numpy as np
@@ -69,7 +69,6 @@ class World:
     week: int = 0
     crisis: float = 0.0
     micro_interactions: int = 0
-    on_partnership: Callable[[int, int], None] | None = field(default=None, repr=False)
 
     # Each explanation of the crisis pivot is its weight times this week's intensity, so
     # a scenario can switch one off (weight 0) or weigh them against each other.
