@@ -38,6 +38,7 @@ app: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/model_speed.py
+	$(BIN)/python benchmarks/batched_speed.py
 
 validation: $(STAMP)
 	$(BIN)/python -m sim.patterns --replicates 40 --out docs/validation.md

@@ -1,0 +1,49 @@
+"""Many runs in one call: the function a runner hands a task of several runs to.
+
+``run_many`` runs each (parameters, seed) pair and returns, in order, its ``RunOutput``
+or a ``RunFailure``: a run that raises is reported as failed and the others are kept
+(failure isolation per run, so resume can redo just the failed ones). A run's numbers
+depend only on its own parameters and seed (each run draws from its own generator, seeded
+from its seed alone), so they are byte-identical whether it runs alone, inside a task of
+50 or on any number of workers.
+
+Today the runs of a task are run one after another with the vectorized engine (or the
+engine their parameters name); no lockstep array engine is built yet (docs/scaling.md
+gives the measured reasons and the limit a compiled loop reaches).
+"""
+
+from __future__ import annotations
+
+import traceback
+from dataclasses import dataclass
+from typing import Any
+
+from sim.runs import RunOutput, run_once
+
+
+@dataclass
+class RunFailure:
+    """A run that raised: its seed, the one-line error and the traceback."""
+
+    seed: int
+    error: str
+    traceback: str
+
+
+def run_many(params_list: list[dict[str, Any]], seeds: list[int], every: int = 1
+             ) -> list[RunOutput | RunFailure]:
+    """Run ``run_once(params_list[i], seeds[i], every)`` for every i; a run that raises
+    becomes a ``RunFailure`` in its place, never stopping the others."""
+    if len(params_list) != len(seeds):
+        raise ValueError(f"run_many: {len(params_list)} parameter sets but {len(seeds)} seeds; "
+                         "expected one seed per run")
+    return [_run_isolated(params, seed, every) for params, seed in
+            zip(params_list, seeds, strict=True)]
+
+
+def _run_isolated(params: dict[str, Any], seed: int, every: int) -> RunOutput | RunFailure:
+    try:
+        return run_once(params, seed, every)
+    except Exception as exc:  # noqa: BLE001 - any failure is reported, not raised
+        return RunFailure(seed, " ".join(f"{type(exc).__name__}: {exc}".split()),
+                          traceback.format_exc(limit=20))
