@@ -18,7 +18,7 @@ import traceback
 from dataclasses import dataclass
 from typing import Any
 
-from sim.runs import RunOutput, run_once
+from sim.runs import RunOutput
 
 
 @dataclass
@@ -32,8 +32,9 @@ class RunFailure:
 
 def run_many(params_list: list[dict[str, Any]], seeds: list[int], every: int = 1
              ) -> list[RunOutput | RunFailure]:
-    """Run ``run_once(params_list[i], seeds[i], every)`` for every i; a run that raises
-    becomes a ``RunFailure`` in its place, never stopping the others."""
+    """``run_once(params_list[i], seeds[i], every)``'s result for every i (computed by
+    ``run_recorded``); a run that raises becomes a ``RunFailure`` in its place, never
+    stopping the others."""
     if len(params_list) != len(seeds):
         raise ValueError(f"run_many: {len(params_list)} parameter sets but {len(seeds)} seeds; "
                          "expected one seed per run")
@@ -41,9 +42,19 @@ def run_many(params_list: list[dict[str, Any]], seeds: list[int], every: int = 1
             zip(params_list, seeds, strict=True)]
 
 
+def run_recorded(params: dict[str, Any], seed: int, every: int = 1) -> RunOutput:
+    """``run_once``'s result, measuring only the weeks it keeps (``record_every``): the
+    same numbers, without the weekly measurement of weeks that are thrown away."""
+    from sim.model import TrustModel
+
+    model = TrustModel(rng=seed, record_every=every, **params).run()
+    frame = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
+    return RunOutput(frame, model.summary())
+
+
 def _run_isolated(params: dict[str, Any], seed: int, every: int) -> RunOutput | RunFailure:
     try:
-        return run_once(params, seed, every)
+        return run_recorded(params, seed, every)
     except Exception as exc:  # noqa: BLE001 - any failure is reported, not raised
         return RunFailure(seed, " ".join(f"{type(exc).__name__}: {exc}".split()),
                           traceback.format_exc(limit=20))

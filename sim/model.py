@@ -114,9 +114,11 @@ class TrustModel(mesa.Model):
     ``TrustModel(rng=1)`` is a county under normal conditions with top-down support
     adopting a new programme; any parameter of ``sim.parameters.PARAMETERS`` can be
     given as a keyword. The week is ``sim.schedule.SCHEDULE``, run on ``self.world``.
+    ``record_every`` says which weeks the DataCollector records in full (1 all, k every
+    k-th and the last, 0 the last only); the summary is the same whichever.
     """
 
-    def __init__(self, rng=None, **params: Any):
+    def __init__(self, rng=None, record_every: int = 1, **params: Any):
         config = check_params(params)
         super().__init__(rng=rng)
         self.params, self.p = config.params, config.p
@@ -135,7 +137,7 @@ class TrustModel(mesa.Model):
         for event in self.timeline.due(0):
             apply_event(self, event)
         self._measured: tuple[int, dict] | None = None
-        self.datacollector = outcomes.WeeklyRecord(outcomes.weekly_names(self))
+        self.datacollector = outcomes.WeeklyRecord(outcomes.weekly_names(self), record_every)
         self.datacollector.collect(self)
 
     # --- views of the world ---------------------------------------------------------------

@@ -124,15 +124,23 @@ def _tie_stats(values: np.ndarray, threshold: float) -> tuple[float, float, floa
     return mean, sd, _mean(values > threshold)
 
 
-def _stage_shares(model: TrustModel) -> dict[str, float]:
+def _stage_counts(model: TrustModel) -> np.ndarray:
+    """Share of agencies abandoned (index 0) and at each stage (index stage + 1)."""
     stage = model.state.stage
-    n = len(stage)
-    counts = np.bincount(stage + 1, minlength=len(model.stage_names) + 1) / n
+    return np.bincount(stage + 1, minlength=len(model.stage_names) + 1) / len(stage)
+
+
+def _share_at_full(model: TrustModel, counts: np.ndarray) -> float:
+    return float(counts[model.full_stage + 1:].sum())
+
+
+def _stage_shares(model: TrustModel) -> dict[str, float]:
+    counts = _stage_counts(model)
     out = {f"share_{s}": 0.0 for s in STAGE_NAMES}
     for i, name in enumerate(model.stage_names):
         out[f"share_{name}"] = float(counts[i + 1])
     out["share_abandoned"] = float(counts[0])
-    out["share_at_full"] = float(counts[model.full_stage + 1:].sum())
+    out["share_at_full"] = _share_at_full(model, counts)
     return out
 
 
@@ -207,17 +215,35 @@ class WeeklyRecord(mesa.DataCollector):
     it), without a reporter call and a deep copy per outcome per week: the values are
     plain floats. Each agency's stage is recorded the Mesa way, as an agent-type reporter:
     ``get_agenttype_vars_dataframe(Agency)`` has a ``stage`` column of stage names.
+
+    ``every`` says which weeks get the full record (``sim.runs.keep_weeks``: 1 all, k every
+    k-th and the last, 0 the last only), so a run that keeps few weeks does not pay for
+    measuring the others. ``trace`` holds, for every week, what the summary reads across
+    weeks (share at full, hours), so the summary is the same whichever weeks are kept.
     """
 
-    def __init__(self, names: list[str]):
+    def __init__(self, names: list[str], every: int = 1):
         from sim.agents import Agency
 
         super().__init__(model_reporters={"week": "week", **{n: n for n in names}},
                          agenttype_reporters={Agency: {"stage": "stage"}})
         self._names = names
         self._agency = Agency
+        self.every = every
+        self.trace: dict[str, list[float]] = {"week": [], "share_at_full": [],
+                                              "cost_hours": []}
+
+    def keeps(self, model: TrustModel) -> bool:
+        """Whether this week gets the full record."""
+        week, every = model.week, self.every
+        return every == 1 or (every > 1 and week % every == 0) or week >= model.p.weeks
 
     def collect(self, model: TrustModel) -> None:
+        self.trace["week"].append(model.week)
+        self.trace["share_at_full"].append(_share_at_full(model, _stage_counts(model)))
+        self.trace["cost_hours"].append(float(model.state.week_hours.sum()))
+        if not self.keeps(model):
+            return
         values = model.measured()
         if hasattr(self, "_collection_steps"):  # Mesa's own bookkeeping (batch_run reads it)
             self._collection_steps.append(model.time)
@@ -261,8 +287,8 @@ def _milestones(model: TrustModel) -> dict[str, float]:
 def summarise(model: TrustModel) -> dict[str, float]:
     """Per-run outcomes from the weekly record and the final state."""
     df = model.datacollector.get_model_vars_dataframe()
-    weeks = df["week"].to_numpy()
-    at_full = df["share_at_full"].to_numpy()
+    trace = model.datacollector.trace
+    weeks, at_full = np.array(trace["week"]), np.array(trace["share_at_full"])
     n = model.state.n_agencies
     last = df.iloc[-1]
     out = {
@@ -281,7 +307,7 @@ def summarise(model: TrustModel) -> dict[str, float]:
     for k in TIE_KINDS:
         out[f"trust_{k}_final"] = float(last[f"trust_{k}_mean"])
     out["mean_fidelity"] = float(last["fidelity"])
-    out["total_isp_hours"] = float(df["cost_hours"].sum())
+    out["total_isp_hours"] = float(np.sum(trace["cost_hours"]))
     out["collaboration_stage_final"] = float(last["collaboration_stage"])
     out.update(_milestones(model))
     return out

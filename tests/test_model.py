@@ -237,3 +237,13 @@ def _low_trust_reach(voice_effect, seeds):
 
 def test_family_voice_from_co_design_lifts_low_trust_families_reach():
     assert _paired_exceeds(_low_trust_reach(1.0, range(16)), _low_trust_reach(0.0, range(16)))
+
+
+def test_record_every_keeps_run_once_weeks_and_the_same_summary():
+    params = dict(n_agencies=4, n_isps=1, n_families=30, weeks=8)
+    full = TrustModel(rng=4, **params).run()
+    for every, weeks in ((3, [0, 3, 6, 8]), (0, [8]), (1, list(range(9)))):
+        kept = TrustModel(rng=4, record_every=every, **params).run()
+        frame = kept.datacollector.get_model_vars_dataframe()
+        assert frame["week"].tolist() == weeks
+        assert str(kept.summary()) == str(full.summary())
