@@ -337,12 +337,15 @@ class ScenarioResult:
     def complete(self) -> bool:
         return self.manifest.get("status") == "complete"
 
-    def table(self) -> pd.DataFrame:
-        """Per-arm medians with 95% intervals and between-arm differences (summary.csv)."""
-        from sim.scenario.stats import summary_table
+    def table(self, long: bool = False) -> pd.DataFrame:
+        """The table ``trustsim run`` prints: per outcome, each arm's median [95% interval]
+        (share reached) and each difference, as text. ``long=True``: the numbers, one row
+        per arm or difference and outcome (the content of summary.csv)."""
+        from sim.scenario.stats import printed_table, summary_table
 
         seed = int(self.manifest["scenario"].get("seed", 0))
-        return summary_table(self.summaries, self.arms, self.weeks, seed)
+        numbers = summary_table(self.summaries, self.arms, self.weeks, seed)
+        return numbers if long else printed_table(numbers, self.weeks)
 
     def plot(self, out: str | Path | None = None) -> dict[str, Any]:
         """Draw the figures (matplotlib); with ``out`` also save each as PNG and SVG."""

@@ -22,7 +22,7 @@ from sim.sweep.design import problem
 from sim.sweep.results import IDS, SweepResults, load
 
 #: Outcomes figures show when none are named: adoption speed, depth, durability, equity.
-FOCUS = ("time_to_50_full", "final_share_at_full", "sustainability", "final_reach",
+FOCUS = ("time_to_50_full", "final_share_at_full", "final_sustainability", "final_reach",
          "reach_gap", "trust_agency_isp_final")
 TIMES = TIME_OUTCOMES  # one list of time-to-event outcomes (sim.scenario.stats)
 
