@@ -176,9 +176,10 @@ def test_analyze_a_grid(work, monkeypatch, capsys):
                      "heatmap_trust_agency_isp_final.png", "heatmap_trust_agency_isp_final.svg",
                      "point_summary.csv"]
     table = pd.read_csv(work / "out" / "analysis" / "point_summary.csv")
-    assert len(table) == 6 and (table["trust_agency_isp_final_n"] == 2).all()
-    lo, mean, hi = (table[f"trust_agency_isp_final_{k}"] for k in ("ci_low", "mean", "ci_high"))
-    assert ((lo <= mean) & (mean <= hi)).all()
+    # --outcome limits the point summary too: one row per point for that outcome
+    assert len(table) == 6 and set(table["outcome"]) == {"trust_agency_isp_final"}
+    assert (table["n"] == 2).all()
+    assert ((table["low"] <= table["estimate"]) & (table["estimate"] <= table["high"])).all()
 
 
 @pytest.mark.slow
