@@ -24,6 +24,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from sim import resultsdir
+from sim.codebook import write_codebook
 from sim.errors import ScenarioError
 from sim.parameters import resolve
 from sim.resultsdir import FolderLock, storage_errors
@@ -46,6 +47,7 @@ _WRITE_OPTIONS = dict(compression="zstd", compression_level=3, use_dictionary=Tr
 _TMP = r"(?:.+/)?\.[^/]+\.tmp|(?:.+/)?[^/]+\.tmp"  # ours, and those of older versions
 _PART = r"\.parts/(?:ts|sum)/[^/]+/\d{6}\.parquet|\.parts/rec/[^/]+/\d{6}\.json"
 OURS = [r"manifest\.json", r"timeseries\.parquet", r"summaries\.parquet", r"summary\.csv",
+        r"codebook\.csv",
         r"\.lock", r"figures/(?:adoption|stages|trust|reach|hours)\.(?:png|svg)", _PART,
         rf"damaged/(?:{_PART})", _TMP]
 OUR_DIRS = [r"figures", r"\.parts", r"\.parts/(?:ts|sum|rec)", r"\.parts/(?:ts|sum|rec)/[^/]+",
@@ -253,6 +255,7 @@ class ResultsWriter:
                 resultsdir.write_atomic(self.out / name,
                                         lambda fh, parts=parts: _consolidate(parts, fh))
             self._write_summary_csv()
+            write_codebook(self.out)
         self.manifest.update(status=status, finished=_now(), finished_runs=len(order),
                              planned_runs=len(self.runs))
         if error:
