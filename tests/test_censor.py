@@ -75,3 +75,9 @@ def test_never_reached_is_counted_at_the_horizon_not_dropped():
     assert runs["time_to_50_full"].mean() == 125.5
     assert row["estimate"] == 153.5 and row["reached"] == 0.5 and row["high_censored"]
     assert row["n"] == 4
+
+
+def test_the_helper_is_on_the_package():
+    import sim
+
+    assert sim.medians is medians
