@@ -97,7 +97,7 @@ def _print_top(console, result, name: str, table, top: int) -> None:
     shown = Table(title=f"{design.capitalize()}: top {top} parameters per outcome by "
                         f"{effect} (all: {result.out / name}.csv)", title_justify="left")
     for col in ("outcome", "parameter", f"{effect} [95%]", "never reached"):
-        shown.add_column(col)
+        shown.add_column(col, overflow="fold")
     table = table[table["outcome"].isin(result.focus)]
     for outcome, rows in top_parameters(table, design, top).groupby("outcome", sort=False):
         for i, row in enumerate(rows.itertuples(index=False)):
