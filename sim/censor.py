@@ -114,12 +114,16 @@ def medians(runs: pd.DataFrame, by: str | Sequence[str], outcomes: str | Sequenc
     names = [outcomes] if isinstance(outcomes, str) else list(outcomes)
     h = horizon if isinstance(horizon, pd.Series) else pd.Series(float(horizon),
                                                                  index=runs.index)
+    times = [is_time(o) for o in names]
+    values = runs[names].to_numpy(float)
+    horizons = h.to_numpy(float)
     rows = []
-    for key, group in runs.groupby(keys, sort=True, dropna=False):
+    for key, where in runs.groupby(keys, sort=True, dropna=False).indices.items():
         ident = dict(zip(keys, key if isinstance(key, tuple) else (key,), strict=True))
-        for o in names:
-            est = estimate(group[o].to_numpy(float), o, float(h.loc[group.index].max()))
-            rows.append({**ident, "outcome": o, **est.row(is_time(o))})
+        block, end = values[where], float(horizons[where].max())
+        for j, o in enumerate(names):
+            est = median_ci(block[:, j], end if times[j] else None)
+            rows.append({**ident, "outcome": o, **est.row(times[j])})
     return pd.DataFrame(rows, columns=[*keys, "outcome", *COLUMNS])
 
 
