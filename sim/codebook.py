@@ -53,6 +53,15 @@ IDS = {
     "error": Entry("why the run failed (one line)", "text"),
     "traceback": Entry("where the run failed (Python traceback)", "text"),
 }
+#: Columns of a calibration's posterior.parquet besides the parameters.
+POSTERIOR = {
+    "weight": Entry("importance weight of the particle (the weights sum to 1)", "weight",
+                    "0-1"),
+    "generation": Entry("ABC-SMC generation the particles come from (the last)", "count",
+                        ">= 0"),
+}
+#: Files whose columns are parameters, by file name (stem).
+PARAMETER_FILES = ("points", "design", "posterior")
 
 #: (pattern, unit, range, nan) by column name, first match wins; meanings come from
 #: sim.outcomes.
@@ -98,13 +107,15 @@ def _pattern_meaning(column: str, weekly: bool) -> str | None:
     return None
 
 
-def _parameter(column: str, unit_cube: bool) -> Entry:
+def _parameter(column: str, kind: str) -> Entry:
     from sim.parameters import PARAMETERS
 
     p = PARAMETERS.get(column)
     meaning = p.doc if p is not None else (
-        "swept parameter: the value at this dotted path of the scenario's parameters")
-    if unit_cube:
+        "parameter: the value at this dotted path of the scenario's parameters")
+    if kind == "posterior":
+        meaning = f"posterior draw (particle) of: {meaning}"
+    if kind == "design":
         return Entry(f"{meaning} (position in the unit hypercube SALib sampled; "
                      "points.parquet has the value)", "fraction of the range", "0-1")
     return Entry(meaning, "parameter's unit",
@@ -114,11 +125,13 @@ def _parameter(column: str, unit_cube: bool) -> Entry:
 @cache
 def entry(column: str, kind: str) -> Entry:
     """The codebook entry of ``column`` in a file of ``kind`` (timeseries, summaries,
-    failures, points or design)."""
-    if column in IDS and not (kind == "design" and column != "point"):
+    failures, points, design or posterior)."""
+    if kind == "posterior" and column in POSTERIOR:
+        return POSTERIOR[column]
+    if column in IDS and not (kind in PARAMETER_FILES and column != "point"):
         return IDS[column]
-    if kind in ("points", "design"):
-        return _parameter(column, unit_cube=kind == "design")
+    if kind in PARAMETER_FILES:
+        return _parameter(column, kind)
     found = _outcome(column, weekly=kind == "timeseries")
     return found or Entry(f"{column} (not in the codebook's catalogue)", nan="unknown")
 
@@ -159,7 +172,7 @@ def codebook_rows(folder: Path) -> list[list[str]]:
     rows = []
     for name, paths in _files(Path(folder)).items():
         schema = pa.unify_schemas([pq.read_schema(p) for p in paths])
-        kind = Path(name).stem if Path(name).stem in ("points", "design") else \
+        kind = Path(name).stem if Path(name).stem in PARAMETER_FILES else \
             kind_of(schema.names)
         for f in schema:
             rows.append([name, f.name, str(f.type), *astuple(entry(f.name, kind))])
