@@ -69,7 +69,7 @@ def run(
         _interrupted(folder)
     print_summary(result, console)
     console.print(f"\nResults: {folder}/ (timeseries.parquet, summaries.parquet, summary.csv, "
-                  "manifest.json)")
+                  "codebook.csv, manifest.json)")
     if figures:
         console.print(f"Figures: {folder / 'figures'}/ (" + ", ".join(
             f"{n}.png" for n in ("adoption", "stages", "trust", "reach", "hours"))
@@ -128,6 +128,9 @@ def print_summary(result, console: Console) -> None:
              "Differences: median of the later arm minus median of the first, 95% paired "
              "bootstrap interval (replicate i shares its seed across arms); '<' or '>': a "
              "median was censored, so the true difference lies beyond."]
+    if (table_data["n"] == 0).any():
+        notes.append("'n/a': undefined in every run, e.g. sustainability when no agency "
+                     "reached full implementation (codebook.csv says what NaN means).")
     if len(low_cov) and low_cov.min() < 0.95:
         notes.append(f"With so few replicates the interval is the full range of runs "
                      f"(coverage {low_cov.min():.0%}); use more replicates for 95%.")
