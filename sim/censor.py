@@ -6,9 +6,10 @@ as the slowest rather than dropping out. Groups of runs are summarised by the me
 its distribution-free order-statistic interval (exact under any distribution), with the
 share of runs that reached the time reported beside; a median or bound that falls on a
 censored run is a lower bound (">H"). Scenario tables, sweep point summaries, heatmaps,
-SALib analyses and ``medians`` all use ``median_ci``. Other outcomes are not censored: a
-NaN there is a missing value and is left out. Calibration and discovery compare run
-means and use ``censor`` (a missing share counts as 0 there).
+SALib analyses, discovery, ``sim.ema`` and ``medians`` all use ``median_ci``. Other
+outcomes are not censored: a NaN there is a missing value and is left out. Calibration
+compares site statistics with data through ``censor`` (a missing share counts as 0
+there).
 """
 
 from __future__ import annotations
