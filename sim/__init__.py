@@ -1,7 +1,8 @@
 """trustsim: how trust, built one micro-interaction at a time, shapes implementation.
 
 ``TrustModel`` is the Mesa model; ``load_scenario`` / ``run_scenario`` run scenario files
-from Python. Imports are lazy so that the command line starts fast.
+from Python; ``medians`` summarises runs by the one censoring rule (docs/results.md).
+Imports are lazy so that the command line starts fast.
 """
 
 from __future__ import annotations
@@ -15,9 +16,10 @@ _EXPORTS = {
     "TrustModel": "sim.model",
     "load_scenario": "sim.scenario",
     "run_scenario": "sim.scenario",
+    "medians": "sim.censor",
 }
 
-__all__ = ["TrustModel", "load_scenario", "run_scenario", "__version__"]
+__all__ = ["TrustModel", "load_scenario", "medians", "run_scenario", "__version__"]
 
 
 def __getattr__(name: str) -> Any:

@@ -67,7 +67,7 @@ def discover(sweep_dir: str | Path, outcome: str | None = None, where: str | Non
     prim = require("ema_workbench.analysis.prim", "discovery")
     cart = require("ema_workbench.analysis.cart", "discovery")
     from sim.sweep import load
-    from sim.sweep.analysis import _outcome_columns, point_means
+    from sim.sweep.analysis import point_values
 
     root = Path(sweep_dir)
     if not (root / "manifest.json").is_file():
@@ -81,12 +81,13 @@ def discover(sweep_dir: str | Path, outcome: str | None = None, where: str | Non
     if not outcome or not where:
         raise ExperimentError("give --outcome and --where (or a discover: block in the "
                               "experiment)", source=str(root))
-    names = _outcome_columns(res)
+    names = res.outcomes
     if outcome not in names:
         raise ExperimentError(f"no outcome '{outcome}' in this sweep; it has: "
                               + ", ".join(names), source=str(root), field="--outcome")
     x = res.points[res.parameters].reset_index(drop=True)
-    frame = x.assign(**{outcome: point_means(res, outcome)})
+    frame = x.assign(**{outcome: point_values(res, res.medians("point", [outcome]),
+                                              outcome)})
     keep = frame[outcome].notna().to_numpy()
     notes = [] if keep.all() else [f"{int((~keep).sum())} design points have no finished "
                                    "run and are left out"]

@@ -6,7 +6,8 @@ identifiers, so inside it a path's dots become double underscores
 (``timeline.0.intensity`` is ``timeline__0__intensity``). Outcomes are per-run summary
 outcomes by name. Each experiment runs ``replicates`` seeded runs (numpy SeedSequence keyed
 by the seed and the experiment's values, so results do not depend on the evaluator) and
-returns their mean, times never reached counting as the horizon (sim.censor)::
+returns their median by the one rule of ``sim.censor`` (a time never reached counts as the
+horizon; a NaN in another outcome is left out)::
 
     from ema_workbench import perform_experiments
     from sim.ema import scenario_model
@@ -26,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from sim.censor import censor
+from sim.censor import estimate
 from sim.errors import ExperimentError
 from sim.optional import require
 from sim.sweep.paths import Target, apply, lookup, valid_targets
@@ -41,7 +42,7 @@ def ema_name(path: str) -> str:
 
 @dataclass
 class ScenarioFunction:
-    """The callable EMA Workbench runs: keyword arguments by dotted path in, replicate-mean
+    """The callable EMA Workbench runs: keyword arguments by dotted path in, replicate-median
     outcomes out. Top level and picklable, for EMA's multiprocessing evaluator."""
 
     base: dict[str, Any]
@@ -60,8 +61,8 @@ class ScenarioFunction:
         horizon = params.get("weeks", 260)
         runs = [run_once(params, s, every=0).summary
                 for s in particle_seeds(self.seed, chosen, self.replicates)]
-        return {o: float(np.mean([censor(o, r.get(o), horizon) for r in runs]))
-                for o in self.outcomes}
+        return {o: estimate(np.array([r.get(o, np.nan) for r in runs], float), o,
+                            horizon).value for o in self.outcomes}
 
 
 def scenario_model(scenario: str | Path, arm: str | None = None,

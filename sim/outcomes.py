@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import mesa
 import numpy as np
+import pandas as pd
 
 from sim import processes
 from sim.catalogue import build_catalogue
@@ -53,7 +54,7 @@ def _weekly(groups, types) -> dict[str, str]:
         "fidelity": "mean fidelity of agencies delivering the practice",
         "reach": "share of families with an open, eligible case engaged with the practice",
         "sustainability": "share of agencies that ever reached full implementation and are "
-                          "still at full implementation or sustainment",
+                          "still at full implementation or sustainment (NaN if none has)",
     })
     for g in groups:
         out[f"reach_{g}"] = f"reach among the {g.replace('_', ' ')} group"
@@ -72,7 +73,8 @@ def _summary(groups) -> dict[str, str]:
         "time_to_90_full": "weeks until 90% of the agencies are at full implementation",
         "final_share_at_full": "share at full implementation or sustainment at the end",
         "peak_share_at_full": "highest share at full implementation or sustainment",
-        "sustainability": "share of agencies that reached full implementation still there",
+        "final_sustainability": "share of agencies that reached full implementation still "
+                                "there at the end (NaN if none reached it)",
         "share_abandoned": "share of agencies that abandoned the effort",
         "final_reach": "share of eligible families engaged at the end",
         "share_reached_startup": "share of agencies that ever delivered the practice "
@@ -195,7 +197,7 @@ def measure(model: TrustModel) -> dict[str, float]:
     out.update(_reach(model))
     ever = st.ever_full.sum()
     out["sustainability"] = float((st.ever_full & (st.stage >= model.full_stage)).sum() / ever
-                                  ) if ever else 0.0
+                                  ) if ever else float("nan")
     out["collaboration_stage"] = float(collaboration_stage(out["trust_agency_agency_mean"],
                                                            out["share_at_full"]))
     for name, hours in zip(model.catalogue.names, st.week_hours, strict=True):
@@ -251,6 +253,23 @@ class WeeklyRecord(mesa.DataCollector):
         for name in self._names:
             self.model_vars[name].append(values[name])
         self._agenttype_records[model.week] = {self._agency: _stage_records(model)}
+        if model.week >= model.p.weeks:
+            self._add_summary(model)
+
+    def _add_summary(self, model: TrustModel) -> None:
+        """The last week's row also holds the run's summary outcomes (NaN on earlier weeks),
+        which is the row ``mesa.batch_run`` reports; names shared with weekly outcomes hold
+        the same value there already."""
+        n = len(self.model_vars["week"])
+        for name, value in summarise(model).items():
+            if name not in self._names:
+                column = self.model_vars.setdefault(name, [])
+                column.extend([float("nan")] * (n - 1 - len(column)))
+                column.append(value)
+
+    def get_model_vars_dataframe(self) -> pd.DataFrame:
+        """The weekly outcomes, one row per week."""
+        return pd.DataFrame({k: self.model_vars[k] for k in ("week", *self._names)})
 
 
 def _stage_records(model: TrustModel) -> list[tuple]:
@@ -297,7 +316,7 @@ def summarise(model: TrustModel) -> dict[str, float]:
         "time_to_90_full": _first_week(weeks, at_full >= 0.9 - 1e-9),
         "final_share_at_full": float(last["share_at_full"]),
         "peak_share_at_full": float(at_full.max()),
-        "sustainability": float(last["sustainability"]),
+        "final_sustainability": float(last["sustainability"]),
         "share_abandoned": float(last["share_abandoned"]),
         "final_reach": float(last["reach"]),
     }

@@ -25,6 +25,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from sim.codebook import describe
 from sim.errors import TrustsimError
 
 LOCK = ".lock"
@@ -212,7 +213,7 @@ def remove_entries(folder: Path, files: list[str]) -> None:
 def parquet_bytes(table: pa.Table, **options: Any) -> bytes:
     """A table serialised as a Parquet file, in memory (to checksum it before writing)."""
     sink = io.BytesIO()
-    pq.write_table(table, sink, **options)
+    pq.write_table(describe(table), sink, **options)  # fields described: sim.codebook
     return sink.getvalue()
 
 

@@ -54,6 +54,31 @@ def test_mesa_batch_run_works_unchanged():
     assert {r["strategy_mix"] for r in rows} == {0.0, 1.0}
 
 
+def test_mesa_batch_run_rows_of_the_last_week_carry_the_summary_outcomes():
+    """A batch_run user gets the run's summary outcomes (time to 50% at full, final
+    sustainability, ...) in the last step's rows, equal to ``model.summary()``."""
+    rows = mesa.batch_run(TrustModel, {"weeks": 12, "n_families": 50}, rng=[3],
+                          number_processes=1, data_collection_period=-1,
+                          display_progress=False)
+    expected = TrustModel(rng=3, weeks=12, n_families=50).run().summary()
+    for name, value in expected.items():
+        got = rows[0][name]
+        assert got == value or (np.isnan(got) and np.isnan(value)), name
+    weekly = TrustModel(rng=3, weeks=12).run().datacollector.get_model_vars_dataframe()
+    assert "time_to_50_full" not in weekly.columns  # the weekly record stays weekly
+
+
+def test_sustainability_is_nan_until_an_agency_reaches_full_implementation():
+    """Sustainability is a share of the agencies that reached full implementation: with
+    none there it is undefined (NaN), not 0; the summary's is named final_sustainability,
+    distinct from the weekly column."""
+    model = TrustModel(rng=1, weeks=3).run()
+    assert model.state.ever_full.sum() == 0
+    assert np.isnan(model.datacollector.get_model_vars_dataframe()["sustainability"]).all()
+    summary = model.summary()
+    assert np.isnan(summary["final_sustainability"]) and "sustainability" not in summary
+
+
 @pytest.mark.parametrize("params, words", [
     ({"bogus": 1}, ["unknown parameter 'bogus'"]),
     ({"asymetry": 2}, ["unknown parameter 'asymetry'", "did you mean 'asymmetry'"]),

@@ -1,6 +1,7 @@
 """What a calibration leaves in its results folder, computed from pyabc's History.
 
-posterior.parquet (the last generation's particles and weights), posterior_summary.csv
+posterior.parquet (the last generation's particles and weights; its columns described in
+codebook.csv and as Parquet field metadata), posterior_summary.csv
 (weighted medians and 95% credible intervals), generations.csv (epsilon and simulations per
 generation), posterior.png (marginals and pairs), predictive.csv / predictive.png (observed
 targets against the statistics simulated from posterior draws).
@@ -18,6 +19,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from sim.codebook import write_codebook  # noqa: E402
 from sim.sweep.store import write_parquet  # noqa: E402
 
 PREDICTIVE_SALT = 1  # posterior predictive runs use seeds the fitting never used
@@ -45,6 +47,7 @@ def write_outputs(out: Path, setup, history, workers: int | None) -> pd.DataFram
     frame = frame[list(setup.spec.priors)].reset_index(drop=True)
     write_parquet(out / "posterior.parquet",
                   frame.assign(weight=w, generation=history.max_t))
+    write_codebook(out)
     summary = posterior_summary(frame, w)
     summary.to_csv(out / "posterior_summary.csv", index=False)
     history.get_all_populations().to_csv(out / "generations.csv", index=False)

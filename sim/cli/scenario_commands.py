@@ -13,22 +13,6 @@ from rich.table import Table
 from sim.cli import MAX_WORKERS, app
 from sim.errors import ScenarioError, TrustsimError
 
-SHORT = {
-    "share_reached_startup": "share that reached start-up",
-    "time_to_50_startup": "weeks to 50% at start-up",
-    "time_to_first_full": "weeks to first agency at full",
-    "time_to_50_full": "weeks to 50% of agencies at full",
-    "time_to_90_full": "weeks to 90% of agencies at full",
-    "final_share_at_full": "final share at full implementation",
-    "trust_agency_isp_final": "trust: agencies in ISPs",
-    "trust_isp_agency_final": "trust: ISPs in agencies",
-    "trust_agency_agency_final": "trust: agencies in partners",
-    "trust_family_agency_final": "trust: families in agencies",
-    "final_reach": "reach (share of families)",
-    "reach_gap": "reach gap between groups",
-    "sustainability": "sustainability",
-}
-
 
 def _console() -> Console:
     console = Console()
@@ -85,7 +69,7 @@ def run(
         _interrupted(folder)
     print_summary(result, console)
     console.print(f"\nResults: {folder}/ (timeseries.parquet, summaries.parquet, summary.csv, "
-                  "manifest.json)")
+                  "codebook.csv, manifest.json)")
     if figures:
         console.print(f"Figures: {folder / 'figures'}/ (" + ", ".join(
             f"{n}.png" for n in ("adoption", "stages", "trust", "reach", "hours"))
@@ -122,25 +106,21 @@ def _interrupted(folder: Path) -> None:
 
 def print_summary(result, console: Console) -> None:
     """The per-arm medians and between-arm differences as one table."""
-    from sim.scenario.stats import format_row
-
-    table_data = result.table()
+    table_data = result.table(long=True)
+    printed = result.table()
     horizon = result.weeks
-    arms = [a for a in result.arms if (result.summaries["arm"] == a).any()]
-    diffs = list(dict.fromkeys(table_data.loc[table_data["row"] == "difference", "arm"]))
     n = result.summaries.groupby("arm").size()
     table = Table(title=f"{result.name}: medians [95% interval] over replicates, "
                         f"{horizon} weeks", title_justify="left", show_lines=False)
     table.add_column("outcome")
-    for arm in arms:
-        table.add_column(f"{arm}\n(n={n[arm]})", justify="right", overflow="fold")
-    for diff in diffs:
-        table.add_column(diff.replace(" - ", "\n- ") + "\n(difference)", justify="right",
-                         style="bold", overflow="fold")
-    for outcome in dict.fromkeys(table_data["outcome"]):
-        rows = table_data[table_data["outcome"] == outcome].set_index("arm")
-        cells = [format_row(rows.loc[a], horizon) for a in arms + diffs]
-        table.add_row(SHORT.get(outcome, outcome), *(c.replace(" (", "\n(") for c in cells))
+    for col in printed.columns:
+        if col in n:
+            table.add_column(f"{col}\n(n={n[col]})", justify="right", overflow="fold")
+        else:
+            table.add_column(col.replace(" - ", "\n- ") + "\n(difference)", justify="right",
+                             style="bold", overflow="fold")
+    for label, cells in printed.iterrows():
+        table.add_row(label, *(c.replace(" (", "\n(") for c in cells))
     console.print(table)
     low_cov = table_data["coverage"].dropna()
     notes = [f"'>{horizon}': not reached within the run (never-reached runs count as "
@@ -148,6 +128,9 @@ def print_summary(result, console: Console) -> None:
              "Differences: median of the later arm minus median of the first, 95% paired "
              "bootstrap interval (replicate i shares its seed across arms); '<' or '>': a "
              "median was censored, so the true difference lies beyond."]
+    if (table_data["n"] == 0).any():
+        notes.append("'n/a': undefined in every run, e.g. sustainability when no agency "
+                     "reached full implementation (codebook.csv says what NaN means).")
     if len(low_cov) and low_cov.min() < 0.95:
         notes.append(f"With so few replicates the interval is the full range of runs "
                      f"(coverage {low_cov.min():.0%}); use more replicates for 95%.")

@@ -61,14 +61,17 @@ def sweep(
 def analyze(
     sweep_dir: Annotated[Path, typer.Argument(help="A sweep's results folder.")],
     outcome: Annotated[list[str] | None, typer.Option(
-        "--outcome", help="Outcome to plot (repeatable; default: the main adoption, "
-                          "durability and equity outcomes).")] = None,
+        "--outcome", "--outcomes",
+        help="Outcome to analyse (repeatable): limits the point summary, the indices and "
+             "the figures (default: every outcome in the tables; figures of the main "
+             "adoption, durability and equity outcomes).")] = None,
     point: Annotated[list[int] | None, typer.Option(
         "--point", help="Design point for adoption curves (repeatable).")] = None,
+    top: Annotated[int, typer.Option(
+        "--top", min=1, help="Parameters shown per outcome on the console.")] = 5,
 ) -> None:
     """Sobol / Morris indices, per-point tables and figures for a finished sweep."""
     from rich.console import Console
-    from rich.table import Table
 
     from sim.sweep.analysis import analyze as run_analysis
 
@@ -76,15 +79,31 @@ def analyze(
     console = Console()
     for name, table in result.tables.items():
         if name.endswith("_indices") and not table.empty:
-            table = table[table["outcome"].isin(result.focus)]
-            shown = Table(title=f"{name.replace('_', ' ')} (all outcomes: "
-                                f"{result.out / name}.csv)")
-            for col in table.columns:
-                shown.add_column(col)
-            for row in table.itertuples(index=False):
-                shown.add_row(*(f"{v:.3f}" if isinstance(v, float) else str(v) for v in row))
-            console.print(shown)
+            _print_top(console, result, name, table, top)
     for note in result.notes:
         console.print(f"note: {note}")
     console.print(f"wrote {len(result.tables)} tables and {len(result.figures)} figures "
                   f"to {result.out}")
+
+
+def _print_top(console, result, name: str, table, top: int) -> None:
+    """The strongest parameters per outcome, largest effect first, with 95% intervals."""
+    from rich.table import Table
+
+    from sim.sweep.analysis import EFFECT, top_parameters
+
+    design = name.removesuffix("_indices")
+    effect, conf = EFFECT[design]
+    shown = Table(title=f"{design.capitalize()}: top {top} parameters per outcome by "
+                        f"{effect} (all: {result.out / name}.csv)", title_justify="left")
+    for col in ("outcome", "parameter", f"{effect} [95%]", "never reached"):
+        shown.add_column(col, overflow="fold")
+    table = table[table["outcome"].isin(result.focus)]
+    for outcome, rows in top_parameters(table, design, top).groupby("outcome", sort=False):
+        for i, row in enumerate(rows.itertuples(index=False)):
+            value, half = getattr(row, effect), getattr(row, conf)
+            never = "" if row.censored != row.censored else f"{row.censored:.0%}"
+            shown.add_row(outcome if i == 0 else "", row.parameter,
+                          f"{value:.3f} [{max(value - half, 0):.3f}, {value + half:.3f}]",
+                          never if i == 0 else "", end_section=i == len(rows) - 1)
+    console.print(shown)

@@ -24,6 +24,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from sim import resultsdir
+from sim.codebook import write_codebook
 from sim.errors import ScenarioError
 from sim.parameters import resolve
 from sim.resultsdir import FolderLock, storage_errors
@@ -46,6 +47,7 @@ _WRITE_OPTIONS = dict(compression="zstd", compression_level=3, use_dictionary=Tr
 _TMP = r"(?:.+/)?\.[^/]+\.tmp|(?:.+/)?[^/]+\.tmp"  # ours, and those of older versions
 _PART = r"\.parts/(?:ts|sum)/[^/]+/\d{6}\.parquet|\.parts/rec/[^/]+/\d{6}\.json"
 OURS = [r"manifest\.json", r"timeseries\.parquet", r"summaries\.parquet", r"summary\.csv",
+        r"codebook\.csv",
         r"\.lock", r"figures/(?:adoption|stages|trust|reach|hours)\.(?:png|svg)", _PART,
         rf"damaged/(?:{_PART})", _TMP]
 OUR_DIRS = [r"figures", r"\.parts", r"\.parts/(?:ts|sum|rec)", r"\.parts/(?:ts|sum|rec)/[^/]+",
@@ -253,6 +255,7 @@ class ResultsWriter:
                 resultsdir.write_atomic(self.out / name,
                                         lambda fh, parts=parts: _consolidate(parts, fh))
             self._write_summary_csv()
+            write_codebook(self.out)
         self.manifest.update(status=status, finished=_now(), finished_runs=len(order),
                              planned_runs=len(self.runs))
         if error:
@@ -337,12 +340,15 @@ class ScenarioResult:
     def complete(self) -> bool:
         return self.manifest.get("status") == "complete"
 
-    def table(self) -> pd.DataFrame:
-        """Per-arm medians with 95% intervals and between-arm differences (summary.csv)."""
-        from sim.scenario.stats import summary_table
+    def table(self, long: bool = False) -> pd.DataFrame:
+        """The table ``trustsim run`` prints: per outcome, each arm's median [95% interval]
+        (share reached) and each difference, as text. ``long=True``: the numbers, one row
+        per arm or difference and outcome (the content of summary.csv)."""
+        from sim.scenario.stats import printed_table, summary_table
 
         seed = int(self.manifest["scenario"].get("seed", 0))
-        return summary_table(self.summaries, self.arms, self.weeks, seed)
+        numbers = summary_table(self.summaries, self.arms, self.weeks, seed)
+        return numbers if long else printed_table(numbers, self.weeks)
 
     def plot(self, out: str | Path | None = None) -> dict[str, Any]:
         """Draw the figures (matplotlib); with ``out`` also save each as PNG and SVG."""

@@ -1,23 +1,25 @@
 """Per-arm medians with exact 95% intervals, and between-arm differences, from replicates.
 
 Why medians: times to full implementation are skewed and often censored (never reached
-within the run). A time never reached is *censored at the horizon*: it counts as later
-than every observed time, so a median or interval bound that falls on such a run is shown
-as ">H" rather than dropped. The interval of a median is the distribution-free
-order-statistic interval (exact under any distribution); a difference between arms is the
-difference of medians with a paired percentile bootstrap over replicates, paired because
-replicate i of every arm shares one seed (common random numbers).
+within the run). Per-arm rows follow the one rule of ``sim.censor``: a time never reached
+counts as the horizon, so a median or interval bound that falls on such a run is shown as
+">H" rather than dropped, with the share of runs that reached it beside. A difference
+between arms is the difference of medians with a paired percentile bootstrap over
+replicates, paired because replicate i of every arm shares one seed (common random
+numbers).
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
-from functools import cache
 
 import numpy as np
 import pandas as pd
-from scipy.stats import binom
+
+from sim.censor import LEVEL, Estimate, estimate, is_time, median_ci, median_ranks
+
+__all__ = ["LEVEL", "Estimate", "arm_table", "difference_table", "format_row", "median_ci",
+           "median_ranks", "summary_table"]
 
 #: Outcomes measured in weeks until something happens (NaN = never happened).
 TIME_OUTCOMES = ("time_to_50_startup", "time_to_first_full", "time_to_50_full",
@@ -35,61 +37,27 @@ LABELS = {
     "trust_family_agency_final": "final trust: families in agencies",
     "final_reach": "final reach (share of families engaged)",
     "reach_gap": "final reach gap between family groups",
-    "sustainability": "sustainability",
+    "final_sustainability": "share of agencies that reached full implementation still "
+                            "there at the end",
 }
 TABLE_OUTCOMES = tuple(LABELS)
-LEVEL = 0.95
+#: The printed table's row labels.
+SHORT = {
+    "share_reached_startup": "share that reached start-up",
+    "time_to_50_startup": "weeks to 50% at start-up",
+    "time_to_first_full": "weeks to first agency at full",
+    "time_to_50_full": "weeks to 50% of agencies at full",
+    "time_to_90_full": "weeks to 90% of agencies at full",
+    "final_share_at_full": "final share at full implementation",
+    "trust_agency_isp_final": "trust: agencies in ISPs",
+    "trust_isp_agency_final": "trust: ISPs in agencies",
+    "trust_agency_agency_final": "trust: agencies in partners",
+    "trust_family_agency_final": "trust: families in agencies",
+    "final_reach": "reach (share of families)",
+    "reach_gap": "reach gap between groups",
+    "final_sustainability": "sustainability (reached full, still there)",
+}
 BOOTSTRAP_RESAMPLES = 2000
-
-
-@dataclass(frozen=True)
-class Estimate:
-    """A median (or difference) with its interval; ``*_censored`` marks '>horizon'."""
-
-    value: float
-    low: float
-    high: float
-    n: int
-    reached: float = 1.0
-    coverage: float = LEVEL
-    value_censored: bool = False
-    low_censored: bool = False
-    high_censored: bool = False
-    bound: str = ""  # differences only: '<' or '>' when a median is censored; 'n/a'
-
-
-@cache
-def median_ranks(n: int) -> tuple[int, float]:
-    """0-based rank of the lower bound of the order-statistic interval, and its coverage.
-
-    Largest k with P(Bin(n, 1/2) < k) <= 2.5%; the interval is x_(k)..x_(n-k+1) (1-based).
-    Below six replicates no such k exists and the full range is used (coverage < 95%).
-    """
-    k = 1
-    while binom.cdf(k, n, 0.5) <= (1 - LEVEL) / 2:
-        k += 1
-    return k - 1, float(1 - 2 * binom.cdf(k - 1, n, 0.5))
-
-
-def median_ci(values: np.ndarray, horizon: float | None = None) -> Estimate:
-    """Median and exact interval; with ``horizon`` NaN means 'not reached' (censored)."""
-    values = np.asarray(values, dtype=float)
-    if horizon is None:
-        values = values[~np.isnan(values)]
-    n = len(values)
-    if n == 0:
-        return Estimate(math.nan, math.nan, math.nan, 0, reached=math.nan, coverage=math.nan)
-    censored = np.isnan(values)
-    order = np.argsort(np.where(censored, np.inf, values), kind="stable")
-    x = np.where(censored, horizon if horizon is not None else np.nan, values)[order]
-    c = censored[order]
-    mid = [(n - 1) // 2, n // 2]
-    lo, coverage = median_ranks(n)
-    hi = n - 1 - lo
-    return Estimate(float(np.mean(x[mid])), float(x[lo]), float(x[hi]), n,
-                    reached=float(1 - c.mean()), coverage=coverage,
-                    value_censored=bool(c[mid].any()), low_censored=bool(c[lo]),
-                    high_censored=bool(c[hi]))
 
 
 def _paired(summaries: pd.DataFrame, outcome: str, ref: str, arm: str) -> tuple[np.ndarray, ...]:
@@ -132,8 +100,7 @@ def arm_table(summaries: pd.DataFrame, arms: list[str], horizon: float) -> pd.Da
     for arm in arms:
         runs = summaries[summaries["arm"] == arm]
         for outcome in outcomes_present(summaries):
-            h = horizon if outcome in TIME_OUTCOMES else None
-            est = median_ci(runs[outcome].to_numpy(float), h)
+            est = estimate(runs[outcome].to_numpy(float), outcome, horizon)
             rows.append(_row("arm", arm, outcome, est))
     return pd.DataFrame(rows)
 
@@ -144,7 +111,7 @@ def difference_table(summaries: pd.DataFrame, arms: list[str], horizon: float,
     rows = []
     for i, arm in enumerate(arms[1:], start=1):
         for j, outcome in enumerate(outcomes_present(summaries)):
-            h = horizon if outcome in TIME_OUTCOMES else None
+            h = horizon if is_time(outcome) else None
             a, b = _paired(summaries, outcome, arms[0], arm)
             est = difference(a, b, h, seed=seed + 1000 * i + j)
             rows.append(_row("difference", f"{arm} - {arms[0]}", outcome, est))
@@ -153,11 +120,7 @@ def difference_table(summaries: pd.DataFrame, arms: list[str], horizon: float,
 
 def _row(kind: str, arm: str, outcome: str, est: Estimate) -> dict:
     return {"row": kind, "arm": arm, "outcome": outcome, "description": LABELS[outcome],
-            "n": est.n, "reached": est.reached if outcome in TIME_OUTCOMES else math.nan,
-            "estimate": est.value, "low": est.low, "high": est.high,
-            "coverage": est.coverage,
-            "estimate_censored": est.value_censored, "low_censored": est.low_censored,
-            "high_censored": est.high_censored, "bound": est.bound}
+            **est.row(is_time(outcome)), "bound": est.bound}
 
 
 def summary_table(summaries: pd.DataFrame, arms: list[str], horizon: float,
@@ -174,7 +137,7 @@ def _num(x: float, outcome: str, censored: bool, horizon: float) -> str:
         return "n/a"
     if censored:
         return f">{horizon:g}"
-    return f"{x:.0f}" if outcome in TIME_OUTCOMES else f"{x:.2f}"
+    return f"{x:.0f}" if is_time(outcome) else f"{x:.2f}"
 
 
 def format_row(row: pd.Series, horizon: float) -> str:
@@ -182,10 +145,10 @@ def format_row(row: pd.Series, horizon: float) -> str:
     o = row["outcome"]
     if row["row"] == "difference":
         if row["bound"] == "n/a" or math.isnan(row["estimate"]):
-            return "n/a (neither arm reached it)" if o in TIME_OUTCOMES else "n/a"
+            return "n/a (neither arm reached it)" if is_time(o) else "n/a"
         sign = row["bound"] or ""
-        est = f"{row['estimate']:+.0f}" if o in TIME_OUTCOMES else f"{row['estimate']:+.2f}"
-        lo, hi = (f"{row[k]:+.0f}" if o in TIME_OUTCOMES else f"{row[k]:+.2f}"
+        est = f"{row['estimate']:+.0f}" if is_time(o) else f"{row['estimate']:+.2f}"
+        lo, hi = (f"{row[k]:+.0f}" if is_time(o) else f"{row[k]:+.2f}"
                   for k in ("low", "high"))
         # A censored median makes the interval's far end a bound too.
         lo, hi = ("<" + lo, hi) if sign == "<" else (lo, ">" + hi) if sign == ">" else (lo, hi)
@@ -196,6 +159,22 @@ def format_row(row: pd.Series, horizon: float) -> str:
     lo = _num(row["low"], o, row["low_censored"], horizon)
     hi = _num(row["high"], o, row["high_censored"], horizon)
     text = f"{est} [{lo}, {hi}]"
-    if o in TIME_OUTCOMES:
+    if is_time(o):
         text += f" ({row['reached']:.0%} reached)"
     return text
+
+
+def printed_table(long: pd.DataFrame, horizon: float) -> pd.DataFrame:
+    """What ``trustsim run`` prints: one row per outcome (its short label), one column per
+    arm and per difference, each cell formatted by ``format_row``."""
+    if long.empty:
+        return pd.DataFrame()
+    columns = list(dict.fromkeys(long["arm"]))
+    rows = {}
+    for outcome, group in long.groupby("outcome", sort=False):
+        cells = group.set_index("arm")
+        rows[SHORT.get(outcome, outcome)] = [format_row(cells.loc[c], horizon)
+                                             if c in cells.index else "" for c in columns]
+    table = pd.DataFrame.from_dict(rows, orient="index", columns=columns)
+    table.index.name = "outcome"
+    return table

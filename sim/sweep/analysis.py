@@ -1,9 +1,11 @@
 """Analyse a finished sweep: per-point tables, Sobol / Morris indices, figures.
 
-Sensitivity indices come from SALib on the replicate mean of each design point, with
-SALib's bootstrap confidence intervals. A time outcome that was never reached in a run
-(NaN) counts as the run's horizon (right-censored), so that a point that never gets
-there ranks as the slowest rather than dropping out of the design.
+Every per-point value follows the one rule of ``sim.censor``: the median over a point's
+replicates, a time never reached counting as the run's horizon, with its exact 95%
+interval and the share of runs that reached it (``point_summary.csv``). Heatmaps show
+those medians and SALib's Sobol / Morris indices (with their bootstrap confidence
+intervals) are computed on them; every figure title and a note say how many runs were
+censored, since indices of a mostly censored time mostly rank 'reached or not'.
 """
 
 from __future__ import annotations
@@ -16,15 +18,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sim.censor import censored_share, is_time
 from sim.errors import ExperimentError
-from sim.scenario.stats import TIME_OUTCOMES
 from sim.sweep.design import problem
-from sim.sweep.results import IDS, SweepResults, load
+from sim.sweep.results import SweepResults, load
 
 #: Outcomes figures show when none are named: adoption speed, depth, durability, equity.
-FOCUS = ("time_to_50_full", "final_share_at_full", "sustainability", "final_reach",
+FOCUS = ("time_to_50_full", "final_share_at_full", "final_sustainability", "final_reach",
          "reach_gap", "trust_agency_isp_final")
-TIMES = TIME_OUTCOMES  # one list of time-to-event outcomes (sim.scenario.stats)
 
 
 @dataclass
@@ -48,19 +49,24 @@ def analyze(root: str | Path, outcomes: list[str] | None = None,
     if res.summaries.empty:
         result.notes.append("no finished runs to analyse")
         return result
-    names = _outcome_columns(res)
+    names = res.outcomes
     unknown = [o for o in outcomes or [] if o not in names]
     if unknown:
         raise ExperimentError(f"no outcome '{unknown[0]}' in this sweep; it has: "
                               + ", ".join(names), source=str(root), field="--outcome")
     focus = result.focus = [o for o in (outcomes or FOCUS) if o in names] or names[:4]
-    _save(result, "point_summary", point_table(res, names))
+    summary = point_table(res, outcomes or names)
+    _save(result, "point_summary", summary)
+    _censoring_notes(result, res, outcomes or names)
     design = res.manifest["design"]
     if design in ("sobol", "morris"):
-        _save(result, f"{design}_indices", _sensitivity(res, names, design, result.notes))
-        _bars(result, result.tables[f"{design}_indices"], design, focus)
+        indices = _sensitivity(res, summary, design, result.notes)
+        _save(result, f"{design}_indices", indices)
+        _bars(result, res, indices, design, focus)
+        if design == "morris":
+            _mu_sigma(result, res, indices, focus)
     if design == "grid":
-        _grid_figures(result, res, focus)
+        _grid_figures(result, res, summary, focus)
     _adoption(result, res, points)
     if len(res.failures):
         result.notes.append(f"{len(res.failures)} runs failed; see failures/ "
@@ -69,45 +75,59 @@ def analyze(root: str | Path, outcomes: list[str] | None = None,
 
 
 # -- tables ----------------------------------------------------------------------------
-def _outcome_columns(res: SweepResults) -> list[str]:
-    skip = set(IDS) | {"seed", "seconds"} | set(res.parameters)
-    return [c for c in res.summaries.columns
-            if c not in skip and pd.api.types.is_numeric_dtype(res.summaries[c])]
-
-
 def point_table(res: SweepResults, outcomes: list[str]) -> pd.DataFrame:
-    """Per design point and outcome: replicate mean, 95% t-interval and count (NaN, e.g.
-    a time never reached, is left out of the count)."""
-    from scipy import stats
-
-    g = res.summaries.groupby("point")
-    mean, sd, n = g[outcomes].mean(), g[outcomes].std(ddof=1), g[outcomes].count()
-    half = stats.t.ppf(0.975, (n - 1).clip(lower=1)) * sd / np.sqrt(n)
-    half = half.where(n > 1)
-    cols = {}
-    for o in outcomes:
-        cols[(o, "mean")] = mean[o]
-        cols[(o, "ci_low")] = mean[o] - half[o]
-        cols[(o, "ci_high")] = mean[o] + half[o]
-        cols[(o, "n")] = n[o]
-    table = pd.DataFrame(cols)
-    table.columns = [f"{o}_{s}" for o, s in table.columns]
-    table = res.points.set_index("point").join(table, how="right")
-    return table.reset_index()
+    """Per design point and outcome: its parameter values, then n, share reached, median
+    and 95% interval (sim.censor: times never reached count at the horizon)."""
+    table = res.medians("point", outcomes)
+    return res.points.merge(table, on="point", how="right")
 
 
-def point_means(res: SweepResults, outcome: str) -> np.ndarray:
-    """Replicate mean of one outcome per design point, times censored at the horizon."""
-    values = res.summaries[outcome]
-    if outcome in TIMES:  # the horizon: the point's weeks when swept, else the scenario's
-        horizon = (res.summaries["weeks"] if "weeks" in res.parameters
-                   else float(res.manifest["base_params"].get("weeks", np.nan)))
-        values = values.fillna(horizon)
-    means = values.groupby(res.summaries["point"]).mean()
-    return means.reindex(range(len(res.points))).to_numpy()
+def point_values(res: SweepResults, summary: pd.DataFrame, outcome: str) -> np.ndarray:
+    """The censored median of one outcome at every design point (NaN: no finished run)."""
+    rows = summary[summary["outcome"] == outcome].set_index("point")["estimate"]
+    return rows.reindex(range(len(res.points))).to_numpy(dtype=float)
 
 
-def _sensitivity(res: SweepResults, outcomes: list[str], design: str,
+def censoring(res: SweepResults, outcome: str) -> str:
+    """'52% of runs never reached it (counted at 156 weeks)', or '' when none was
+    censored or the outcome is not a time."""
+    if not is_time(outcome):
+        return ""
+    share = censored_share(res.summaries[outcome])
+    if not share > 0:
+        return ""
+    return f"{share:.0%} of runs never reached it (counted at {_weeks(res)} weeks)"
+
+
+def _weeks(res: SweepResults) -> str:
+    weeks = sorted(set(res.horizon.astype(float)))
+    return f"{weeks[0]:g}" if len(weeks) == 1 else f"{weeks[0]:g}-{weeks[-1]:g}"
+
+
+def _subtitle(res: SweepResults, outcome: str) -> str:
+    said = censoring(res, outcome)
+    return design_size(res) + (f"\n{said}" if said else "")
+
+
+def _censoring_notes(result: Analysis, res: SweepResults, outcomes: list[str]) -> None:
+    """One note listing the analysed times that some runs never reached."""
+    shares = {o: censored_share(res.summaries[o]) for o in outcomes if is_time(o)}
+    listed = ", ".join(f"{o} {v:.0%}" for o, v in shares.items() if v > 0)
+    if listed:
+        result.notes.append(f"runs that never reached a time count at the horizon "
+                            f"({_weeks(res)} weeks) in medians, intervals, heatmaps and "
+                            f"indices: {listed}")
+
+
+def design_size(res: SweepResults) -> str:
+    """'Morris, 40 points x 2 replicates = 80 runs' (the runs that finished)."""
+    m = res.manifest
+    reps = f"{m['replicates']} replicate" + ("s" if m["replicates"] != 1 else "")
+    return f"{m['design'].capitalize()}, {m['n_points']} points x {reps} = " \
+        f"{len(res.summaries)} runs"
+
+
+def _sensitivity(res: SweepResults, summary: pd.DataFrame, design: str,
                  notes: list[str]) -> pd.DataFrame:
     from SALib.analyze import morris, sobol
 
@@ -115,8 +135,8 @@ def _sensitivity(res: SweepResults, outcomes: list[str], design: str,
     names = res.parameters
     prob = problem(names)
     rows = []
-    for o in outcomes:
-        y = point_means(res, o)
+    for o in dict.fromkeys(summary["outcome"]):
+        y = point_values(res, summary, o)
         if np.isnan(y).any():
             notes.append(f"{o}: {int(np.isnan(y).sum())} design points have no finished "
                          "run; no indices")
@@ -134,10 +154,23 @@ def _sensitivity(res: SweepResults, outcomes: list[str], design: str,
                 x = pd.read_parquet(res.root / "design.parquet")[names].to_numpy()
                 si = morris.analyze(prob, x, y, num_levels=spec["levels"], seed=spec["seed"])
                 keys = ("mu", "mu_star", "sigma", "mu_star_conf")
+        never = censored_share(res.summaries[o]) if is_time(o) else math.nan
         for j, name in enumerate(names):
             rows.append({"outcome": o, "parameter": name,
-                         **{k: float(si[k][j]) for k in keys}})
+                         **{k: float(si[k][j]) for k in keys}, "censored": never})
     return pd.DataFrame(rows)
+
+
+#: The index that ranks parameters, with its confidence half-width.
+EFFECT = {"sobol": ("ST", "ST_conf"), "morris": ("mu_star", "mu_star_conf")}
+
+
+def top_parameters(indices: pd.DataFrame, design: str, k: int = 5) -> pd.DataFrame:
+    """The ``k`` parameters with the largest effect per outcome, largest first."""
+    effect = EFFECT[design][0]
+    ranked = indices.sort_values(["outcome", effect], ascending=[True, False],
+                                 kind="stable")
+    return ranked.groupby("outcome", sort=False).head(k)
 
 
 def _save(result: Analysis, name: str, table: pd.DataFrame) -> None:
@@ -165,33 +198,74 @@ def _plt():
     return plt
 
 
-def _bars(result: Analysis, table: pd.DataFrame, design: str, focus: list[str]) -> None:
-    """Sensitivity bar charts with their confidence intervals, one per outcome."""
+def _bars(result: Analysis, res: SweepResults, table: pd.DataFrame, design: str,
+          focus: list[str]) -> None:
+    """Sensitivity bar charts, largest effect on top, 95% whiskers clipped at zero."""
     if table.empty:
         return
     plt = _plt()
     pairs = ([("S1", "S1_conf", "first order"), ("ST", "ST_conf", "total")]
              if design == "sobol" else [("mu_star", "mu_star_conf", "mu*")])
     for o in focus:
-        t = table[table["outcome"] == o]
+        t = table[table["outcome"] == o].sort_values(EFFECT[design][0], ascending=False,
+                                                     kind="stable")
         if t.empty:
             continue
         y = np.arange(len(t))
-        fig, ax = plt.subplots(figsize=(7, 0.45 * len(t) + 1.5))
+        fig, ax = plt.subplots(figsize=(7, 0.45 * len(t) + 1.8))
         height = 0.8 / len(pairs)
         for k, (val, conf, label) in enumerate(pairs):
-            ax.barh(y + k * height, t[val], height, xerr=t[conf], capsize=3, label=label)
+            ax.barh(y + k * height, t[val], height, xerr=clipped_whiskers(t[val], t[conf]),
+                    capsize=3, label=label)
         ax.set_yticks(y + height * (len(pairs) - 1) / 2, t["parameter"])
         ax.invert_yaxis()
         what = "Sobol index" if design == "sobol" else "Morris mu* (outcome units)"
         ax.set_xlabel(f"{what}, 95% interval")
-        ax.set_title(f"Sensitivity of {o}")
+        ax.set_title(f"Sensitivity of {o}\n{_subtitle(res, o)}",
+                     fontsize=9)
         ax.legend(loc="lower right")
         _figure(result, fig, f"{design}_{o}")
 
 
-def _grid_figures(result: Analysis, res: SweepResults, focus: list[str]) -> None:
-    """Heatmaps of outcome means over a two-parameter grid."""
+def clipped_whiskers(value: pd.Series, conf: pd.Series) -> np.ndarray:
+    """Lower and upper error-bar lengths of value +- conf, the lower end kept at >= 0
+    (indices and mu* are not negative; SALib's symmetric interval can cross zero)."""
+    v, c = value.to_numpy(float), np.abs(conf.to_numpy(float))
+    low = np.clip(v - np.maximum(v - c, 0.0), 0.0, None)
+    return np.vstack([low, c])
+
+
+def _mu_sigma(result: Analysis, res: SweepResults, table: pd.DataFrame,
+              focus: list[str]) -> None:
+    """Morris mu* against sigma: far right is influential; high sigma means the effect
+    depends on other parameters (interactions) or is non-linear."""
+    if table.empty:
+        return
+    plt = _plt()
+    for o in focus:
+        t = table[table["outcome"] == o]
+        if t.empty:
+            continue
+        fig, ax = plt.subplots(figsize=(6.5, 5))
+        ax.scatter(t["mu_star"], t["sigma"])
+        for row in t.itertuples():
+            ax.annotate(row.parameter, (row.mu_star, row.sigma), fontsize=7,
+                        xytext=(3, 3), textcoords="offset points")
+        top = float(max(t["mu_star"].max(), t["sigma"].max(), 0)) or 1.0
+        ax.plot([0, top], [0, top], color="grey", lw=0.8, ls="--", label="sigma = mu*")
+        ax.set_xlim(left=0)
+        ax.set_ylim(bottom=0)
+        ax.set_xlabel("mu* (mean absolute elementary effect, outcome units)")
+        ax.set_ylabel("sigma (spread of elementary effects)")
+        ax.set_title(f"Morris screening of {o}\n{_subtitle(res, o)}",
+                     fontsize=9)
+        ax.legend(loc="upper left", fontsize=7)
+        _figure(result, fig, f"morris_mu_sigma_{o}")
+
+
+def _grid_figures(result: Analysis, res: SweepResults, summary: pd.DataFrame,
+                  focus: list[str]) -> None:
+    """Heatmaps of the per-point medians over a two-parameter grid."""
     names = res.parameters
     if len(names) != 2:
         result.notes.append(f"heatmaps need a grid over two parameters; this one has "
@@ -199,10 +273,7 @@ def _grid_figures(result: Analysis, res: SweepResults, focus: list[str]) -> None
         return
     plt = _plt()
     for o in focus:
-        means = pd.Series(point_means(res, o), index=res.points["point"])
-        frame = res.points.assign(value=means.to_numpy())
-        grid = frame.pivot_table(index=names[0], columns=names[1], values="value",
-                                 aggfunc="mean")
+        grid, shown = heatmap_values(res, summary, o)
         fig, ax = plt.subplots(figsize=(1.1 * grid.shape[1] + 2.5, 0.6 * grid.shape[0] + 2))
         im = ax.imshow(grid.to_numpy(dtype=float), aspect="auto", cmap="viridis",
                        origin="lower")
@@ -213,12 +284,28 @@ def _grid_figures(result: Analysis, res: SweepResults, focus: list[str]) -> None
         for (i, j), v in np.ndenumerate(grid.to_numpy(dtype=float)):
             if math.isfinite(v):
                 dark = im.norm(v) < 0.6  # white text on the dark end of viridis
-                ax.text(j, i, f"{v:.3g}", ha="center", va="center", fontsize=8,
+                ax.text(j, i, shown.iat[i, j], ha="center", va="center", fontsize=8,
                         color="w" if dark else "k")
-        censored = " (never reached = horizon)" if o in TIMES else ""
-        ax.set_title(f"{o}: replicate mean{censored}")
+        ax.set_title(f"{o}: median over replicates\n{_subtitle(res, o)}",
+                     fontsize=9)
         fig.colorbar(im, ax=ax)
         _figure(result, fig, f"heatmap_{o}")
+
+
+def heatmap_values(res: SweepResults, summary: pd.DataFrame, outcome: str
+                   ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The grid of per-point medians of a two-parameter sweep, and its cell labels ('>30'
+    where the median run never reached the time)."""
+    names = res.parameters
+    rows = summary[summary["outcome"] == outcome]
+    frame = res.points.merge(rows[["point", "estimate", "estimate_censored"]], on="point",
+                             how="left")
+    frame["shown"] = [f">{v:g}" if c is True else f"{v:.3g}" if math.isfinite(v) else ""
+                      for v, c in zip(frame["estimate"], frame["estimate_censored"],
+                                      strict=True)]
+    grid = frame.pivot(index=names[0], columns=names[1], values="estimate")
+    shown = frame.pivot(index=names[0], columns=names[1], values="shown")
+    return grid, shown
 
 
 def _label(v) -> str:

@@ -39,6 +39,30 @@ class SweepResults:
     def parameters(self) -> list[str]:
         return list(self.manifest["parameters"])
 
+    @property
+    def horizon(self) -> pd.Series:
+        """Each run's length in weeks: where a time never reached counts (sim.censor)."""
+        if "weeks" in self.parameters:
+            return self.summaries["weeks"].astype(float)
+        weeks = float(self.manifest["base_params"].get("weeks", float("nan")))
+        return pd.Series(weeks, index=self.summaries.index)
+
+    def medians(self, by: str | list[str] = "point", outcomes: str | list[str] | None = None
+                ) -> pd.DataFrame:
+        """Per group of runs and outcome: median, 95% interval and share reached, times
+        never reached counted at the horizon (``sim.censor.medians``; the rule of
+        point_summary.csv and the heatmaps)."""
+        from sim.censor import medians
+
+        return medians(self.summaries, by, outcomes or self.outcomes, self.horizon)
+
+    @property
+    def outcomes(self) -> list[str]:
+        """The summary outcome columns (numeric, not ids or parameters)."""
+        skip = {*IDS, "seed", "seconds", *self.parameters}
+        return [c for c in self.summaries.columns
+                if c not in skip and pd.api.types.is_numeric_dtype(self.summaries[c])]
+
     def timeseries(self, points: list[int] | None = None,
                    columns: list[str] | None = None) -> pd.DataFrame:
         """Weekly outcomes of the finished runs (optionally of some points / columns)."""

@@ -23,6 +23,7 @@ import numpy as np
 import yaml
 
 from sim import __version__, resultsdir
+from sim.codebook import write_codebook
 from sim.errors import ExperimentError, TrustsimError
 from sim.progress import RunProgress
 from sim.resultsdir import FolderLock, StorageError
@@ -213,6 +214,7 @@ def _finish_manifest(store: Store, plan: Plan, status: str) -> None:
                 missing=plan.n_runs - int(store.done.sum()),
                 updated=datetime.now(UTC).isoformat(timespec="seconds"))
     write_json(path, data)
+    write_codebook(store.root)
 
 
 # -- the loop --------------------------------------------------------------------------

@@ -36,6 +36,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from sim import resultsdir
+from sim.codebook import describe
 from sim.errors import ExperimentError
 from sim.resultsdir import write_atomic, write_json
 
@@ -57,7 +58,7 @@ def write_parquet(path: Path, data: pd.DataFrame | dict[str, np.ndarray]) -> Non
     """A frame, or columns given as arrays (taken without a copy where Arrow can)."""
     table = (pa.table(data) if isinstance(data, dict)
              else pa.Table.from_pandas(data, preserve_index=False))
-    write_atomic(path, lambda fh: pq.write_table(table, fh))
+    write_atomic(path, lambda fh: pq.write_table(describe(table, path.stem), fh))
 
 
 def batch_files(root: Path, name: str) -> tuple[list[Path], Path]:

@@ -4,6 +4,7 @@ sites, and the CSV target form end to end."""
 import math
 
 import pandas as pd
+import pyarrow.parquet as pq
 import pytest
 
 from sim.calibration import calibrate
@@ -72,3 +73,10 @@ def test_a_site_table_calibrates_end_to_end(calibration, workdir):
     for name in ("posterior.parquet", "posterior_summary.csv", "posterior.png",
                  "predictive.png", "generations.csv"):
         assert (out / name).exists()
+    # the posterior's columns are in the codebook and described in the file itself
+    book = pd.read_csv(out / "codebook.csv", keep_default_na=False)
+    schema = pq.read_schema(out / "posterior.parquet")
+    assert list(book["column"]) == schema.names and (book["file"] == "posterior.parquet").all()
+    assert "not in the codebook" not in " ".join(book["meaning"])
+    assert all(f.metadata[b"meaning"].decode() == m
+               for f, m in zip(schema, book["meaning"], strict=True))

@@ -50,8 +50,9 @@ def test_run_prints_the_comparison_and_writes_the_results_folder(short_run):
                  "weeks to 50% of agencies at full", "reach gap", "sustainability",
                  "Figures:"):
         assert text in proc.stdout
-    for name in ("timeseries.parquet", "summaries.parquet", "summary.csv", "manifest.json"):
-        assert (out / name).is_file()
+    for name in ("timeseries.parquet", "summaries.parquet", "summary.csv", "manifest.json",
+                 "codebook.csv"):
+        assert (out / name).is_file() and name in proc.stdout
     for fig in ("adoption", "stages", "trust", "reach", "hours"):
         assert (out / "figures" / f"{fig}.png").is_file()
         assert (out / "figures" / f"{fig}.svg").is_file()

@@ -176,9 +176,28 @@ def test_analyze_a_grid(work, monkeypatch, capsys):
                      "heatmap_trust_agency_isp_final.png", "heatmap_trust_agency_isp_final.svg",
                      "point_summary.csv"]
     table = pd.read_csv(work / "out" / "analysis" / "point_summary.csv")
-    assert len(table) == 6 and (table["trust_agency_isp_final_n"] == 2).all()
-    lo, mean, hi = (table[f"trust_agency_isp_final_{k}"] for k in ("ci_low", "mean", "ci_high"))
-    assert ((lo <= mean) & (mean <= hi)).all()
+    # --outcome limits the point summary too: one row per point for that outcome
+    assert len(table) == 6 and set(table["outcome"]) == {"trust_agency_isp_final"}
+    assert (table["n"] == 2).all()
+    assert ((table["low"] <= table["estimate"]) & (table["estimate"] <= table["high"])).all()
+
+
+def test_analyze_prints_the_top_parameters_per_outcome(work, monkeypatch, capsys):
+    """Three parameters, --top 2: two rows per outcome, strongest first, not the whole
+    index table."""
+    path = _experiment(work, design="morris", samples=3, levels=4, replicates=1,
+                       record="end", parameters={
+                           "strategy_mix": {"low": 0, "high": 1},
+                           "turnover_per_year": {"low": 0, "high": 1},
+                           "trust_threshold": {"low": 0.3, "high": 0.8}})
+    sweep.run(path, workers=2, out=work / "out", progress=False)
+    code, out, _ = _cli(monkeypatch, capsys, "analyze", work / "out", "--outcomes",
+                        "trust_agency_isp_final", "--top", "2")
+    assert code == 0 and "top 2 parameters per outcome by mu_star" in out
+    table = pd.read_csv(work / "out" / "analysis" / "morris_indices.csv")
+    ranked = table.sort_values("mu_star", ascending=False)["parameter"].tolist()
+    shown = [p for p in ranked if p in out]
+    assert shown == ranked[:2]
 
 
 @pytest.mark.slow

@@ -118,10 +118,11 @@ def test_an_interrupted_run_resumes_with_only_the_missing_runs(scenario, finishe
     assert len(calls) == 4 and result.complete  # 6 planned, 2 kept
     manifest = json.loads((out / "manifest.json").read_text())
     assert len(manifest["resumed"]) == 1 and manifest["finished_runs"] == 6
-    for name in ("timeseries.parquet", "summaries.parquet", "summary.csv"):
+    for name in ("timeseries.parquet", "summaries.parquet", "summary.csv", "codebook.csv"):
         assert (out / name).read_bytes() == (finished / name).read_bytes(), name
     assert sorted(p.name for p in out.iterdir()) == [
-        "manifest.json", "summaries.parquet", "summary.csv", "timeseries.parquet"]
+        "codebook.csv", "manifest.json", "summaries.parquet", "summary.csv",
+        "timeseries.parquet"]
 
 
 def test_an_unfinished_folder_of_another_scenario_is_refused(scenario, tmp_path, monkeypatch):

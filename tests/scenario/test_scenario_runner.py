@@ -54,7 +54,8 @@ def test_results_folder_and_manifest(write, minimal, tmp_path):
     out = tmp_path / "out"
     result = run_scenario(sc, out=out, figures=False, command="trustsim run s.yaml")
     assert sorted(p.name for p in out.iterdir()) == [
-        "manifest.json", "summaries.parquet", "summary.csv", "timeseries.parquet"]
+        "codebook.csv", "manifest.json", "summaries.parquet", "summary.csv",
+        "timeseries.parquet"]
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["status"] == "complete"
     assert manifest["trustsim_version"] == sim.__version__

@@ -86,3 +86,16 @@ def test_format_shows_censoring_against_the_horizon():
     diff.update({"row": "difference", "estimate": -60.0, "low": -80.0, "high": -30.0,
                  "bound": "<"})
     assert format_row(diff, 156) == "<-60 [<-80, -30]"
+
+
+def test_table_returns_what_run_prints_and_the_numbers_on_request(synthetic):
+    """``result.table()`` is the printed table (a row per outcome, a column per arm and
+    difference, the same text as the console); ``long=True`` keeps the numbers."""
+    printed = synthetic.table()
+    assert list(printed.columns) == ["slow", "fast", "fast - slow"]
+    assert "weeks to 50% of agencies at full" in printed.index
+    long = synthetic.table(long=True)
+    row = long[(long["arm"] == "slow") & (long["outcome"] == "time_to_50_full")].iloc[0]
+    assert printed.loc["weeks to 50% of agencies at full", "slow"] == format_row(row, 60)
+    assert printed.loc["weeks to 50% of agencies at full", "slow"].endswith("reached)")
+    assert {"estimate", "low", "high", "reached", "coverage"} <= set(long.columns)

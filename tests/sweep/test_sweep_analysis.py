@@ -39,3 +39,41 @@ def test_indices_rank_a_strong_parameter_above_an_inert_one(experiment, workdir,
     assert {f"{design}_trust_agency_isp_final.png",
             f"{design}_trust_agency_isp_final.svg"} <= names
     assert "adoption" in " ".join(result.notes)  # record: end keeps no weekly curves
+
+
+def test_morris_on_a_censored_time_says_so_and_draws_mu_sigma(experiment, workdir):
+    """On the 30-week tiny scenario most runs never get half the agencies to start-up:
+    the indices are computed on censored medians (never-reached runs
+    counted at 30 weeks), and the table, a note and the figure titles say how many."""
+    path = experiment(design="morris", samples=4, levels=4, replicates=1, record="end",
+                      parameters={"strategy_mix": {"low": 0, "high": 1},
+                                  "turnover_per_year": {"low": 0, "high": 1}},
+                      outcomes=["time_to_50_startup", "trust_agency_isp_final"])
+    sweep.run(path, workers=2, out=workdir / "out", progress=False)
+    res = sweep.load(workdir / "out")
+    share = res.summaries["time_to_50_startup"].isna().mean()
+    assert 0 < share < 1
+    result = sweep.analyze(workdir / "out", outcomes=["time_to_50_startup",
+                                                      "trust_agency_isp_final"])
+    said = (f"runs that never reached a time count at the horizon (30 weeks) in medians, "
+            f"intervals, heatmaps and indices: time_to_50_startup {share:.0%}")
+    assert said in result.notes
+    table = result.tables["morris_indices"]
+    assert (table.loc[table["outcome"] == "time_to_50_startup", "censored"] == share).all()
+    assert table.loc[table["outcome"] == "trust_agency_isp_final", "censored"].isna().all()
+    summary = result.tables["point_summary"]
+    assert set(summary["outcome"]) == {"time_to_50_startup", "trust_agency_isp_final"}
+    names = {p.name for p in result.figures}
+    assert {"morris_time_to_50_startup.png", "morris_mu_sigma_time_to_50_startup.png",
+            "morris_mu_sigma_trust_agency_isp_final.svg"} <= names
+
+
+def test_bars_whiskers_stop_at_zero():
+    import pandas as pd
+
+    from sim.sweep.analysis import clipped_whiskers, top_parameters
+
+    err = clipped_whiskers(pd.Series([0.5, 0.1, -0.02]), pd.Series([0.2, 0.3, 0.1]))
+    assert np.allclose(err, [[0.2, 0.1, 0.0], [0.2, 0.3, 0.1]])
+    table = pd.DataFrame({"outcome": "y", "parameter": list("abc"), "ST": [0.1, 0.7, 0.3]})
+    assert list(top_parameters(table, "sobol", 2)["parameter"]) == ["b", "c"]
