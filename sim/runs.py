@@ -15,11 +15,18 @@ class RunOutput:
     summary: dict[str, float]
 
 
-def spawn_seeds(base_seed: int, n: int) -> list[int]:
-    """``n`` independent seeds from one base seed (numpy SeedSequence), so parallel runs
-    never share a random stream (NetLogo BehaviorSpace's clock-seeding pitfall)."""
-    children = np.random.SeedSequence(base_seed).spawn(n)
-    return [int(c.generate_state(1, dtype=np.uint32)[0]) for c in children]
+SEEDING = ("run seed = SeedSequence(seed, spawn_key=(point, replicate)).generate_state(1)"
+           "[0]; a scenario run uses point 0 for every arm, so replicate r shares its seed "
+           "across arms (common random numbers)")
+
+
+def run_seed(base_seed: int, point: int, replicate: int) -> int:
+    """The seed of one run, for scenario runs and sweeps alike: derived from the base seed
+    and the run's identity only (numpy SeedSequence), so it does not depend on the order
+    runs are scheduled or finish in, and parallel runs never share a random stream
+    (NetLogo BehaviorSpace's clock-seeding pitfall)."""
+    seq = np.random.SeedSequence(base_seed, spawn_key=(point, replicate))
+    return int(seq.generate_state(1, dtype=np.uint32)[0])
 
 
 def keep_weeks(frame: pd.DataFrame, every: int) -> pd.DataFrame:

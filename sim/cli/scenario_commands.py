@@ -68,7 +68,8 @@ def run(
 ) -> None:
     """Run every arm x replicate, save the results folder, print the comparison."""
     from sim.scenario import load_scenario, run_scenario
-    from sim.scenario.runner import command_line, default_workers
+    from sim.scenario.runner import command_line
+    from sim.workerpool import default_workers
 
     sc = load_scenario(scenario, replicates=replicates, seed=seed, weeks=weeks)
     folder = out if out is not None else Path("results") / sc.name

@@ -12,10 +12,8 @@ run then drops its parts, an incomplete one keeps them for the resume.
 
 from __future__ import annotations
 
-import platform
 import sys
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +21,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from sim import resultsdir
+from sim import provenance, resultsdir
 from sim.errors import ScenarioError
 from sim.parameters import resolve
 from sim.resultsdir import FolderLock, storage_errors
@@ -38,9 +36,6 @@ FIGURES = "figures"
 PARTS = ".parts"
 KEYS = ("arm", "replicate", "seed")
 ROW_GROUP_ROWS = 65_536
-SEEDING = ("Replicate seeds come from numpy.random.SeedSequence(seed).spawn(replicates); "
-           "replicate i uses the same seed in every arm (common random numbers), so "
-           "between-arm differences are paired.")
 _WRITE_OPTIONS = dict(compression="zstd", compression_level=3, use_dictionary=True,
                       write_statistics=True, version="2.6", data_page_version="1.0")
 _TMP = r"(?:.+/)?\.[^/]+\.tmp|(?:.+/)?[^/]+\.tmp"  # ours, and those of older versions
@@ -111,23 +106,9 @@ def _own_manifest(out: Path) -> dict[str, Any] | None:
         data = resultsdir.read_manifest(out, ScenarioError, "trustsim results folder")
     except ScenarioError:
         return None
-    keys = ("trustsim_version", "scenario_name", "scenario_hash", "runs", "status")
-    return data if all(k in data for k in keys) else None
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
-
-
-def _versions() -> dict[str, str]:
-    import mesa
-    import numpy
-
-    import sim
-
-    return {"trustsim": sim.__version__, "python": platform.python_version(),
-            "mesa": mesa.__version__, "numpy": numpy.__version__, "pandas": pd.__version__,
-            "pyarrow": pa.__version__}
+    keys = ("scenario_name", "scenario_hash", "runs", "status")
+    ours = data.get("kind") == "scenario" or "trustsim_version" in data  # or older versions
+    return data if ours and all(k in data for k in keys) else None
 
 
 def _with_keys(frame: pd.DataFrame, arm: str, replicate: int, seed: int) -> pa.Table:
@@ -190,10 +171,8 @@ class ResultsWriter:
         self.replicates = sorted({r for _, r, _ in runs})
         self.done: set[tuple[str, int]] = set()
         self.started = False  # whether any run was written this time (for exit codes)
-        versions = _versions()
         self.manifest: dict[str, Any] = {
-            "trustsim_version": versions["trustsim"],
-            "versions": versions,
+            **provenance.header("scenario", command),
             "scenario_name": scenario.name,
             "scenario_file": display_path(scenario.source),
             "scenario_hash": scenario.hash(),
@@ -201,18 +180,15 @@ class ResultsWriter:
             "arms": scenario.arms,
             "arm_params": {a: resolve(scenario.arm_params(a)) for a in scenario.arms},
             "weeks": scenario.weeks,
-            "command": command,
+            "seed": scenario.seed,
+            "replicates": scenario.replicates,
             "workers": workers,
-            "seeding": SEEDING,
-            "status": "running",
-            "started": _now(),
-            "finished": None,
             "runs": [],
         }
         if resume:
             old = resultsdir.read_manifest(out, ScenarioError, "trustsim results folder")
             self.manifest.update(started=old.get("started"),
-                                 resumed=[*old.get("resumed", []), _now()])
+                                 resumed=[*old.get("resumed", []), provenance.now()])
             self.done = set(finished_parts(out, scenario.arms, self.replicates, repair=True))
             with storage_errors(out, "cannot clean the results folder"):
                 for name in (TIMESERIES, SUMMARIES, SUMMARY_CSV):  # stale until finish
@@ -253,8 +229,9 @@ class ResultsWriter:
                 resultsdir.write_atomic(self.out / name,
                                         lambda fh, parts=parts: _consolidate(parts, fh))
             self._write_summary_csv()
-        self.manifest.update(status=status, finished=_now(), finished_runs=len(order),
-                             planned_runs=len(self.runs))
+        self.manifest.update(status=status, finished=provenance.now(),
+                             counts=provenance.counts(len(self.runs), len(order)),
+                             finished_runs=len(order), planned_runs=len(self.runs))
         if error:
             self.manifest["error"] = error
         self._write_manifest()

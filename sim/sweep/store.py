@@ -38,19 +38,13 @@ import pyarrow.parquet as pq
 from sim import resultsdir
 from sim.errors import ExperimentError
 from sim.resultsdir import write_atomic, write_json
+from sim.runs import run_seed
 
 KINDS = ("timeseries", "failures", "summaries")  # write order; summaries commits a batch
 RECORDS = "records"
 __all__ = ["Store", "part_files", "read_manifest", "release_memory", "run_seed",
            "write_atomic", "write_json", "write_parquet"]
 _PART = re.compile(r"^part-(\d{6,})\.parquet$")
-
-
-def run_seed(base_seed: int, point: int, replicate: int) -> int:
-    """The seed of one run: derived from the sweep's seed and the run's identity only, so it
-    does not depend on the order runs are scheduled or finish in."""
-    seq = np.random.SeedSequence(base_seed, spawn_key=(point, replicate))
-    return int(seq.generate_state(1, dtype=np.uint32)[0])
 
 
 def write_parquet(path: Path, data: pd.DataFrame | dict[str, np.ndarray]) -> None:
