@@ -65,6 +65,9 @@ def run(
         min=1, help="Weeks to simulate (default: the file's).")] = None,
     figures: Annotated[bool, typer.Option(
         help="Draw the figures (PNG and SVG) into the results folder.")] = True,
+    scheduler: Annotated[str | None, typer.Option(
+        "--scheduler", help="Dask scheduler address, e.g. tcp://host:8786; runs on that "
+                            "cluster's workers.")] = None,
 ) -> None:
     """Run every arm x replicate, save the results folder, print the comparison."""
     from sim.scenario import load_scenario, run_scenario
@@ -81,7 +84,8 @@ def run(
                   f"{workers} worker(s); {cost.describe()}")
     try:
         result = run_scenario(sc, workers=workers, out=folder, overwrite=overwrite,
-                              progress=True, figures=figures, command=command_line())
+                              progress=True, figures=figures, command=command_line(),
+                              scheduler=scheduler)
     except KeyboardInterrupt:
         _interrupted(folder)
     print_summary(result, console)

@@ -113,7 +113,7 @@ def _own_manifest(out: Path) -> dict[str, Any] | None:
 
 def _with_keys(frame: pd.DataFrame, arm: str, replicate: int, seed: int) -> pa.Table:
     keys = pd.DataFrame({"arm": arm, "replicate": replicate, "seed": seed},
-                        index=frame.index).astype({"replicate": "int64", "seed": "uint64"})
+                        index=frame.index).astype({"replicate": "int64", "seed": "int64"})
     return pa.Table.from_pandas(pd.concat([keys, frame], axis=1), preserve_index=False)
 
 
@@ -344,7 +344,14 @@ class ScenarioResult:
                                     f"{manifest.get('status')})", source=display_path(folder))
             with storage_errors(folder, "cannot read the results"):
                 frames = pd.read_parquet(files[0]), pd.read_parquet(files[1])
-        return cls(manifest, *frames, folder)
+        arms = pd.CategoricalDtype(list(manifest.get("arms", [])), ordered=True)
+        return cls(manifest, *(_typed(f, arms) for f in frames), folder)
+
+
+def _typed(frame: pd.DataFrame, arms: pd.CategoricalDtype) -> pd.DataFrame:
+    """Arms as an ordered categorical in file order; seeds as int64 (earlier
+    versions stored uint64), as in sweeps."""
+    return frame.astype({"arm": arms, "replicate": "int64", "seed": "int64"})
 
 
 def _load_parts(folder: Path, manifest: dict[str, Any]
