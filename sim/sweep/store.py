@@ -84,11 +84,14 @@ def _batch(path: Path) -> int:
 
 
 class Store:
-    """A sweep's results folder, opened for writing (new or resumed)."""
+    """The part files of a results folder, opened for writing (new or resumed): a sweep's
+    folder itself, or a scenario folder's ``.parts`` (damaged batches then go to the
+    folder's ``damaged/``, ``aside``)."""
 
     def __init__(self, root: Path, n_runs: int, replicates: int, batch_size: int = 50,
-                 flush_seconds: float = 5.0):
+                 flush_seconds: float = 5.0, aside: Path | None = None):
         self.root = Path(root)
+        self.aside = Path(aside) if aside is not None else self.root  # damaged/ goes here
         self.replicates = replicates
         self.batch_size = batch_size
         self.flush_seconds = flush_seconds
@@ -125,7 +128,7 @@ class Store:
             parts, record = batch_files(self.root, name)
             reason = resultsdir.verify_batch(self.root, parts, record)
             if reason is not None:
-                resultsdir.set_aside(self.root, [*parts, record],
+                resultsdir.set_aside(self.aside, [*parts, record],
                                      f"batch {name} is damaged: {reason}")
         for kind in ("summaries", "failures"):
             for p in part_files(self.root, kind):

@@ -91,7 +91,7 @@ def test_interrupt_keeps_finished_runs_and_marks_incomplete(write, minimal, tmp_
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["status"] == "incomplete"
     assert manifest["finished_runs"] == 2 and manifest["planned_runs"] == 6
-    assert len(list((out / ".parts" / "sum").glob("*/*.parquet"))) == 2  # kept to resume
+    assert len(list((out / ".parts" / "summaries").glob("part-*.parquet"))) == 2  # kept to resume
     ts = pd.read_parquet(out / "timeseries.parquet")
     finished = {(r["arm"], r["replicate"]) for r in manifest["runs"] if r["finished"]}
     assert set(map(tuple, ts[["arm", "replicate"]].drop_duplicates().to_numpy())) == finished
