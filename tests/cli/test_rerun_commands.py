@@ -84,7 +84,7 @@ def test_a_changed_installation_is_one_warning_line(monkeypatch, capsys, work):
     code, _, err = _cli(monkeypatch, capsys, work, "rerun", "first", "--out", "again")
     assert code == 0, err
     assert [line for line in err.splitlines() if "warning" in line] == [
-        f"trustsim: warning: first: recorded with a different installation (data hash); "
+        "trustsim: warning: first: recorded with a different installation (data hash); "
         "the numbers may differ"]
 
 
