@@ -77,11 +77,12 @@ def run(
     sc = load_scenario(scenario, replicates=replicates, seed=seed, weeks=weeks)
     folder = out if out is not None else Path("results") / sc.name
     workers = min(workers or default_workers(), len(sc.arms) * sc.replicates)
-    cost = check_capacity(sc, workers)
+    cost = check_capacity(sc, 1 if scheduler else workers)
+    where = f"Dask scheduler {scheduler}" if scheduler else f"{workers} worker(s)"
     console = _console()
     console.print(f"[bold]{sc.name}[/]: {len(sc.arms)} arms ({', '.join(sc.arms)}) x "
                   f"{sc.replicates} replicates, {sc.weeks} weeks, seed {sc.seed}, "
-                  f"{workers} worker(s); {cost.describe()}")
+                  f"{where}; {cost.describe()}")
     try:
         result = run_scenario(sc, workers=workers, out=folder, overwrite=overwrite,
                               progress=True, figures=figures, command=command_line(),

@@ -337,3 +337,21 @@ def test_a_read_only_mount_and_a_real_full_disk(tmpfs, tmp_path):
     assert not [p for p in (full / "out").rglob("*") if p.name.endswith(".tmp")]
     manifest = json.loads((full / "out" / "manifest.json").read_text())
     assert manifest["status"] in ("running", "incomplete")  # incomplete where it still fits
+
+
+def test_an_unreachable_scheduler_is_one_line_exit_2_nothing_written(tmp_path, monkeypatch,
+                                                                     capsys):
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    path = tmp_path / "s.yaml"
+    path.write_text(yaml.safe_dump(_scenario()))
+    out = tmp_path / "out"
+    address = f"tcp://127.0.0.1:{port}"
+    code, err = _main(monkeypatch, capsys, "run", path, "--out", out, "--scheduler", address)
+    assert code == 2 and not out.exists()
+    assert _one_line(err).startswith(f"trustsim: cannot reach the Dask scheduler at {address}")
+    code, err = _main(monkeypatch, capsys, "run", path, "--out", out, "--scheduler", "nonsense")
+    assert code == 2 and "expected tcp://HOST:PORT" in _one_line(err) and not out.exists()
