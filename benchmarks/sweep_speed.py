@@ -28,6 +28,7 @@ import psutil
 
 import sim.sweep as sweep
 from sim.sweep.spec import parse_experiment
+from sim.workerpool import default_workers
 
 ROOT = Path(__file__).resolve().parents[1]
 CHEAP = {"weeks": 4, "n_agencies": 2, "n_isps": 1, "n_families": 20}
@@ -106,7 +107,7 @@ def show(label: str, m: dict) -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--workers", type=int, default=len(os.sched_getaffinity(0)))
+    ap.add_argument("--workers", type=int, default=default_workers())
     ap.add_argument("--county-runs", type=int, default=1000, help="0 skips the county sweep")
     ap.add_argument("--memory-runs", type=int, nargs="*", default=[1000, 10000])
     ap.add_argument("--scheduler", help="a Dask scheduler address: run the sweeps there")

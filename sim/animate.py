@@ -539,9 +539,9 @@ def write_animation(model: Any, out: Path, *, fps: float = 4.0, every: int = 1,
 def replicate_seed(base_seed: int, replicate: int = 0) -> int:
     """The model seed of one replicate as ``trustsim run`` derives it, so a run shown here
     is the run the scenario file gives."""
-    from sim.runs import spawn_seeds
+    from sim.runs import run_seed
 
-    return spawn_seeds(base_seed, replicate + 1)[replicate]
+    return run_seed(base_seed, 0, replicate)
 
 
 def animate_scenario(scenario: str | Path, out: str | Path, *, arm: str | None = None,

@@ -10,7 +10,7 @@ defaults are calibrated once, documented in docs/ODD.md, and never tuned to a te
 from __future__ import annotations
 
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,7 +41,7 @@ class Pattern:
     name: str
     source: str
     expected: str
-    check: Callable[[int, ProcessPoolExecutor | None], Result]
+    check: Callable[[int, Executor | None], Result]
 
 
 def _summaries(params: dict, replicates: int, pool, first_seed: int = 1) -> dict:
@@ -230,7 +230,9 @@ PATTERNS: tuple[Pattern, ...] = (
 
 
 def run_all(replicates: int = 40, workers: int = 2) -> list[tuple[Pattern, Result]]:
-    with ProcessPoolExecutor(workers) as pool:
+    from sim.workerpool import local_pool
+
+    with local_pool(workers) as pool:
         return [(p, p.check(replicates, pool)) for p in PATTERNS]
 
 

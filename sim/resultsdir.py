@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import fcntl
 import hashlib
 import io
 import json
@@ -123,7 +122,7 @@ class FolderLock:
                 fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC
                              | getattr(os, "O_NOFOLLOW", 0), 0o644)
             try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                _lock_exclusive(fd)
             except OSError as exc:
                 holder = _read_pid(fd)
                 os.close(fd)
@@ -158,9 +157,28 @@ class FolderLock:
         self.release()
 
 
+def _lock_exclusive(fd: int) -> None:
+    """Lock an open file without waiting (OSError when another process holds it):
+    ``flock`` on POSIX, ``msvcrt.locking`` of its first byte on Windows; both end with
+    the holder's process."""
+    if sys.platform == "win32":
+        import msvcrt
+
+        try:
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+        except OSError as exc:
+            raise OSError(errno.EACCES, exc.strerror or "locked") from None
+        return
+    import fcntl
+
+    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+
+
 def _read_pid(fd: int) -> int | None:
     with contextlib.suppress(OSError, ValueError):
-        return int(os.pread(fd, 32, 0).decode().strip() or 0) or None
+        with open(os.dup(fd), "rb") as fh:  # os.pread is POSIX only
+            fh.seek(0)
+            return int(fh.read(32).decode().strip() or 0) or None
     return None
 
 

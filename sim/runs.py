@@ -15,11 +15,18 @@ class RunOutput:
     summary: dict[str, float]
 
 
-def spawn_seeds(base_seed: int, n: int) -> list[int]:
-    """``n`` independent seeds from one base seed (numpy SeedSequence), so parallel runs
-    never share a random stream (NetLogo BehaviorSpace's clock-seeding pitfall)."""
-    children = np.random.SeedSequence(base_seed).spawn(n)
-    return [int(c.generate_state(1, dtype=np.uint32)[0]) for c in children]
+SEEDING = ("run seed = SeedSequence(seed, spawn_key=(point, replicate)).generate_state(1)"
+           "[0]; a scenario run uses point 0 for every arm, so replicate r shares its seed "
+           "across arms (common random numbers)")
+
+
+def run_seed(base_seed: int, point: int, replicate: int) -> int:
+    """The seed of one run, for scenario runs and sweeps alike: derived from the base seed
+    and the run's identity only (numpy SeedSequence), so it does not depend on the order
+    runs are scheduled or finish in, and parallel runs never share a random stream
+    (NetLogo BehaviorSpace's clock-seeding pitfall)."""
+    seq = np.random.SeedSequence(base_seed, spawn_key=(point, replicate))
+    return int(seq.generate_state(1, dtype=np.uint32)[0])
 
 
 def keep_weeks(frame: pd.DataFrame, every: int) -> pd.DataFrame:
@@ -33,9 +40,11 @@ def keep_weeks(frame: pd.DataFrame, every: int) -> pd.DataFrame:
 
 
 def run_once(params: dict, seed: int, every: int = 1) -> RunOutput:
-    """Build ``TrustModel(rng=seed, **params)``, run it to the end, return its record."""
+    """Build ``TrustModel(rng=seed, **params)``, run it to the end, return its record of
+    every ``every``-th week and the last (``every=0``: the last only). Only those weeks are
+    measured in full (``record_every``); the summary is the same whichever are kept."""
     from sim.model import TrustModel
 
-    model = TrustModel(rng=seed, **params).run()
+    model = TrustModel(rng=seed, record_every=every, **params).run()
     frame = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
     return RunOutput(keep_weeks(frame, every).reset_index(drop=True), model.summary())

@@ -1,11 +1,13 @@
 """Local worker processes for scenario runs and sweeps, which never outlive their
-coordinator.
+coordinator, on Linux, macOS and Windows.
 
-Workers fork from one forkserver that has imported the model once (Mesa's import takes
-seconds); forkserver rather than fork, as the coordinator runs threads. Each worker
-ignores Ctrl-C (the coordinator handles it and decides what to keep) and watches its
-coordinator: when the coordinator dies, even by SIGKILL, the worker exits at once rather
-than finishing its run and waiting for work forever (hundreds of MB per worker).
+On Linux workers fork from one forkserver that has imported the model once (Mesa's
+import takes seconds); forkserver rather than fork, as the coordinator runs threads.
+Elsewhere they start with ``spawn``, the platform's default and only safe method (macOS
+and Windows). Each worker ignores Ctrl-C (the coordinator handles it and decides what to
+keep) and watches its coordinator: when the coordinator dies, even by SIGKILL, the worker
+exits at once rather than finishing its run and waiting for work forever (hundreds of MB
+per worker).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import multiprocessing
 import os
 import select
 import signal
+import sys
 import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -22,10 +25,27 @@ from concurrent.futures import ProcessPoolExecutor
 PRELOAD = ["sim.runs", "sim.model", "sim.workerpool"]
 
 
+def default_workers() -> int:
+    """The cores this process may use: its CPU affinity where the platform has one
+    (Linux), else the machine's core count (macOS, Windows)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+def start_method(platform: str | None = None) -> str:
+    """``forkserver`` on Linux, ``spawn`` elsewhere (macOS's default since fork is unsafe
+    with its system libraries; Windows has nothing else)."""
+    platform = sys.platform if platform is None else platform
+    if platform.startswith("linux") and "forkserver" in multiprocessing.get_all_start_methods():
+        return "forkserver"
+    return "spawn"
+
+
 def local_pool(workers: int, preload: list[str] | None = None) -> ProcessPoolExecutor:
     """A process pool of ``workers`` processes that exit when this process dies."""
-    methods = multiprocessing.get_all_start_methods()
-    ctx = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+    ctx = multiprocessing.get_context(start_method())
     if ctx.get_start_method() == "forkserver":
         ctx.set_forkserver_preload(preload or PRELOAD)
     return ProcessPoolExecutor(max_workers=workers, mp_context=ctx,
@@ -64,6 +84,8 @@ def _exit_when_gone(pid: int) -> None:
 
 
 def _alive(pid: int) -> bool:
+    if sys.platform == "win32":  # os.kill(pid, 0) would terminate the process there
+        return _alive_windows(pid)
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -71,3 +93,16 @@ def _alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
+
+
+def _alive_windows(pid: int) -> bool:
+    import ctypes
+
+    kernel = ctypes.windll.kernel32  # type: ignore[attr-defined]
+    handle = kernel.OpenProcess(0x1000 | 0x00100000, False, pid)  # query info | synchronize
+    if not handle:
+        return False
+    try:
+        return kernel.WaitForSingleObject(handle, 0) == 0x102  # WAIT_TIMEOUT: still running
+    finally:
+        kernel.CloseHandle(handle)

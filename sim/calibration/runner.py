@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -20,7 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim import __version__
+from sim import provenance
 from sim.calibration.simulate import Simulator
 from sim.calibration.spec import CalibrationSpec, Prior, check_priors, load_calibration
 from sim.calibration.targets import (
@@ -145,11 +144,11 @@ def _sampler(workers: int | None, scheduler: str | None):
 
 
 def process_pool(workers: int) -> ProcessPoolExecutor:
-    """Worker processes forked from one server that has imported the model once
-    (forkserver, not fork: the calling process runs threads)."""
-    ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(["sim.calibration.simulate", "sim.runs", "sim.model"])
-    return ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+    """The local worker pool every command uses (``sim.workerpool``: portable start
+    method, workers that die with their coordinator)."""
+    from sim.workerpool import local_pool
+
+    return local_pool(workers, ["sim.calibration.simulate", "sim.runs", "sim.model"])
 
 
 def calibrate(file: str | Path, workers: int | None = None, scheduler: str | None = None,
@@ -233,8 +232,9 @@ def _open_out(out: Path, setup: Setup, file: Path) -> dict[str, Any]:
         raise ExperimentError("exists and is not a calibration results folder; choose "
                               "another --out", source=str(out))
     (out / "calibration.yaml").write_text(file.read_text())
-    manifest = {"trustsim": __version__, "created": datetime.now(UTC).isoformat(
-                timespec="seconds"), "fingerprint": setup.fingerprint(),
+    manifest = {**provenance.header("calibration", None),
+                "created": datetime.now(UTC).isoformat(timespec="seconds"),
+                "fingerprint": setup.fingerprint(),
                 "calibration_file": str(file), "arm": setup.arm, "base_params": setup.base,
                 "observed": {k: {"value": v, "sd": sd} for k, (v, sd) in
                              setup.observed.items()},

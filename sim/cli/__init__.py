@@ -29,7 +29,7 @@ def _register() -> None:
     import importlib
 
     for name in ("scenario_commands", "sweep_commands", "app_commands", "calibrate_commands",
-                 "discover_commands"):
+                 "discover_commands", "rerun_commands"):
         try:
             importlib.import_module(f"sim.cli.{name}")
         except ModuleNotFoundError as exc:  # a command group not built yet

@@ -49,22 +49,28 @@ def run(
         min=1, help="Weeks to simulate (default: the file's).")] = None,
     figures: Annotated[bool, typer.Option(
         help="Draw the figures (PNG and SVG) into the results folder.")] = True,
+    scheduler: Annotated[str | None, typer.Option(
+        "--scheduler", help="Dask scheduler address, e.g. tcp://host:8786; runs on that "
+                            "cluster's workers.")] = None,
 ) -> None:
     """Run every arm x replicate, save the results folder, print the comparison."""
     from sim.scenario import load_scenario, run_scenario
-    from sim.scenario.runner import command_line, default_workers
+    from sim.scenario.runner import command_line
+    from sim.workerpool import default_workers
 
     sc = load_scenario(scenario, replicates=replicates, seed=seed, weeks=weeks)
     folder = out if out is not None else Path("results") / sc.name
     workers = min(workers or default_workers(), len(sc.arms) * sc.replicates)
-    cost = check_capacity(sc, workers)
+    cost = check_capacity(sc, 1 if scheduler else workers)
+    where = f"Dask scheduler {scheduler}" if scheduler else f"{workers} worker(s)"
     console = _console()
     console.print(f"[bold]{sc.name}[/]: {len(sc.arms)} arms ({', '.join(sc.arms)}) x "
                   f"{sc.replicates} replicates, {sc.weeks} weeks, seed {sc.seed}, "
-                  f"{workers} worker(s); {cost.describe()}")
+                  f"{where}; {cost.describe()}")
     try:
         result = run_scenario(sc, workers=workers, out=folder, overwrite=overwrite,
-                              progress=True, figures=figures, command=command_line())
+                              progress=True, figures=figures, command=command_line(),
+                              scheduler=scheduler)
     except KeyboardInterrupt:
         _interrupted(folder)
     print_summary(result, console)

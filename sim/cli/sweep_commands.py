@@ -36,13 +36,14 @@ def sweep(
 ) -> None:
     """Run an experiment's design points x replicates; resume an interrupted sweep."""
     from sim import capacity
+    from sim.scenario.runner import command_line
     from sim.sweep.runner import SweepInterrupted, run
 
     try:
         with capacity.max_runs(max_runs):
             report = run(experiment, workers=workers, scheduler=scheduler, out=out,
                          progress=not quiet, retry_failed=retry_failed,
-                         batch_size=batch_size)
+                         batch_size=batch_size, command=command_line())
     except SweepInterrupted as stop:
         done = stop.report
         typer.echo(f"trustsim: interrupted; {done.completed + done.failed} of {done.total} "

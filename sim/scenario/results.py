@@ -1,21 +1,20 @@
 """The results folder: Parquet time series and summaries, summary.csv, manifest.json.
 
-Each finished run is written at once to its own part files (atomically: time series,
-a record of both parts' rows and checksums, then the summary, which marks the run done),
-so an interrupted or killed run leaves every finished run on disk, and running the same
-command again resumes: damaged parts are set aside and only the missing runs run. At the
-end the parts are consolidated in a fixed order (arm order of the scenario, then
-replicate, then week) with fixed writer options and no timestamps, which makes the
-Parquet files byte-identical whatever the number of workers or interruptions; a complete
-run then drops its parts, an incomplete one keeps them for the resume.
+Each finished run is written at once by the sweeps' store (``sim.sweep.store.Store``,
+one run per batch) into ``.parts/``: time series, a record of the parts' rows and
+checksums, then the summaries part, which marks the run done; the run's ``point`` there
+is its arm's index. So an interrupted or killed run leaves every finished run on disk,
+and running the same command again resumes: damaged parts are set aside in ``damaged/``
+and only the missing runs run. At the end the parts are consolidated in a fixed order
+(arm order of the scenario, then replicate, then week) with fixed writer options and no
+timestamps, which makes the Parquet files byte-identical whatever the number of workers
+or interruptions; a complete run then drops its parts, an incomplete one keeps them for
+the resume.
 """
 
 from __future__ import annotations
 
-import platform
-import sys
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -23,13 +22,15 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from sim import resultsdir
-from sim.codebook import write_codebook
+from sim import provenance, resultsdir
+from sim.codebook import describe, write_codebook
 from sim.errors import ScenarioError
 from sim.parameters import resolve
 from sim.resultsdir import FolderLock, storage_errors
 from sim.scenario.errors import display_path
 from sim.scenario.loader import Scenario
+from sim.sweep.results import committed
+from sim.sweep.store import Store
 
 TIMESERIES = "timeseries.parquet"
 SUMMARIES = "summaries.parquet"
@@ -39,19 +40,20 @@ FIGURES = "figures"
 PARTS = ".parts"
 KEYS = ("arm", "replicate", "seed")
 ROW_GROUP_ROWS = 65_536
-SEEDING = ("Replicate seeds come from numpy.random.SeedSequence(seed).spawn(replicates); "
-           "replicate i uses the same seed in every arm (common random numbers), so "
-           "between-arm differences are paired.")
 _WRITE_OPTIONS = dict(compression="zstd", compression_level=3, use_dictionary=True,
                       write_statistics=True, version="2.6", data_page_version="1.0")
 _TMP = r"(?:.+/)?\.[^/]+\.tmp|(?:.+/)?[^/]+\.tmp"  # ours, and those of older versions
-_PART = r"\.parts/(?:ts|sum)/[^/]+/\d{6}\.parquet|\.parts/rec/[^/]+/\d{6}\.json"
+_KINDS = r"(?:timeseries|summaries|failures|records)"
+_PART = (r"\.parts/(?:timeseries|summaries|failures)/part-\d{6,}\.parquet"
+         r"|\.parts/records/part-\d{6,}\.json"
+         r"|\.parts/(?:ts|sum)/[^/]+/\d{6}\.parquet|\.parts/rec/[^/]+/\d{6}\.json")  # + 0.1
 OURS = [r"manifest\.json", r"timeseries\.parquet", r"summaries\.parquet", r"summary\.csv",
         r"codebook\.csv",
         r"\.lock", r"figures/(?:adoption|stages|trust|reach|hours)\.(?:png|svg)", _PART,
         rf"damaged/(?:{_PART})", _TMP]
-OUR_DIRS = [r"figures", r"\.parts", r"\.parts/(?:ts|sum|rec)", r"\.parts/(?:ts|sum|rec)/[^/]+",
-            r"damaged", r"damaged/\.parts(?:/(?:ts|sum|rec)(?:/[^/]+)?)?"]
+OUR_DIRS = [r"figures", r"\.parts", rf"\.parts/{_KINDS}", r"\.parts/(?:ts|sum|rec)",
+            r"\.parts/(?:ts|sum|rec)/[^/]+", r"damaged", rf"damaged/\.parts(?:/{_KINDS})?",
+            r"damaged/\.parts(?:/(?:ts|sum|rec)(?:/[^/]+)?)?"]
 
 
 def open_folder(out: Path, overwrite: bool, scenario: Scenario, runs: list[tuple[str, int, int]]
@@ -113,69 +115,33 @@ def _own_manifest(out: Path) -> dict[str, Any] | None:
         data = resultsdir.read_manifest(out, ScenarioError, "trustsim results folder")
     except ScenarioError:
         return None
-    keys = ("trustsim_version", "scenario_name", "scenario_hash", "runs", "status")
-    return data if all(k in data for k in keys) else None
+    keys = ("scenario_name", "scenario_hash", "runs", "status")
+    ours = data.get("kind") == "scenario" or "trustsim_version" in data  # or older versions
+    return data if ours and all(k in data for k in keys) else None
 
 
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
+def open_store(out: Path, arms: list[str], replicates: int) -> Store:
+    """The folder's part files as the sweeps' store (one run per batch): an unfinished
+    write's leftovers removed, damaged runs set aside in ``damaged/`` to run again."""
+    return Store(out / PARTS, len(arms) * replicates, replicates, batch_size=1, aside=out)
 
 
-def _versions() -> dict[str, str]:
-    import mesa
-    import numpy
-
-    import sim
-
-    return {"trustsim": sim.__version__, "python": platform.python_version(),
-            "mesa": mesa.__version__, "numpy": numpy.__version__, "pandas": pd.__version__,
-            "pyarrow": pa.__version__}
-
-
-def _with_keys(frame: pd.DataFrame, arm: str, replicate: int, seed: int) -> pa.Table:
-    keys = pd.DataFrame({"arm": arm, "replicate": replicate, "seed": seed},
-                        index=frame.index).astype({"replicate": "int64", "seed": "uint64"})
-    return pa.Table.from_pandas(pd.concat([keys, frame], axis=1), preserve_index=False)
-
-
-def _part(out: Path, kind: str, arm: str, replicate: int) -> Path:
-    ext = "json" if kind == "rec" else "parquet"
-    return out / PARTS / kind / arm / f"{replicate:06d}.{ext}"
-
-
-def finished_parts(out: Path, arms: list[str], replicates: list[int], repair: bool = False
-                   ) -> list[tuple[str, int]]:
-    """The runs whose parts are committed and whole, in arm-then-replicate order.
-
-    A damaged run (truncated file, wrong size, checksum or row count) is skipped with a
-    one-line warning; with ``repair`` (the writer, under its lock) its files are moved to
-    ``damaged/`` so that it runs again, and what an unfinished write left behind (parts
-    without a summary, temporary files) is removed."""
-    done = []
-    for arm in arms:
-        for rep in replicates:
-            ts, summ, rec = (_part(out, k, arm, rep) for k in ("ts", "sum", "rec"))
-            if not summ.exists():
-                if repair:
-                    for leftover in (ts, rec):
-                        leftover.unlink(missing_ok=True)
-                continue
-            reason = resultsdir.verify_batch(out, [ts, summ], rec)
-            if reason is None and not ts.exists():
-                reason = f"{ts.relative_to(out)} is missing"
-            if reason is None:
-                done.append((arm, rep))
-            elif repair:
-                resultsdir.set_aside(out, [ts, summ, rec], f"run {arm} #{rep} is damaged: "
-                                                           f"{reason}")
-            else:
-                print(f"trustsim: warning: {out}: run {arm} #{rep} is damaged ({reason}); "
-                      "left out", file=sys.stderr)
-    if repair:
-        with storage_errors(out, "cannot clean the results folder"):
-            for tmp in [*out.glob(".*.tmp"), *(out / PARTS).glob("*/*/.*.tmp")]:
-                tmp.unlink()
-    return done
+def collect(out: Path, kind: str, arms: list[str]) -> pd.DataFrame | None:
+    """The committed, whole runs of one kind (``timeseries`` or ``summaries``) in the
+    fixed order (arm order, replicate, week), keyed by arm, replicate and seed; None when
+    there are none. A damaged run is left out with a one-line warning."""
+    files = committed(out / PARTS, kind)
+    frames = [f for f in (pd.read_parquet(p) for p in files) if len(f)]
+    if not frames:
+        return None
+    frame = pd.concat(frames, ignore_index=True)
+    order = ["point", "replicate"] + (["week"] if "week" in frame else [])
+    frame = frame.sort_values(order, ignore_index=True, kind="stable")
+    keys = pd.DataFrame({"arm": pd.Series(arms, dtype="str").take(frame["point"]).to_numpy(),
+                         "replicate": frame["replicate"].astype("int64"),
+                         "seed": frame["seed"].astype("int64")})
+    rest = frame.drop(columns=["point", "replicate", "seed", "seconds"], errors="ignore")
+    return pd.concat([keys, rest], axis=1)
 
 
 class ResultsWriter:
@@ -190,12 +156,10 @@ class ResultsWriter:
         self.scenario = scenario
         self.runs = runs
         self.replicates = sorted({r for _, r, _ in runs})
-        self.done: set[tuple[str, int]] = set()
+        self.arms = list(scenario.arms)
         self.started = False  # whether any run was written this time (for exit codes)
-        versions = _versions()
         self.manifest: dict[str, Any] = {
-            "trustsim_version": versions["trustsim"],
-            "versions": versions,
+            **provenance.header("scenario", command),
             "scenario_name": scenario.name,
             "scenario_file": display_path(scenario.source),
             "scenario_hash": scenario.hash(),
@@ -203,39 +167,42 @@ class ResultsWriter:
             "arms": scenario.arms,
             "arm_params": {a: resolve(scenario.arm_params(a)) for a in scenario.arms},
             "weeks": scenario.weeks,
-            "command": command,
+            "seed": scenario.seed,
+            "replicates": scenario.replicates,
             "workers": workers,
-            "seeding": SEEDING,
-            "status": "running",
-            "started": _now(),
-            "finished": None,
             "runs": [],
         }
+        self.store = open_store(out, self.arms, len(self.replicates))
         if resume:
             old = resultsdir.read_manifest(out, ScenarioError, "trustsim results folder")
             self.manifest.update(started=old.get("started"),
-                                 resumed=[*old.get("resumed", []), _now()])
-            self.done = set(finished_parts(out, scenario.arms, self.replicates, repair=True))
+                                 resumed=[*old.get("resumed", []), provenance.now()])
             with storage_errors(out, "cannot clean the results folder"):
                 for name in (TIMESERIES, SUMMARIES, SUMMARY_CSV):  # stale until finish
                     (out / name).unlink(missing_ok=True)
         self._write_manifest()
 
+    @property
+    def done(self) -> set[tuple[str, int]]:
+        """(arm, replicate) of the runs on disk."""
+        return {(a, r) for a, r, _ in self.runs if self.store.done[self._run_id(a, r)]}
+
+    def _run_id(self, arm: str, replicate: int) -> int:
+        return self.arms.index(arm) * len(self.replicates) + replicate
+
     def missing(self) -> list[tuple[str, int, int]]:
         """The planned runs not yet on disk."""
-        return [t for t in self.runs if (t[0], t[1]) not in self.done]
+        return [t for t in self.runs if not self.store.done[self._run_id(t[0], t[1])]]
 
     def add(self, arm: str, replicate: int, seed: int, timeseries: pd.DataFrame,
             summary: dict[str, float]) -> None:
-        """Write one finished run (time series, record, then the summary that marks it
-        done)."""
+        """Write one finished run as a batch of the store (time series, record, then the
+        summary that marks it done)."""
         frame = timeseries.reset_index(drop=True)
-        row = pd.DataFrame([summary]).astype("float64")
-        resultsdir.write_batch(self.out, [
-            (_part(self.out, "ts", arm, replicate), _with_keys(frame, arm, replicate, seed)),
-            (_part(self.out, "sum", arm, replicate), _with_keys(row, arm, replicate, seed))],
-            _part(self.out, "rec", arm, replicate), **_WRITE_OPTIONS)
-        self.done.add((arm, replicate))
+        self.store.add({"point": self.arms.index(arm), "replicate": replicate, "seed": seed,
+                        "seconds": 0.0, "summary": {k: float(v) for k, v in summary.items()},
+                        "timeseries": {c: frame[c].to_numpy() for c in frame.columns}})
+        self.store.flush()
         self.started = True
 
     def _write_manifest(self) -> None:
@@ -247,17 +214,17 @@ class ResultsWriter:
     def finish(self, status: str, error: str | None = None) -> None:
         """Consolidate finished runs, write summary.csv and the final manifest; a complete
         run then drops its parts (an incomplete one keeps them for the resume)."""
-        order = [(a, r) for a in self.scenario.arms for r in self.replicates
-                 if (a, r) in self.done]
-        if order:
-            for kind, name in (("ts", TIMESERIES), ("sum", SUMMARIES)):
-                parts = [_part(self.out, kind, a, r) for a, r in order]
+        finished = len(self.done)
+        if finished:
+            for kind, name in (("timeseries", TIMESERIES), ("summaries", SUMMARIES)):
+                frame = collect(self.out, kind, self.arms)
                 resultsdir.write_atomic(self.out / name,
-                                        lambda fh, parts=parts: _consolidate(parts, fh))
+                                        lambda fh, frame=frame: _write_parquet(frame, fh))
             self._write_summary_csv()
             write_codebook(self.out)
-        self.manifest.update(status=status, finished=_now(), finished_runs=len(order),
-                             planned_runs=len(self.runs))
+        self.manifest.update(status=status, finished=provenance.now(),
+                             counts=provenance.counts(len(self.runs), finished),
+                             finished_runs=finished, planned_runs=len(self.runs))
         if error:
             self.manifest["error"] = error
         self._write_manifest()
@@ -274,39 +241,12 @@ class ResultsWriter:
         resultsdir.write_atomic(self.out / SUMMARY_CSV, text.encode())
 
 
-def _consolidate(parts: list[Path], target: Any) -> None:
-    """Concatenate part files in the given order into one Parquet file, streaming."""
-    schema = _schema(parts)
-    with pq.ParquetWriter(target, schema, **_WRITE_OPTIONS) as writer:
-        batch: list[pa.Table] = []
-        rows = 0
-        for part in parts:
-            table = pq.read_table(part).replace_schema_metadata(None)
-            batch.append(_conform(table, schema))
-            rows += table.num_rows
-            if rows >= ROW_GROUP_ROWS:
-                writer.write_table(pa.concat_tables(batch), row_group_size=rows)
-                batch, rows = [], 0
-        if batch:
-            writer.write_table(pa.concat_tables(batch), row_group_size=max(rows, 1))
-
-
-def _read_parts(parts: list[Path]) -> pa.Table:
-    """Part files concatenated in the given order, in memory."""
-    schema = _schema(parts)
-    return pa.concat_tables([_conform(pq.read_table(p).replace_schema_metadata(None), schema)
-                             for p in parts])
-
-
-def _schema(parts: list[Path]) -> pa.Schema:
-    return pa.unify_schemas([pq.read_schema(p) for p in parts]).remove_metadata()
-
-
-def _conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
-    """``table`` with the unified column order; columns it lacks are null."""
-    cols = [table[f.name] if f.name in table.column_names else pa.nulls(len(table), f.type)
-            for f in schema]
-    return pa.Table.from_arrays(cols, schema=schema)
+def _write_parquet(frame: pd.DataFrame, target: Any) -> None:
+    """One Parquet file in row groups of ROW_GROUP_ROWS, with fixed options and no
+    metadata that could differ between runs (byte-identical for equal tables); fields
+    described as in codebook.csv."""
+    table = pa.Table.from_pandas(frame, preserve_index=False).replace_schema_metadata(None)
+    pq.write_table(describe(table), target, row_group_size=ROW_GROUP_ROWS, **_WRITE_OPTIONS)
 
 
 def read_manifest(folder: Path) -> dict[str, Any]:
@@ -373,14 +313,18 @@ class ScenarioResult:
                                     f"{manifest.get('status')})", source=display_path(folder))
             with storage_errors(folder, "cannot read the results"):
                 frames = pd.read_parquet(files[0]), pd.read_parquet(files[1])
-        return cls(manifest, *frames, folder)
+        arms = pd.CategoricalDtype(list(manifest.get("arms", [])), ordered=True)
+        return cls(manifest, *(_typed(f, arms) for f in frames), folder)
+
+
+def _typed(frame: pd.DataFrame, arms: pd.CategoricalDtype) -> pd.DataFrame:
+    """Arms as an ordered categorical in file order; seeds as int64 (earlier
+    versions stored uint64), as in sweeps."""
+    return frame.astype({"arm": arms, "replicate": "int64", "seed": "int64"})
 
 
 def _load_parts(folder: Path, manifest: dict[str, Any]
                 ) -> tuple[pd.DataFrame, pd.DataFrame] | None:
-    reps = sorted({int(r["replicate"]) for r in manifest.get("runs", [])})
-    done = finished_parts(folder, list(manifest.get("arms", [])), reps)
-    if not done:
-        return None
-    return tuple(_read_parts([_part(folder, k, a, r) for a, r in done]).to_pandas()
-                 for k in ("ts", "sum"))
+    arms = list(manifest.get("arms", []))
+    frames = [collect(folder, kind, arms) for kind in ("timeseries", "summaries")]
+    return None if frames[1] is None else (frames[0], frames[1])

@@ -1,92 +1,57 @@
-"""Run every arm x replicate of a scenario over local processes, writing as runs finish.
+"""Run every arm x replicate of a scenario on the one runner (``sim.runner``), writing
+as runs finish.
 
-Workers are separate processes (``sim.workerpool``) that ignore Ctrl-C and exit when
-this process dies: the main process catches Ctrl-C, cancels runs not started, saves the
-runs in flight and marks the results folder incomplete. Running the same call into the
-same folder again resumes: only the missing runs run.
+A scenario run is a sweep of one point: its run specs are arms x replicates, and every
+arm of replicate r gets the seed of (point 0, replicate r), so arms share seeds (common
+random numbers). Workers are this process, local processes (``sim.workerpool``) that
+ignore Ctrl-C and exit when this process dies, or a Dask cluster. The main process
+catches Ctrl-C, cancels runs not started, saves the runs that finished and marks the
+results folder incomplete. Running the same call into the same folder again resumes: only
+the missing runs run.
 """
 
 from __future__ import annotations
 
-import os
 import shlex
 import sys
 import tempfile
-from collections.abc import Callable, Iterator
-from concurrent.futures import Future, as_completed
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from sim import resultsdir
+from sim.errors import TrustsimError
 from sim.progress import RunProgress
 from sim.resultsdir import StorageError, storage_errors
+from sim.runner import Backend, RunSpec, backend, execute
 from sim.scenario.loader import Scenario, load_scenario
 from sim.scenario.results import ResultsWriter, ScenarioResult, open_folder
 
 Task = tuple[str, int, int]  # arm, replicate, seed
-OnDone = Callable[[Task, Any], None]
 
 
 def plan(scenario: Scenario) -> list[Task]:
     """Every (arm, replicate, seed), replicate-major so an interrupted run stays balanced."""
-    from sim.runs import spawn_seeds
+    from sim.runs import run_seed
 
-    seeds = spawn_seeds(scenario.seed, scenario.replicates)
-    return [(arm, rep, int(seeds[rep])) for rep in range(scenario.replicates)
+    return [(arm, rep, run_seed(scenario.seed, 0, rep)) for rep in range(scenario.replicates)
             for arm in scenario.arms]
-
-
-def default_workers() -> int:
-    """All usable cores."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # not on Linux
-        return max(1, os.cpu_count() or 1)
-
-
-def _run_serial(scenario: Scenario, tasks: list[Task], on_done: OnDone) -> None:
-    from sim.runs import run_once
-
-    for task in tasks:
-        on_done(task, run_once(scenario.arm_params(task[0]), task[2]))
-
-
-def _run_pool(scenario: Scenario, tasks: list[Task], workers: int, on_done: OnDone) -> None:
-    from sim.runs import run_once
-    from sim.workerpool import local_pool
-
-    params = {arm: scenario.arm_params(arm) for arm in scenario.arms}
-    pool = local_pool(workers)
-    futures: dict[Future, Task] = {pool.submit(run_once, params[t[0]], t[2]): t for t in tasks}
-    saved: set[Future] = set()
-    try:
-        for future in as_completed(futures):
-            on_done(futures[future], future.result())
-            saved.add(future)
-    except BaseException:
-        # Ctrl-C or a failed run: drop runs not started, keep the ones in flight.
-        try:
-            pool.shutdown(wait=True, cancel_futures=True)
-        except KeyboardInterrupt:
-            pass
-        for future, task in futures.items():
-            if future not in saved and future.done() and not future.cancelled() \
-                    and future.exception() is None:
-                on_done(task, future.result())
-        raise
-    finally:
-        pool.shutdown(wait=False, cancel_futures=True)
 
 
 def run_scenario(scenario: Scenario | str | Path, replicates: int | None = None,
                  seed: int | None = None, workers: int = 1, out: str | Path | None = None,
                  overwrite: bool = False, progress: bool = False, figures: bool = True,
-                 command: str | None = None) -> ScenarioResult:
+                 command: str | None = None, scheduler: str | None = None
+                 ) -> ScenarioResult:
     """Run every arm x replicate of a scenario (or scenario file); return the results.
 
     With ``out`` the results folder (Parquet, summary.csv, manifest.json and, with
     ``figures``, PNG and SVG figures) is written there, locked against a second writer.
+    ``workers`` local processes, or with ``scheduler`` (``tcp://host:port``) the workers
+    of a Dask cluster, run the runs.
     A folder holding an unfinished run of the same scenario and plan is resumed (only the
     missing runs run); a complete one is refused unless ``overwrite``, which deletes
     only what trustsim wrote. Without ``out`` nothing is kept on disk. The numbers do not
@@ -97,37 +62,58 @@ def run_scenario(scenario: Scenario | str | Path, replicates: int | None = None,
         scenario = load_scenario(scenario)
     scenario = scenario.with_overrides(replicates=replicates, seed=seed)
     tasks = plan(scenario)
-    workers = max(1, min(int(workers), len(tasks)))
-    with _folder(out, overwrite, scenario, tasks) as (folder, resume):
-        if command is None:
-            command = "python: sim.run_scenario" if out is None else None
-        writer = ResultsWriter(folder, scenario, tasks, command, workers, resume=resume)
-        _run_into(writer, scenario, workers, progress)
-        result = ScenarioResult.load(folder)
-        if out is None:
-            result.path = None
-        elif figures:
-            with storage_errors(folder / "figures", "cannot write the figures"):
-                result.plot(folder / "figures")
-        return result
+    back = backend(max(1, min(int(workers), len(tasks))), scheduler)  # before any write
+    interrupted = False
+    try:
+        with _folder(out, overwrite, scenario, tasks) as (folder, resume):
+            if command is None:
+                command = "python: sim.run_scenario" if out is None else None
+            writer = ResultsWriter(folder, scenario, tasks, command, back.workers,
+                                   resume=resume)
+            _run_into(writer, scenario, back, progress)
+            return _result(folder, out, figures)
+    except KeyboardInterrupt:
+        interrupted = True
+        raise
+    finally:
+        back.close(interrupted)
 
 
-def _run_into(writer: ResultsWriter, scenario: Scenario, workers: int, progress: bool
+def _result(folder: Path, out: str | Path | None, figures: bool) -> ScenarioResult:
+    """The results just written; figures drawn into a kept folder."""
+    result = ScenarioResult.load(folder)
+    if out is None:
+        result.path = None
+    elif figures:
+        with storage_errors(folder / "figures", "cannot write the figures"):
+            result.plot(folder / "figures")
+    return result
+
+
+def specs(scenario: Scenario, tasks: list[Task]) -> list[RunSpec]:
+    """The run specs of some of a scenario's (arm, replicate, seed) tasks."""
+    params = {arm: scenario.arm_params(arm) for arm in scenario.arms}
+    return [RunSpec(params[arm], seed, {"arm": arm, "replicate": rep})
+            for arm, rep, seed in tasks]
+
+
+def _run_into(writer: ResultsWriter, scenario: Scenario, back: Backend, progress: bool
               ) -> None:
     """Run the writer's missing runs and seal the folder; on any failure mark it
     incomplete (where the disk still allows) and re-raise."""
     todo = writer.missing()
     label = f"{scenario.name}: {len(scenario.arms)} arms x {scenario.replicates} replicates"
     with RunProgress(label, len(writer.runs), len(writer.done), enabled=progress) as bar:
-        def on_done(task: Task, output: Any) -> None:
-            writer.add(*task, output.timeseries, output.summary)
+        def on_done(output: dict[str, Any]) -> None:
+            if "error" in output:
+                raise RunFailed(f"run {output['arm']} #{output['replicate']} (seed "
+                                f"{output['seed']}) failed: {output['error']}")
+            writer.add(output["arm"], output["replicate"], output["seed"],
+                       pd.DataFrame(output["timeseries"]), output["summary"])
             bar.advance()
 
         try:
-            if workers == 1 or len(todo) <= 1:
-                _run_serial(scenario, todo, on_done)
-            else:
-                _run_pool(scenario, todo, min(workers, len(todo)), on_done)
+            execute(specs(scenario, todo), back, on_done)
             writer.finish("complete")
         except BaseException as exc:
             error = None if isinstance(exc, KeyboardInterrupt) else \
@@ -139,6 +125,12 @@ def _run_into(writer: ResultsWriter, scenario: Scenario, workers: int, progress:
             if isinstance(exc, StorageError) and writer.started:
                 exc.exit_code = 1  # runs were under way: a failure mid-run
             raise
+
+
+class RunFailed(TrustsimError):
+    """A run of a scenario raised: the folder keeps the runs that finished (exit 1)."""
+
+    exit_code = 1
 
 
 @contextmanager

@@ -16,10 +16,10 @@ from typing import Any
 
 from sim import capacity
 from sim.errors import ExperimentError
+from sim.runs import run_seed
 from sim.sweep.design import Design, make_design
 from sim.sweep.paths import Target, apply, check_parameters
 from sim.sweep.spec import ExperimentSpec, load_experiment
-from sim.sweep.store import run_seed
 from sim.yamlfile import display_path
 
 

@@ -66,7 +66,7 @@ class SweepResults:
     def timeseries(self, points: list[int] | None = None,
                    columns: list[str] | None = None) -> pd.DataFrame:
         """Weekly outcomes of the finished runs (optionally of some points / columns)."""
-        files = _committed(self.root, "timeseries")
+        files = committed(self.root, "timeseries")
         if not files:
             return pd.DataFrame(columns=IDS + ["seed", "week"])
         cols = None if columns is None else list(dict.fromkeys(IDS + ["week"] + columns))
@@ -85,19 +85,19 @@ def load(root: str | Path) -> SweepResults:
     root = Path(root)
     manifest = read_manifest(root)
     points = pd.read_parquet(root / "points.parquet")
-    summaries = _read(_committed(root, "summaries"))
+    summaries = _read(committed(root, "summaries"))
     if len(summaries):
         summaries = summaries.merge(points, on="point", how="left")
         first = IDS + ["seed"] + list(manifest["parameters"])
         summaries = summaries[first + [c for c in summaries.columns if c not in first]]
-    failures = _read(_committed(root, "failures"), keep_last=True)
+    failures = _read(committed(root, "failures"), keep_last=True)
     if len(failures) and len(summaries):
         ok = pd.MultiIndex.from_frame(summaries[IDS])
         failures = failures[~pd.MultiIndex.from_frame(failures[IDS]).isin(ok)]
     return SweepResults(root, manifest, points, summaries, failures.reset_index(drop=True))
 
 
-def _committed(root: Path, kind: str) -> list[Path]:
+def committed(root: Path, kind: str) -> list[Path]:
     """Parts of one kind from committed batches whose footers and row counts match their
     record (checksums are left to the resume, which reads every byte anyway)."""
     whole = set()
@@ -108,7 +108,7 @@ def _committed(root: Path, kind: str) -> list[Path]:
             whole.add(summ.name)
         elif kind == "summaries":  # warn once per load
             print(f"trustsim: warning: {root}: batch {summ.name} is damaged ({reason}); "
-                  "left out; run the sweep again to set it aside and redo its runs",
+                  "left out; run the same command again to set it aside and redo its runs",
                   file=sys.stderr)
     return [p for p in part_files(root, kind) if p.name in whole]
 

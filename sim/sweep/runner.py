@@ -1,36 +1,34 @@
 """Run a sweep: design points x replicates on local processes or a Dask cluster.
 
-The coordinator keeps a bounded number of runs in flight and writes results as they
-finish (see ``store``), so its memory stays flat however many runs the sweep has. The
-same ``concurrent.futures`` loop drives both back ends: a local process pool, or
-``dask.distributed.Client.get_executor`` when a scheduler address is given.
+The runs are run specs handed to the one runner (``sim.runner``, which scenario runs use
+too: this process, a local process pool, or a Dask cluster when a scheduler address is
+given); the store writes them as they finish (see ``store``), so the coordinator's memory
+stays flat however many runs the sweep has.
 """
 
 from __future__ import annotations
 
 import contextlib
-import logging
-import os
 import time
-from concurrent.futures import FIRST_COMPLETED, Executor, Future, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import yaml
 
-from sim import __version__, resultsdir
+from sim import provenance, resultsdir
 from sim.codebook import write_codebook
 from sim.errors import ExperimentError, TrustsimError
 from sim.progress import RunProgress
 from sim.resultsdir import FolderLock, StorageError
+from sim.runner import Backend, Recording, RunSpec, backend, execute
 from sim.sweep.plan import Plan, make_plan
 from sim.sweep.spec import ExperimentSpec
 from sim.sweep.store import Store, read_manifest, release_memory, write_json, write_parquet
-from sim.sweep.task import run_task
+
+SCENARIO_COPY = "scenario.yaml"  # the resolved scenario the sweep ran on (for rerun)
 
 
 @dataclass
@@ -63,7 +61,8 @@ class SweepInterrupted(KeyboardInterrupt):
 
 def run(experiment: str | Path | ExperimentSpec, workers: int | None = None,
         scheduler: str | None = None, out: str | Path | None = None, progress: bool = True,
-        retry_failed: bool = False, batch_size: int = 50) -> SweepReport:
+        retry_failed: bool = False, batch_size: int = 50, command: str | None = None
+        ) -> SweepReport:
     """Run (or resume) a sweep and return a report; results go to ``out``.
 
     ``workers`` local processes (default: the cores available) or, with ``scheduler``
@@ -73,70 +72,21 @@ def run(experiment: str | Path | ExperimentSpec, workers: int | None = None,
     plan = make_plan(experiment)
     out = Path(out) if out is not None else plan.default_out()
     _check_out(out, plan)
-    executor, n_workers, closer = _executor(workers, scheduler)
+    back = backend(workers, scheduler, ["sim.sweep.store"])
     interrupted = False
     try:
         with FolderLock(out):
             _check_out(out, plan)  # again, now that no one else can write there
-            _prepare_out(out, plan, experiment)
+            _prepare_out(out, plan, experiment, command)
             store = Store(out, plan.n_runs, plan.replicates, batch_size=batch_size)
             if retry_failed:
                 store.forget_failures()
-            return _drive(plan, store, executor, n_workers, progress)
+            return _drive(plan, store, back, progress)
     except KeyboardInterrupt:
         interrupted = True
         raise
     finally:
-        closer(interrupted)
-
-
-# -- back ends ------------------------------------------------------------------------
-def _executor(workers: int | None, scheduler: str | None):
-    """(executor, worker count, close function) for local processes or a Dask cluster."""
-    if scheduler:
-        return _dask_executor(scheduler)
-    from sim.workerpool import PRELOAD, local_pool, shutdown
-
-    n = workers or len(os.sched_getaffinity(0))
-    if n < 1:
-        raise TrustsimError(f"--workers must be at least 1, got {n}")
-    pool = local_pool(n, ["sim.sweep.task", *PRELOAD])
-    return pool, n, lambda now=False: shutdown(pool, now)
-
-
-def _dask_executor(address: str):
-    from distributed import Client
-    from distributed.comm import parse_address, parse_host_port
-
-    try:
-        parse_host_port(parse_address(address)[1])
-    except ValueError as exc:
-        raise TrustsimError(f"--scheduler {address!r} is not a scheduler address ({exc}); "
-                            "expected tcp://HOST:PORT") from None
-
-    quiet = [logging.getLogger(n) for n in ("distributed", "distributed.client",
-                                            "distributed.comm", "tornado")]
-    levels = [lg.level for lg in quiet]
-    for lg in quiet:
-        lg.setLevel(logging.CRITICAL)
-    try:
-        client = Client(address, timeout="5s", set_as_default=False)
-    except Exception as exc:  # noqa: BLE001 - any failure to connect is one user-facing line
-        reason = " ".join(str(exc).split())[:160] or type(exc).__name__
-        raise TrustsimError(f"cannot reach the Dask scheduler at {address} ({reason}); "
-                            "is `dask scheduler` running there?") from None
-    finally:
-        for lg, level in zip(quiet, levels, strict=True):
-            lg.setLevel(level)
-    threads = sum(client.nthreads().values())
-    executor = client.get_executor(pure=False)
-
-    def close(now: bool = False):
-        with contextlib.suppress(Exception):
-            executor.shutdown(wait=False)
-        client.close()
-
-    return executor, max(threads, 1), close
+        back.close(interrupted)
 
 
 # -- the results folder ----------------------------------------------------------------
@@ -154,7 +104,7 @@ def _check_out(out: Path, plan: Plan) -> None:
                               source=str(out))
 
 
-def _prepare_out(out: Path, plan: Plan, experiment: Any) -> None:
+def _prepare_out(out: Path, plan: Plan, experiment: Any, command: str | None) -> None:
     if (out / "manifest.json").exists():
         return
     spec = plan.spec
@@ -162,6 +112,8 @@ def _prepare_out(out: Path, plan: Plan, experiment: Any) -> None:
             else yaml.safe_dump(spec.model_dump(mode="json", exclude_none=True),
                                 sort_keys=False))
     resultsdir.write_atomic(out / "experiment.yaml", text.encode())
+    resolved = yaml.safe_dump(plan.scenario.resolved(), sort_keys=False)
+    resultsdir.write_atomic(out / SCENARIO_COPY, resolved.encode())
     design = plan.design
     point = {"point": np.arange(len(design), dtype=np.int64)}
     write_parquet(out / "points.parquet",
@@ -170,18 +122,18 @@ def _prepare_out(out: Path, plan: Plan, experiment: Any) -> None:
         write_parquet(out / "design.parquet",
                       {**point, **{n: design.unit[:, j] for j, n in enumerate(design.names)}})
     release_memory()
-    write_json(out / "manifest.json", _manifest(plan))
+    write_json(out / "manifest.json", _manifest(plan, command))
 
 
-def _manifest(plan: Plan) -> dict[str, Any]:
+def _manifest(plan: Plan, command: str | None) -> dict[str, Any]:
     spec = plan.spec
     return {
-        "trustsim": __version__,
-        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        **provenance.header("sweep", command),
         "fingerprint": plan.fingerprint(),
         "experiment": spec.model_dump(mode="json"),
         "experiment_file": str(spec.source) if spec.source else None,
         "scenario_file": str(spec.scenario_path()),
+        "scenario_copy": SCENARIO_COPY,
         "scenario_hash": _scenario_hash(plan.scenario),
         "arm": plan.arm,
         "base_params": plan.base,
@@ -196,7 +148,6 @@ def _manifest(plan: Plan) -> dict[str, Any]:
         "replicates": plan.replicates,
         "total_runs": plan.n_runs,
         "every": spec.every,
-        "status": "running",
     }
 
 
@@ -212,45 +163,39 @@ def _finish_manifest(store: Store, plan: Plan, status: str) -> None:
     ok = int(store.done.sum()) - store.n_failed
     data.update(status=status, completed=ok, failed=store.n_failed,
                 missing=plan.n_runs - int(store.done.sum()),
-                updated=datetime.now(UTC).isoformat(timespec="seconds"))
+                counts=provenance.counts(plan.n_runs, ok, store.n_failed),
+                updated=provenance.now(), finished=provenance.now())
     write_json(path, data)
     write_codebook(store.root)
 
 
 # -- the loop --------------------------------------------------------------------------
-def _drive(plan: Plan, store: Store, executor: Executor, n_workers: int,
-           progress: bool) -> SweepReport:
+def _drive(plan: Plan, store: Store, back: Backend, progress: bool) -> SweepReport:
     start, cpu0 = time.monotonic(), time.process_time()
-    limit = max(2 * n_workers, 4)
-    todo = store.missing()
-    inflight: dict[Future, int] = {}
-    ran = busy = 0.0
+    tally = {"ran": 0, "busy": 0.0}
     bar = RunProgress("sweep", plan.n_runs, int(store.done.sum()), store.n_failed,
                       enabled=progress)
+
+    def on_done(output: dict[str, Any]) -> None:
+        store.add(output)
+        tally["ran"] += 1
+        tally["busy"] += output.get("seconds", 0.0)
+        bar.advance(failed="error" in output)
+
+    def idle() -> None:
+        if store.due():
+            store.flush()
+
+    specs = (_spec(plan, rid) for rid in store.missing())
     try:
         with bar:
-            while True:
-                while len(inflight) < limit and (rid := next(todo, None)) is not None:
-                    point, rep, seed, params = plan.run(rid)
-                    fut = executor.submit(run_task, point, rep, seed, params, plan.spec.every,
-                                          plan.spec.outcomes, plan.spec.weekly)
-                    inflight[fut] = rid
-                if not inflight:
-                    break
-                finished, _ = wait(inflight, timeout=1.0, return_when=FIRST_COMPLETED)
-                for fut in finished:
-                    result = _result(fut, plan, inflight.pop(fut))
-                    store.add(result)
-                    ran += 1
-                    busy += result.get("seconds", 0.0)
-                    bar.advance(failed="error" in result)
-                if store.due():
-                    store.flush()
+            execute(specs, back, on_done, Recording(plan.spec.every, plan.spec.outcomes,
+                                                    plan.spec.weekly), idle=idle)
         store.flush()
         _finish_manifest(store, plan, "complete")
     except BaseException as exc:
         _save_incomplete(store, plan)
-        report = _report(store, plan, n_workers, ran, busy, start, cpu0)
+        report = _report(store, plan, back.workers, tally, start, cpu0)
         if isinstance(exc, KeyboardInterrupt):
             raise SweepInterrupted(report) from None
         if isinstance(exc, StorageError):
@@ -262,7 +207,12 @@ def _drive(plan: Plan, store: Store, executor: Executor, n_workers: int,
                                 f"finished runs are kept in {store.root}; run the same "
                                 "command to resume") from None
         raise
-    return _report(store, plan, n_workers, ran, busy, start, cpu0)
+    return _report(store, plan, back.workers, tally, start, cpu0)
+
+
+def _spec(plan: Plan, run_id: int) -> RunSpec:
+    point, replicate, seed, params = plan.run(run_id)
+    return RunSpec(params, seed, {"point": point, "replicate": replicate})
 
 
 def _save_incomplete(store: Store, plan: Plan) -> None:
@@ -275,22 +225,11 @@ def _save_incomplete(store: Store, plan: Plan) -> None:
         resultsdir.mark_incomplete(store.root)
 
 
-def _report(store: Store, plan: Plan, n_workers: int, ran: float, busy: float, start: float,
+def _report(store: Store, plan: Plan, n_workers: int, tally: dict[str, Any], start: float,
             cpu0: float) -> SweepReport:
     return SweepReport(out=store.root, total=plan.n_runs,
                        completed=int(store.done.sum()) - store.n_failed, failed=store.n_failed,
-                       ran=int(ran), seconds=time.monotonic() - start, busy_seconds=busy,
-                       coordinator_cpu=time.process_time() - cpu0, workers=n_workers)
+                       ran=int(tally["ran"]), seconds=time.monotonic() - start,
+                       busy_seconds=tally["busy"], coordinator_cpu=time.process_time() - cpu0,
+                       workers=n_workers)
 
-
-def _result(fut: Future, plan: Plan, rid: int) -> dict[str, Any]:
-    """The task's result, or a failure record when the task could not even report one
-    (a Dask worker lost, a result that cannot be unpickled)."""
-    try:
-        return fut.result()
-    except BrokenProcessPool:
-        raise
-    except Exception as exc:  # noqa: BLE001
-        point, rep = divmod(rid, plan.replicates)
-        return {"point": point, "replicate": rep, "seed": plan.run_seed(point, rep),
-                "error": " ".join(f"{type(exc).__name__}: {exc}".split()), "traceback": ""}

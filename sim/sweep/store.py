@@ -39,19 +39,13 @@ from sim import resultsdir
 from sim.codebook import describe
 from sim.errors import ExperimentError
 from sim.resultsdir import write_atomic, write_json
+from sim.runs import run_seed
 
 KINDS = ("timeseries", "failures", "summaries")  # write order; summaries commits a batch
 RECORDS = "records"
 __all__ = ["Store", "part_files", "read_manifest", "release_memory", "run_seed",
            "write_atomic", "write_json", "write_parquet"]
 _PART = re.compile(r"^part-(\d{6,})\.parquet$")
-
-
-def run_seed(base_seed: int, point: int, replicate: int) -> int:
-    """The seed of one run: derived from the sweep's seed and the run's identity only, so it
-    does not depend on the order runs are scheduled or finish in."""
-    seq = np.random.SeedSequence(base_seed, spawn_key=(point, replicate))
-    return int(seq.generate_state(1, dtype=np.uint32)[0])
 
 
 def write_parquet(path: Path, data: pd.DataFrame | dict[str, np.ndarray]) -> None:
@@ -91,11 +85,14 @@ def _batch(path: Path) -> int:
 
 
 class Store:
-    """A sweep's results folder, opened for writing (new or resumed)."""
+    """The part files of a results folder, opened for writing (new or resumed): a sweep's
+    folder itself, or a scenario folder's ``.parts`` (damaged batches then go to the
+    folder's ``damaged/``, ``aside``)."""
 
     def __init__(self, root: Path, n_runs: int, replicates: int, batch_size: int = 50,
-                 flush_seconds: float = 5.0):
+                 flush_seconds: float = 5.0, aside: Path | None = None):
         self.root = Path(root)
+        self.aside = Path(aside) if aside is not None else self.root  # damaged/ goes here
         self.replicates = replicates
         self.batch_size = batch_size
         self.flush_seconds = flush_seconds
@@ -132,7 +129,7 @@ class Store:
             parts, record = batch_files(self.root, name)
             reason = resultsdir.verify_batch(self.root, parts, record)
             if reason is not None:
-                resultsdir.set_aside(self.root, [*parts, record],
+                resultsdir.set_aside(self.aside, [*parts, record],
                                      f"batch {name} is damaged: {reason}")
         for kind in ("summaries", "failures"):
             for p in part_files(self.root, kind):

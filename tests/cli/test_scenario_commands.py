@@ -183,9 +183,9 @@ def test_ctrl_c_keeps_finished_runs_and_marks_the_manifest_incomplete(tmp_path):
     proc = subprocess.Popen([*TRUSTSIM, "run", str(COVID), "-n", "40", "--workers", "2",
                              "--out", str(out)], cwd=ROOT, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, preexec_fn=_as_in_a_terminal)
-    parts = out / ".parts" / "sum"
+    parts = out / ".parts" / "summaries"
     deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and len(list(parts.glob("*/*.parquet"))) < 3:
+    while time.monotonic() < deadline and len(list(parts.glob("part-*.parquet"))) < 3:
         time.sleep(0.1)
     os.kill(proc.pid, signal.SIGINT)
     stdout, stderr = proc.communicate(timeout=120)
@@ -234,7 +234,7 @@ def test_sigkill_then_plot_then_the_same_command_resumes(tmp_path, gone_within):
     out = tmp_path / "out"
     cmd = [*TRUSTSIM, "run", str(COVID), "--weeks", "40", "-n", "12", "--workers", "2",
            "--out", str(out), "--no-figures"]
-    started = _start_and_kill(cmd, out, ".parts/sum/*/*.parquet", 3)
+    started = _start_and_kill(cmd, out, ".parts/summaries/part-*.parquet", 3)
     assert len(started) >= 3  # forkserver, 2 workers (and the resource tracker)
     assert gone_within(started, 10) == []
     manifest = json.loads((out / "manifest.json").read_text())
@@ -242,7 +242,7 @@ def test_sigkill_then_plot_then_the_same_command_resumes(tmp_path, gone_within):
     plotted = trustsim("plot", out, "--out", tmp_path / "figs")
     assert plotted.returncode == 0, plotted.stderr
     assert "holds an incomplete run" in plotted.stdout
-    kept = len(list(out.glob(".parts/sum/*/*.parquet")))
+    kept = len(list(out.glob(".parts/summaries/part-*.parquet")))
     done = trustsim(*cmd[len(TRUSTSIM):])
     assert done.returncode == 0, done.stderr
     manifest = json.loads((out / "manifest.json").read_text())
@@ -295,7 +295,7 @@ def test_a_full_disk_mid_run_is_one_line_exit_1_manifest_incomplete(tmp_path, mo
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["status"] == "incomplete" and "No space left" in manifest["error"]
     assert not [p for p in out.rglob("*") if p.name.endswith(".tmp")]
-    assert len(list(out.glob(".parts/sum/*/*.parquet"))) == 2  # kept for the resume
+    assert len(list(out.glob(".parts/summaries/part-*.parquet"))) == 2  # kept for the resume
     monkeypatch.undo()
     code, err = _main(monkeypatch, capsys, "run", path, "--out", out, "--workers", 1,
                       "--no-figures")
@@ -338,3 +338,21 @@ def test_a_read_only_mount_and_a_real_full_disk(tmpfs, tmp_path):
     assert not [p for p in (full / "out").rglob("*") if p.name.endswith(".tmp")]
     manifest = json.loads((full / "out" / "manifest.json").read_text())
     assert manifest["status"] in ("running", "incomplete")  # incomplete where it still fits
+
+
+def test_an_unreachable_scheduler_is_one_line_exit_2_nothing_written(tmp_path, monkeypatch,
+                                                                     capsys):
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    path = tmp_path / "s.yaml"
+    path.write_text(yaml.safe_dump(_scenario()))
+    out = tmp_path / "out"
+    address = f"tcp://127.0.0.1:{port}"
+    code, err = _main(monkeypatch, capsys, "run", path, "--out", out, "--scheduler", address)
+    assert code == 2 and not out.exists()
+    assert _one_line(err).startswith(f"trustsim: cannot reach the Dask scheduler at {address}")
+    code, err = _main(monkeypatch, capsys, "run", path, "--out", out, "--scheduler", "nonsense")
+    assert code == 2 and "expected tcp://HOST:PORT" in _one_line(err) and not out.exists()

@@ -161,24 +161,24 @@ def test_an_unfinished_folder_reads_back_from_its_parts(scenario, finished, tmp_
                                   expected.sort_values(keys, ignore_index=True))
 
 
-@pytest.mark.parametrize("kind", ["ts", "sum"])
+@pytest.mark.parametrize("kind", ["timeseries", "summaries"])
 def test_a_damaged_part_is_set_aside_and_its_run_runs_again(scenario, finished, tmp_path,
                                                             monkeypatch, capsys, kind):
     out = tmp_path / "out"
     out.mkdir()
     _killed(scenario, out, 3)
-    part = out / ".parts" / kind / "top_down" / "000001.parquet"
+    part = out / ".parts" / kind / "part-000002.parquet"  # the third run: top_down #1
     blob = part.read_bytes()
     part.write_bytes(blob[: len(blob) // 2])  # a truncated write
     assert len(ScenarioResult.load(out).summaries) == 2  # left out when read
-    assert "run top_down #1 is damaged" in capsys.readouterr().err
+    assert "batch part-000002.parquet is damaged" in capsys.readouterr().err
     calls = _interrupt_after(monkeypatch, 99)
     result = run_scenario(scenario, out=out, figures=False)
     assert len(calls) == 4 and result.complete  # 3 missing + 1 damaged
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and err[0].startswith(f"trustsim: warning: {out}: run top_down #1 "
-                                               "is damaged: ")
-    assert (out / "damaged" / ".parts" / kind / "top_down" / "000001.parquet"
+    assert len(err) == 1 and err[0].startswith(
+        f"trustsim: warning: {out}: batch part-000002.parquet is damaged: ")
+    assert (out / "damaged" / ".parts" / kind / "part-000002.parquet"
             ).read_bytes() == blob[: len(blob) // 2]
     for name in ("timeseries.parquet", "summaries.parquet"):
         assert (out / name).read_bytes() == (finished / name).read_bytes(), name

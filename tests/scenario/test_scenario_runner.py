@@ -41,7 +41,7 @@ def test_in_memory_run_shapes_and_common_random_numbers(write, minimal):
     assert list(ts["arm"].drop_duplicates()) == ["top_down", "co_creative"]
     seeds = summ.pivot(index="replicate", columns="arm", values="seed")
     assert (seeds["top_down"] == seeds["co_creative"]).all()  # common random numbers
-    assert list(seeds["top_down"]) == sim.runs.spawn_seeds(11, 3)
+    assert list(seeds["top_down"]) == [sim.runs.run_seed(11, 0, r) for r in range(3)]
     assert result.manifest["scenario"]["replicates"] == 3
     # sorted by arm (file order), replicate, week
     order = ts.assign(a=ts["arm"].map({"top_down": 0, "co_creative": 1}))
@@ -58,14 +58,14 @@ def test_results_folder_and_manifest(write, minimal, tmp_path):
         "timeseries.parquet"]
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["status"] == "complete"
-    assert manifest["trustsim_version"] == sim.__version__
+    assert manifest["kind"] == "scenario" and manifest["trustsim"] == sim.__version__
     assert manifest["scenario_hash"] == sc.hash()
     assert manifest["scenario"] == sc.resolved()
     assert manifest["command"] == "trustsim run s.yaml"
     assert manifest["started"] <= manifest["finished"]
     runs = pd.DataFrame(manifest["runs"])
     assert len(runs) == 4 and runs["finished"].all()
-    assert set(runs["seed"]) == set(sim.runs.spawn_seeds(sc.seed, 2))
+    assert set(runs["seed"]) == {sim.runs.run_seed(sc.seed, 0, r) for r in range(2)}
     assert manifest["arm_params"]["co_creative"]["strategy_mix"] == 1.0
     csv = pd.read_csv(out / "summary.csv")
     assert {"arm", "difference"} == set(csv["row"])
@@ -92,7 +92,7 @@ def test_interrupt_keeps_finished_runs_and_marks_incomplete(write, minimal, tmp_
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["status"] == "incomplete"
     assert manifest["finished_runs"] == 2 and manifest["planned_runs"] == 6
-    assert len(list((out / ".parts" / "sum").glob("*/*.parquet"))) == 2  # kept to resume
+    assert len(list((out / ".parts" / "summaries").glob("part-*.parquet"))) == 2  # kept to resume
     ts = pd.read_parquet(out / "timeseries.parquet")
     finished = {(r["arm"], r["replicate"]) for r in manifest["runs"] if r["finished"]}
     assert set(map(tuple, ts[["arm", "replicate"]].drop_duplicates().to_numpy())) == finished

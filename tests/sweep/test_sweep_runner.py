@@ -9,8 +9,7 @@ import pytest
 
 import sim.sweep as sweep
 from sim.errors import ExperimentError
-from sim.runs import run_once
-from sim.sweep.store import run_seed
+from sim.runs import run_once, run_seed
 
 DATA = Path(__file__).parent / "data"
 

@@ -9,8 +9,9 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
+from sim.runs import run_seed
 from sim.sweep.results import load
-from sim.sweep.store import Store, part_files, run_seed, write_json
+from sim.sweep.store import Store, part_files, write_json
 
 
 def _result(point, rep, fail=False):
