@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -30,3 +31,16 @@ def planted_sweep(tmp_path_factory) -> Path:
     (folder / "exp.yaml").write_text(yaml.safe_dump(exp))
     run(folder / "exp.yaml", workers=2, out=folder / "out", progress=False)
     return folder / "out"
+
+
+@pytest.fixture(scope="session")
+def stop_process():
+    """Stop a process a test started: terminate, then kill if it has not gone in time."""
+    def stop(proc: subprocess.Popen, timeout: float = 30) -> None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    return stop

@@ -75,7 +75,7 @@ def folders(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory, folders):
+def server(tmp_path_factory, folders, stop_process):
     """`trustsim app scenarios/covid_pivot.yaml --token ...` on a free port; yields the
     page address with its token."""
     save_dir, mine = folders
@@ -103,12 +103,7 @@ def server(tmp_path_factory, folders):
             time.sleep(0.5)
         yield f"{url}?token={TOKEN}"
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop_process(proc, timeout=15)
 
 
 @pytest.fixture(scope="module")

@@ -73,7 +73,7 @@ def test_a_failed_run_is_a_record_not_an_exception():
 
 
 @pytest.fixture(scope="module")
-def dask_cluster(tmp_path_factory):
+def dask_cluster(tmp_path_factory, stop_process):
     """A real cluster: `dask scheduler` and `dask worker` processes, as a user starts them."""
     if not DASK.exists():
         pytest.skip("the dask command is not installed")
@@ -102,12 +102,7 @@ def dask_cluster(tmp_path_factory):
     finally:
         for proc in (worker, scheduler):
             if proc is not None:
-                proc.terminate()
-                try:
-                    proc.wait(timeout=30)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    proc.wait()
+                stop_process(proc)
 
 
 @pytest.mark.slow
