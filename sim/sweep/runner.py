@@ -72,7 +72,7 @@ def run(experiment: str | Path | ExperimentSpec, workers: int | None = None,
     plan = make_plan(experiment)
     out = Path(out) if out is not None else plan.default_out()
     _check_out(out, plan)
-    back = backend(workers, scheduler, ["sim.sweep.store"])
+    back = backend(workers, scheduler)
     interrupted = False
     try:
         with FolderLock(out):

@@ -96,3 +96,27 @@ def test_interrupt_keeps_finished_runs_and_marks_incomplete(write, minimal, tmp_
     ts = pd.read_parquet(out / "timeseries.parquet")
     finished = {(r["arm"], r["replicate"]) for r in manifest["runs"] if r["finished"]}
     assert set(map(tuple, ts[["arm", "replicate"]].drop_duplicates().to_numpy())) == finished
+
+
+def test_a_run_that_raises_stops_the_run_with_one_line_and_keeps_the_others(
+        write, minimal, tmp_path, monkeypatch):
+    from sim.scenario.runner import RunFailed
+
+    real = sim.runs.run_once
+    bad = sim.runs.run_seed(7, 0, 1)
+
+    def fails_on_replicate_1(params, seed, every=1):
+        if seed == bad:
+            raise ValueError("boom")
+        return real(params, seed, every)
+
+    monkeypatch.setattr(sim.runs, "run_once", fails_on_replicate_1)
+    sc = load_scenario(write("s.yaml", minimal(replicates=2)))
+    out = tmp_path / "out"
+    with pytest.raises(RunFailed) as info:
+        run_scenario(sc, out=out, figures=False)
+    assert str(info.value) == (f"run top_down #1 (seed {bad}) failed: ValueError: boom")
+    assert info.value.exit_code == 1
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["status"] == "incomplete" and "boom" in manifest["error"]
+    assert manifest["finished_runs"] == 2  # replicate 0 of both arms
