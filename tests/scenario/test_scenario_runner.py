@@ -106,7 +106,9 @@ def test_a_run_that_raises_stops_the_run_with_one_line_and_keeps_the_others(
     bad = sim.runs.run_seed(7, 0, 1)
 
     def fails_on_replicate_1(params, seed, every=1):
-        if seed == bad:
+        # Arms share a replicate's seed, so fail one arm only (top_down: strategy_mix
+        # 0): with two workers the order of two failures would decide the message.
+        if seed == bad and params["strategy_mix"] == 0.0:
             raise ValueError("boom")
         return real(params, seed, every)
 
@@ -119,4 +121,9 @@ def test_a_run_that_raises_stops_the_run_with_one_line_and_keeps_the_others(
     assert info.value.exit_code == 1
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["status"] == "incomplete" and "boom" in manifest["error"]
-    assert manifest["finished_runs"] == 2  # replicate 0 of both arms
+    finished = {(r["arm"], r["replicate"]) for r in manifest["runs"] if r["finished"]}
+    # Replicate 0 of both arms ran before; co_creative #1 may or may not have been
+    # handed back before the failure stopped the run (tasks in flight finish in any order).
+    assert {("top_down", 0), ("co_creative", 0)} <= finished
+    assert ("top_down", 1) not in finished
+    assert manifest["finished_runs"] == len(finished)
