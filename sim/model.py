@@ -200,8 +200,10 @@ class TrustModel(mesa.Model):
         return self._measured[1]
 
     def summary(self) -> dict[str, float]:
-        """Per-run outcomes (sim.outcomes.SUMMARY_OUTCOMES)."""
-        return outcomes.summarise(self)
+        """Per-run outcomes (sim.outcomes.SUMMARY_OUTCOMES); at the last week the ones the
+        weekly record already computed for its last row."""
+        final = self.datacollector.final
+        return dict(final[1]) if final and final[0] == self.week else outcomes.summarise(self)
 
     # --- changing a running model ---------------------------------------------------------
 

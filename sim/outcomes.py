@@ -232,6 +232,7 @@ class WeeklyRecord(mesa.DataCollector):
         self._names = names
         self._agency = Agency
         self.every = every
+        self.final: tuple[int, dict[str, float]] | None = None  # (week, run summary)
         self.trace: dict[str, list[float]] = {"week": [], "share_at_full": [],
                                               "cost_hours": []}
 
@@ -261,7 +262,8 @@ class WeeklyRecord(mesa.DataCollector):
         which is the row ``mesa.batch_run`` reports; names shared with weekly outcomes hold
         the same value there already."""
         n = len(self.model_vars["week"])
-        for name, value in summarise(model).items():
+        self.final = (model.week, summarise(model))  # model.summary() reads it back
+        for name, value in self.final[1].items():
             if name not in self._names:
                 column = self.model_vars.setdefault(name, [])
                 column.extend([float("nan")] * (n - 1 - len(column)))

@@ -75,11 +75,15 @@ def run_spec(spec: RunSpec, recording: Recording) -> Output:
         if recording.weekly is not None:
             ts = ts[["week"] + [c for c in ts.columns if c in recording.weekly and c != "week"]]
     except Exception as exc:  # noqa: BLE001 - any failure is recorded, not raised
-        text = " ".join(f"{type(exc).__name__}: {exc}".split())
-        return {**ident, "error": text, "traceback": traceback.format_exc(limit=20),
+        return {**ident, "error": one_line(exc), "traceback": traceback.format_exc(limit=20),
                 "seconds": time.perf_counter() - start}
     return {**ident, "summary": summary, "timeseries": {c: ts[c].to_numpy() for c in ts},
             "seconds": time.perf_counter() - start}
+
+
+def one_line(exc: BaseException) -> str:
+    """An exception as one line: its type and message, whitespace folded."""
+    return " ".join(f"{type(exc).__name__}: {exc}".split())
 
 
 def _float(v: Any) -> float:
@@ -182,7 +186,9 @@ def execute(specs: Iterable[RunSpec], backend: Backend, on_done: Callable[[Outpu
             if not inflight:
                 return
             finished, _ = wait(inflight, timeout=1.0, return_when=FIRST_COMPLETED)
-            for future in finished:
+            # In submission order (``finished`` is a set), so what is handed on first
+            # does not depend on set order.
+            for future in [f for f in inflight if f in finished]:
                 for output in _outputs(future, inflight.pop(future)):
                     on_done(output)
             if idle is not None:
@@ -205,8 +211,8 @@ def _outputs(future: Future, task: list[RunSpec]) -> list[Output]:
     except BrokenProcessPool:
         raise
     except Exception as exc:  # noqa: BLE001
-        text = " ".join(f"{type(exc).__name__}: {exc}".split())
-        return [{**s.labels, "seed": s.seed, "error": text, "traceback": ""} for s in task]
+        return [{**s.labels, "seed": s.seed, "error": one_line(exc), "traceback": ""}
+                for s in task]
 
 
 def _chunks(specs: Iterator[RunSpec], size: int) -> Iterator[list[RunSpec]]:

@@ -26,7 +26,7 @@ from sim import resultsdir
 from sim.errors import TrustsimError
 from sim.progress import RunProgress
 from sim.resultsdir import StorageError, storage_errors
-from sim.runner import Backend, RunSpec, backend, execute
+from sim.runner import Backend, RunSpec, backend, execute, one_line
 from sim.scenario.loader import Scenario, load_scenario
 from sim.scenario.results import ResultsWriter, ScenarioResult, open_folder
 
@@ -116,8 +116,7 @@ def _run_into(writer: ResultsWriter, scenario: Scenario, back: Backend, progress
             execute(specs(scenario, todo), back, on_done)
             writer.finish("complete")
         except BaseException as exc:
-            error = None if isinstance(exc, KeyboardInterrupt) else \
-                f"{type(exc).__name__}: {exc}"
+            error = None if isinstance(exc, KeyboardInterrupt) else one_line(exc)
             try:
                 writer.finish("incomplete", error=error)
             except StorageError:
