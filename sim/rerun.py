@@ -36,10 +36,9 @@ def rerun(folder: str | Path, out: str | Path, workers: int | None = None,
     if kind == "scenario":
         from sim.scenario.loader import validate
         from sim.scenario.runner import run_scenario
-
-        scenario = validate(manifest["scenario"], {}, folder / "manifest.json")
         from sim.workerpool import default_workers
 
+        scenario = validate(manifest["scenario"], {}, folder / "manifest.json")
         run_scenario(scenario, workers=workers or default_workers(), out=out, progress=progress,
                      command=command, scheduler=scheduler)
     else:

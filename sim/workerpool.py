@@ -84,25 +84,8 @@ def _exit_when_gone(pid: int) -> None:
 
 
 def _alive(pid: int) -> bool:
-    if sys.platform == "win32":  # os.kill(pid, 0) would terminate the process there
-        return _alive_windows(pid)
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+    """Whether the process still exists (psutil: safe on Windows, where os.kill(pid, 0)
+    would terminate it)."""
+    import psutil
 
-
-def _alive_windows(pid: int) -> bool:
-    import ctypes
-
-    kernel = ctypes.windll.kernel32  # type: ignore[attr-defined]
-    handle = kernel.OpenProcess(0x1000 | 0x00100000, False, pid)  # query info | synchronize
-    if not handle:
-        return False
-    try:
-        return kernel.WaitForSingleObject(handle, 0) == 0x102  # WAIT_TIMEOUT: still running
-    finally:
-        kernel.CloseHandle(handle)
+    return psutil.pid_exists(pid)
