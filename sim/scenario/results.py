@@ -206,8 +206,9 @@ class ResultsWriter:
         self.started = True
 
     def _write_manifest(self) -> None:
+        done = self.done  # a set built from the store once, not once per run
         self.manifest["runs"] = [
-            {"arm": a, "replicate": r, "seed": s, "finished": (a, r) in self.done}
+            {"arm": a, "replicate": r, "seed": s, "finished": (a, r) in done}
             for a, r, s in self.runs]
         resultsdir.write_json(self.out / MANIFEST, self.manifest)
 
