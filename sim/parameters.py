@@ -79,7 +79,7 @@ STAGES = ("exploration", "installation", "initial_implementation")
 _TABLE = [
     # --- run -------------------------------------------------------------------------
     _p("weeks", 260, 1, 5200, "Weeks to simulate (one step is one week).", "run", "int"),
-    _choice("engine", "vectorized", ("vectorized", "agents"),
+    _choice("engine", "vectorized", ("vectorized", "agents", "compiled"),
             "vectorized: the rules on arrays (fast); agents: each agent steps itself "
             "(readable reference). Same week schedule, docked by test.", "run"),
     _choice("stage_model", "nirn", ("nirn", "single"),

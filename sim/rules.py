@@ -8,6 +8,7 @@ and their sources are in docs/ODD.md, section 7 (Submodels).
 from __future__ import annotations
 
 import numpy as np
+from numba.extending import register_jitable as jitable
 
 #: What every rule takes and returns: a number for one agent or tie, or an array for many.
 Num = float | np.ndarray
@@ -18,6 +19,7 @@ _add = np.add.reduce
 _THIRDS = np.full(3, 1.0 / 3.0)
 
 
+@jitable
 def clip01(x: Num) -> Num:
     """x limited to [0, 1] (ufuncs directly: np.clip's wrapper dominates on small arrays)."""
     return np.minimum(np.maximum(x, 0.0), 1.0)
@@ -26,6 +28,7 @@ def clip01(x: Num) -> Num:
 # --- trust as evidence (beta reputation, Josang & Ismail 2002) ---------------------------
 
 
+@jitable
 def expected_trust(r: Num, s: Num, prior: Num, weight: Num) -> Num:
     """E = (r + w*m) / (r + s + w): the truster's expectation given evidence and prior."""
     return (r + weight * prior) / (r + s + weight)
@@ -104,6 +107,7 @@ def discounted_evidence(r_ab: Num, s_ab: Num, r_bc: Num, s_bc: Num,
 # --- micro-interactions --------------------------------------------------------------------
 
 
+@jitable
 def legitimacy(trust: Num, authority: Num) -> Num:
     """How legitimate an instruction feels: earned by trust in the ISP or lent by the
     formal authority of a mandate, whichever is there: 1 - (1 - trust)(1 - authority)."""
@@ -123,9 +127,19 @@ def success_probability(trustworthiness: Num, tests: Num, quality: Num, legitima
     tests (..., 3).
     """
     tw = _add(trustworthiness * tests, axis=-1)
+    return experienced_well(tw, tests[..., 1], quality, legitimacy_, legitimacy_needed, strain,
+                            strain_sensitivity, shared_purpose)
+
+
+@jitable
+def experienced_well(trustworthiness: Num, benevolence_share: Num, quality: Num,
+                     legitimacy_: Num, legitimacy_needed: Num, strain: Num,
+                     strain_sensitivity: Num, shared_purpose: Num) -> Num:
+    """success_probability once the type's tests have sampled the trustworthiness
+    (``trustworthiness`` is that weighted sum, ``benevolence_share`` the type's test weight
+    on benevolence)."""
     reading = 1.0 - legitimacy_needed * (1.0 - legitimacy_)
-    p = quality * tw * reading * (1.0 - strain_sensitivity * strain)
-    benevolence_share = tests[..., 1]
+    p = quality * trustworthiness * reading * (1.0 - strain_sensitivity * strain)
     p = p + (1.0 - p) * shared_purpose * benevolence_share
     return clip01(p)
 
@@ -141,19 +155,31 @@ def saturating_gain(x: Num, gains: Num, n_good: Num, receptivity: Num) -> Num:
     gains, recept = np.asarray(gains, dtype=float), np.asarray(receptivity, dtype=float)
     n = np.asarray(n_good, dtype=float)
     if gains.ndim == 2:  # a catalogue: (K, E) gains, (..., K) counts
-        log_keep = np.log1p(-np.minimum(gains * recept[..., None, None], MAX_GAIN))
-        total = np.einsum("...k,...ke->...e", n, log_keep)
+        keep = log_gap_kept(gains * recept[..., None, None])
+        total = np.einsum("...k,...ke->...e", n, keep)
     else:  # one type: its gain on one quantity (scalar) or on several (E,)
-        log_keep = np.log1p(-np.minimum(gains * recept[..., None] if gains.ndim else
-                                        gains * recept, MAX_GAIN))
-        total = n[..., None] * log_keep if gains.ndim else n * log_keep
-    return 1.0 - (1.0 - x) * np.exp(total)
+        keep = log_gap_kept(gains * recept[..., None] if gains.ndim else gains * recept)
+        total = n[..., None] * keep if gains.ndim else n * keep
+    return gap_closed(x, total)
+
+
+@jitable
+def log_gap_kept(gain: Num) -> Num:
+    """log of the share of the gap to 1 that one interaction of effective ``gain`` leaves."""
+    return np.log1p(-np.minimum(gain, MAX_GAIN))
+
+
+@jitable
+def gap_closed(x: Num, total_log_kept: Num) -> Num:
+    """x after interactions whose log_gap_kept values add up to ``total_log_kept``."""
+    return 1.0 - (1.0 - x) * np.exp(total_log_kept)
 
 
 #: No single encounter closes the whole gap (keeps log(1 - g) finite).
 MAX_GAIN = 0.999
 
 
+@jitable
 def receptivity(trust: Num, exponent: Num) -> Num:
     """Trust gates how much an agency takes from support (Metz 2020: trust shapes how
     leaders vet and interpret information)."""
@@ -163,12 +189,14 @@ def receptivity(trust: Num, exponent: Num) -> Num:
 # --- agencies -------------------------------------------------------------------------------
 
 
+@jitable
 def effective_readiness(readiness: Num, champion: Num, champion_weight: Num, crisis: Num,
                         urgency: Num) -> Num:
     """Tension for change: own readiness, a champion, and crisis urgency (necessity)."""
     return clip01(readiness + champion_weight * champion + urgency * crisis)
 
 
+@jitable
 def effective_capacity(capacity: Num, crisis: Num, strain: Num, funding: Num) -> Num:
     """Staff time left after the crisis takes its share, with part of the gap to full
     capacity filled by emergency funding (the resources explanation)."""
@@ -176,11 +204,13 @@ def effective_capacity(capacity: Num, crisis: Num, strain: Num, funding: Num) ->
     return left + funding * crisis * (1.0 - left)
 
 
+@jitable
 def lowered_barrier(x: Num, share: Num) -> Num:
     """A barrier lowered: x moves ``share`` of the way to 1 (the necessity explanation)."""
     return x + share * (1.0 - x)
 
 
+@jitable
 def agency_ability(capacity: Num, knowledge: Num, knowledge_weight: Num) -> Num:
     """An agency's ability as partners and families see it: staff time, and know-how."""
     return np.sqrt(capacity) * ((1.0 - knowledge_weight) + knowledge_weight * knowledge)
@@ -207,6 +237,7 @@ def stage_drive(drivers: dict[str, Num], exponents: dict[str, Num]) -> Num:
     return drive
 
 
+@jitable
 def innovation_difficulty(complexity: Num, novelty: Num, complexity_weight: Num,
                           novelty_weight: Num) -> Num:
     """Factor on a stage's rate from what is being changed (CFIR 2.0 innovation domain):
@@ -214,23 +245,27 @@ def innovation_difficulty(complexity: Num, novelty: Num, complexity_weight: Num,
     return 1.0 / ((1.0 + complexity_weight * complexity) * (1.0 + novelty_weight * novelty))
 
 
+@jitable
 def peer_exposure(trusted_adopters: Num, reference: Num) -> Num:
     """Exposure to trusted partners that deliver: their trust-weighted count over the
     count that makes exposure full, at most 1."""
-    return np.minimum(np.asarray(trusted_adopters) / reference, 1.0)
+    return np.minimum(trusted_adopters / reference, 1.0)
 
 
+@jitable
 def risk_taking(trust: Num, crisis: Num, risk: Num) -> Num:
     """The relationships explanation: in a crisis, trust lets agencies take the risks
     change needs (Metz 2020), so hazards grow with trust squared."""
     return 1.0 + risk * crisis * trust * trust
 
 
+@jitable
 def hazard(rate: Num) -> Num:
     """Weekly probability from a weekly rate: 1 - exp(-rate)."""
     return 1.0 - np.exp(-rate)
 
 
+@jitable
 def advance_rate(innovation: Num, drive: Num, peer_weight: Num, exposure: Num,
                  mandate_weight: Num, pressure: Num) -> Num:
     """Rate of moving on: innovation * drive + q * exposure + mandate; in the Bass limit
@@ -238,11 +273,13 @@ def advance_rate(innovation: Num, drive: Num, peer_weight: Num, exposure: Num,
     return innovation * drive + peer_weight * exposure + mandate_weight * pressure
 
 
+@jitable
 def sustain_strength(fit: Num, fidelity: Num, trust: Num) -> Num:
     """What holds a delivering agency at its stage: fit, fidelity and trust together."""
     return np.cbrt(fit * fidelity * trust)
 
 
+@jitable
 def fallback_rate(base: Num, sustain: Num, depth: Num, pressure: Num,
                   shallow_multiplier: Num) -> Num:
     """Falling back: likelier without fit, fidelity and trust (``sustain``), and for
@@ -251,6 +288,7 @@ def fallback_rate(base: Num, sustain: Num, depth: Num, pressure: Num,
     return base * (1.0 - sustain) * (1.0 + shallow)
 
 
+@jitable
 def abandon_rate(base: Num, readiness: Num, trust: Num, capacity: Num) -> Num:
     """Abandoning (de-adopting): likelier without readiness, trust or staff time."""
     return base * (1.0 - readiness * trust * capacity)
@@ -259,6 +297,7 @@ def abandon_rate(base: Num, readiness: Num, trust: Num, capacity: Num) -> Num:
 # --- families -------------------------------------------------------------------------------
 
 
+@jitable
 def family_experience_probability(service_quality: Num, prior_trust: Num, voice: Num,
                                   voice_effect: Num, power_gap: Num) -> Num:
     """Chance a family's contact with its agency goes well.
@@ -271,6 +310,7 @@ def family_experience_probability(service_quality: Num, prior_trust: Num, voice:
     return clip01(service_quality * (1.0 - gap))
 
 
+@jitable
 def engagement_probability(rate: Num, trust: Num, voice: Num) -> Num:
     """Families engage with a delivered practice through agencies they trust."""
     return clip01(rate * trust * trust * (1.0 + voice))
@@ -281,11 +321,13 @@ def engagement_probability(rate: Num, trust: Num, voice: Num) -> Num:
 DISTRUST_DISENGAGEMENT = 2.0
 
 
+@jitable
 def disengagement_probability(rate: Num, trust: Num, lapse: Num) -> Num:
     """Engagement ends through distrust, or lapses whatever the trust."""
     return clip01(lapse + rate * DISTRUST_DISENGAGEMENT * (1.0 - trust))
 
 
+@jitable
 def case_closure_probability(case_weeks: Num) -> Num:
     """Weekly chance a family's case closes, for a mean case length in weeks."""
     return hazard(1.0 / case_weeks)

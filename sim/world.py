@@ -10,7 +10,8 @@ on it.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from types import SimpleNamespace
 
 import numpy as np
@@ -52,6 +53,19 @@ class StageTable:
                        if any(s.drivers.get(d, 0.0) for s in stages)},
         )
 
+    @cached_property
+    def matrix(self) -> np.ndarray:
+        """(stage, 7): rate, peer, mandate, fallback, complexity, novelty, abandon, for the
+        compiled engine's loops."""
+        return np.column_stack((self.rate, self.peer, self.mandate, self.fallback,
+                                self.complexity, self.novelty, self.abandon))
+
+    @cached_property
+    def driver_matrix(self) -> np.ndarray:
+        """(stage, driver): exponents over all of DRIVERS, zero where unused."""
+        zero = np.zeros(len(self.names))
+        return np.column_stack([self.exponents.get(d, zero) for d in DRIVERS])
+
     def label(self, s: int) -> str:
         return "abandoned" if s == ABANDONED else self.names[s].replace("_", " ")
 
@@ -69,6 +83,7 @@ class World:
     week: int = 0
     crisis: float = 0.0
     micro_interactions: int = 0
+    derived: dict = field(default_factory=dict)  # per-run constants an engine derives once
 
     # Each explanation of the crisis pivot is its weight times this week's intensity, so
     # a scenario can switch one off (weight 0) or weigh them against each other.

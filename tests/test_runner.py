@@ -144,17 +144,19 @@ def _alone(params: dict, seed: int, every: int) -> dict:
     return out
 
 
-def test_a_run_alone_equals_the_same_run_inside_a_task_of_50():
+@pytest.mark.parametrize("engine", ["vectorized", "compiled"])
+def test_a_run_alone_equals_the_same_run_inside_a_task_of_50(engine):
     seeds = [run_seed(7, 0, r) for r in range(50)]
-    params = [{**SMALL, "strategy_mix": i / 49} for i in range(50)]
+    params = [{**SMALL, "strategy_mix": i / 49, "engine": engine} for i in range(50)]
     task = runner.run_group(_task_specs(params, seeds), runner.Recording(every=2))
     for i in (0, 17, 49):
         _same([_alone(params[i], seeds[i], 2)], [task[i]])
 
 
-def test_results_do_not_depend_on_task_size_or_order():
+@pytest.mark.parametrize("engine", ["vectorized", "compiled"])
+def test_results_do_not_depend_on_task_size_or_order(engine):
     seeds = [run_seed(3, 0, r) for r in range(6)]
-    specs = _task_specs([SMALL] * 6, seeds)
+    specs = _task_specs([{**SMALL, "engine": engine}] * 6, seeds)
     rec = runner.Recording()
     whole = runner.run_group(specs, rec)
     halves = runner.run_group(specs[:3], rec) + runner.run_group(specs[3:], rec)
@@ -171,7 +173,9 @@ def test_a_run_that_raises_inside_a_task_is_recorded_and_the_rest_kept():
 
 
 def test_runs_of_different_engines_and_sizes_share_a_task():
-    params = [{**SMALL, "engine": "agents"}, {**SMALL, "n_families": 50}, SMALL]
-    out = runner.run_group(_task_specs(params, [5, 6, 7]), runner.Recording(every=0))
-    _same(out, [_alone(p, s, 0) for p, s in zip(params, [5, 6, 7], strict=True)])
+    params = [{**SMALL, "engine": "agents"}, {**SMALL, "n_families": 50},
+              {**SMALL, "engine": "compiled"}, SMALL]
+    seeds = [5, 6, 7, 8]
+    out = runner.run_group(_task_specs(params, seeds), runner.Recording(every=0))
+    _same(out, [_alone(p, s, 0) for p, s in zip(params, seeds, strict=True)])
 
