@@ -39,6 +39,7 @@ def overall_trust(r: Num, s: Num, prior: Num, weight: Num) -> Num:
     return expected_trust(r, s, prior, weight) @ _THIRDS  # mean over the 3 dimensions
 
 
+@jitable
 def forget(r: Num, s: Num, factor: Num) -> tuple[Num, ...]:
     """Evidence fades without contact ('Relationships' TA brief: constant attention):
     multiply r and s by lambda <= 1."""

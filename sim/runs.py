@@ -42,9 +42,10 @@ def keep_weeks(frame: pd.DataFrame, every: int) -> pd.DataFrame:
 def run_once(params: dict, seed: int, every: int = 1) -> RunOutput:
     """Build ``TrustModel(rng=seed, **params)``, run it to the end, return its record of
     every ``every``-th week and the last (``every=0``: the last only). Only those weeks are
-    measured in full (``record_every``); the summary is the same whichever are kept."""
+    measured in full (``record_every``); the summary is the same whichever are kept. The
+    model is not returned, so families get no Mesa views (``family_views``)."""
     from sim.model import TrustModel
 
-    model = TrustModel(rng=seed, record_every=every, **params).run()
+    model = TrustModel(rng=seed, record_every=every, family_views=False, **params).run()
     frame = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
     return RunOutput(keep_weeks(frame, every).reset_index(drop=True), model.summary())

@@ -29,10 +29,17 @@ from sim import rules as R
 from sim.catalogue import DRIVERS, EFFECTS, contact_strain, contact_tests
 from sim.engines.draws import run_units
 from sim.schedule import SCHEDULE
-from sim.state import ABANDONED
+from sim.state import ABANDONED, NEVER
 from sim.world import World
 
 _FIT = EFFECTS.index("fit")
+_PARTNER_TESTS = contact_tests()["partner_contact"]
+_PARTNER_STRAIN = contact_strain()["partner_contact"]
+_FAMILY_TESTS = contact_tests()["family_contact"]
+# _stages fills its drivers in this order
+if DRIVERS != ("readiness", "capacity", "fit", "knowledge", "fidelity", "leadership", "trust",
+               "evidence"):  # pragma: no cover
+    raise ImportError("sim.engines.compiled: _stages lists the drivers in an older order")
 
 
 def _cache_dir() -> str:
@@ -73,8 +80,18 @@ def _tie_trust(r, s, prior, row, weight):
 
 
 @njit
-def _capacity_now(capacity, crisis, strain, funding):
-    return R.effective_capacity(capacity, crisis, strain, funding)
+def _agencies_now(capacity, knowledge, stage, now):
+    """This week's capacity, ability and whether each agency delivers the practice
+    (sim.processes.capacity_now, agency_trustworthiness, delivering); ``now`` is (crisis,
+    crisis_capacity_strain, emergency funding, knowledge_ability_weight, delivers_from)."""
+    crisis, strain, funding, kaw, delivers_from = now
+    n = len(capacity)
+    cap, ability, delivers = np.empty(n), np.empty(n), np.empty(n, np.bool_)
+    for a in range(n):
+        cap[a] = R.effective_capacity(capacity[a], crisis, strain, funding)
+        ability[a] = R.agency_ability(cap[a], knowledge[a], kaw)
+        delivers[a] = stage[a] >= delivers_from and stage[a] != ABANDONED
+    return cap, ability, delivers
 
 
 @njit
@@ -94,9 +111,11 @@ def _add_evidence(r, s, row, tests, good, bad):
 
 @njit
 def _turnover(chance, staff, champion, knowledge, fidelity, fidelity_with_leavers,
-              share):
-    """Leavers (binomial over staff) and a champion's departure, per agency; fills
-    ``share`` with the share of staff that left (for the evidence they take)."""
+              person_bound, ties):
+    """Leavers (binomial over staff) and a champion's departure, per agency; leavers take
+    knowledge, part of fidelity and their share of the evidence on every tie their agency
+    is part of (sim.processes.apply_turnover / lose_staff / wipe_agency_evidence)."""
+    share = np.zeros(len(staff))
     any_left = False
     for a in range(len(staff)):
         leavers = np.random.binomial(staff[a], chance)
@@ -108,16 +127,18 @@ def _turnover(chance, staff, champion, knowledge, fidelity, fidelity_with_leaver
             fidelity[a] *= 1.0 - fidelity_with_leavers * share[a]
         if champion[a] > 0 and u < chance:
             champion[a] = 0.0
-    return any_left
+    if any_left:
+        for first, second, r, s, s_open in ties:
+            _wipe(share * person_bound, first, second, r, s, s_open)
 
 
 @njit
 def _wipe(share, first, second, r, s, s_open):
     """Take ``share`` of the evidence of each tie that touches an agency (rules.wipe);
-    ``first``/``second`` are the agency ends of each tie (second < 0: one end only)."""
+    ``first``/``second`` are the agency ends of each tie (``second`` empty: one end)."""
     for i in range(len(first)):
         keep = 1.0 - share[first[i]]
-        if second[i] >= 0:
+        if len(second):
             keep *= 1.0 - share[second[i]]
         if keep < 1.0:
             for d in range(3):
@@ -130,27 +151,34 @@ def _wipe(share, first, second, r, s, s_open):
 
 
 @njit
-def _support(served, isp_of, caseload, isp_hours, isp_mix, isp_tw, cap, knowledge,
+def _support(isp_of, stage, isp_active, isp_hours, isp_mix, isp_tw, capacity, knowledge,
              benevolence, integrity, effects_state, pressure, to_r, to_s, to_open, to_prior,
              back_r, back_s, cat_rate, cat_tests, cat_quality, cat_legit, cat_strain,
              cat_evidence, cat_negative, cat_reciprocal, cat_encounter, cat_repair, gains,
              cat_pressure, cat_hours_each, cat_broker, promised, shares_co, shares_td,
-             shares_crisis, q, week_hours, brokered, broken):
+             shares_crisis, q, now, week_hours, brokered, broken):
     """ISPs' micro-interactions with each served agency: chances, draws and their effects
     on both ties and on the agency (sim.processes.support_chances / apply_support)."""
-    surge, shift, shared, authority, asymmetry, prior_w, recept_exp, kaw, repair_a, \
+    surge, shift, shared, authority, asymmetry, prior_w, recept_exp, repair_a, \
         repair_b, repair_i = q
+    cap, abilities, _ = _agencies_now(capacity, knowledge, stage, now)
+    caseload = np.zeros(len(isp_hours), np.int64)  # sim.processes.caseload
+    for a in range(len(isp_of)):
+        if isp_of[a] >= 0 and stage[a] != ABANDONED:
+            caseload[isp_of[a]] += 1
     n_types = len(cat_rate)
     counts = np.zeros(n_types)
     good = np.zeros(n_types)
     micro = 0
-    for a in served:
+    for a in range(len(isp_of)):
         j = isp_of[a]
+        if j < 0 or stage[a] == ABANDONED or not isp_active[j]:  # served_agencies
+            continue
         hours = isp_hours[j] * (1.0 + surge) / max(caseload[j], 1)
         trust = _tie_trust(to_r, to_s, to_prior, a, prior_w)
         legit = R.legitimacy(trust, authority)
         strain = 1.0 - cap[a]
-        ability = R.agency_ability(cap[a], knowledge[a], kaw)
+        ability = abilities[a]
         addressed = False
         bad_promise = False
         n_broker = 0
@@ -206,10 +234,17 @@ def _support(served, isp_of, caseload, isp_hours, isp_mix, isp_tw, cap, knowledg
 
 
 @njit
-def _partnerships(truster, trustee, r, s, prior, stage, p_good, delivering, rate, asym,
-                  tests, prior_w, recept_exp, knowledge, peer_learning):
+def _partnerships(truster, trustee, r, s, prior, stage, capacity, knowledge, benevolence,
+                  integrity, rate, asym, tests, contact_strain, shared, prior_w, recept_exp,
+                  peer_learning, now):
     """Joint-work contacts on every partnership tie, their evidence, and peer learning from
     delivering partners (sim.processes.partner_chances / apply_partnership)."""
+    cap, ability, delivering = _agencies_now(capacity, knowledge, stage, now)
+    p_good = np.empty(len(cap))  # each agency as a partner, before this week's contacts
+    for b in range(len(cap)):
+        p_good[b] = R.experienced_well(
+            _agency_tw_dot(tests, ability[b], benevolence[b], integrity[b]), tests[1], 1.0,
+            1.0, 0.0, 1.0 - cap[b], contact_strain, shared)
     learned = np.zeros(len(knowledge))
     micro = 0
     for i in range(len(truster)):
@@ -236,13 +271,18 @@ def _partnerships(truster, trustee, r, s, prior, stage, p_good, delivering, rate
 
 @njit
 def _families(fam_agency, fam_group, engaged, eligible, trustee, r, s, prior,
-              group_prior, quality, voice, delivering, q, tests):
+              group_prior, capacity, knowledge, benevolence, integrity, stage, voice, q, now,
+              tests):
     """Cases close and open, families meet their agency and engage or disengage
     (sim.processes.family_chances / apply_family). Engagement is drawn only for families
     not engaged and disengagement only for engaged ones: the other draw could not change
     anything."""
     close, contact, wom, voice_effect, power_gap, engage_rate, leave_rate, lapse, asym, \
         prior_w, eligibility = q
+    _, ability, delivering = _agencies_now(capacity, knowledge, stage, now)
+    quality = np.empty(len(ability))  # each agency's service as families test it
+    for a in range(len(ability)):
+        quality[a] = _agency_tw_dot(tests, ability[a], benevolence[a], integrity[a])
     n_agencies, n_groups = len(quality), len(group_prior)
     community = np.zeros(n_agencies * n_groups)
     if wom > 0:
@@ -294,34 +334,54 @@ def _families(fam_agency, fam_group, engaged, eligible, trustee, r, s, prior,
 
 
 @njit
-def _stages(stage, exposure, trust, readiness, cap, drivers_now, exponents, fit,
-            fidelity, pressure, depth, advances, weeks_at_full, tab, full, last, q):
-    """One uniform draw per agency: move on, fall back, abandon or stay
-    (sim.processes.stage_chances / apply_stage)."""
+def _stages(stage, readiness, champion, capacity, fit, knowledge, fidelity, leadership,
+            pressure, depth, advances, weeks_at_full, to_r, to_s, to_prior, truster, trustee,
+            aa_r, aa_s, aa_prior, exponents, tab, full, last, delivers_from, q):
+    """One uniform draw per agency: move on, fall back, abandon or stay, every agency
+    seeing the start-of-phase exposure to delivering partners
+    (sim.processes.peer_exposure / stage_chances / apply_stage)."""
     innovation_rate, peer_influence, mandate_weight, complexity, novelty, relationships, \
-        risk, sustainment_weeks, fallback_base, shallow, abandon_base = q
-    for a in range(len(stage)):
+        risk, sustainment_weeks, fallback_base, shallow, abandon_base, prior_w, \
+        champion_weight, necessity, urgency, crisis, strain, funding, barrier, evidence, \
+        reference = q
+    n = len(stage)
+    trusted = np.zeros(n)
+    for i in range(len(truster)):
+        b = trustee[i]
+        if stage[b] >= delivers_from and stage[b] != ABANDONED:
+            trusted[truster[i]] += _tie_trust(aa_r, aa_s, aa_prior, i, prior_w)
+    drivers = np.empty(exponents.shape[1])
+    for a in range(n):
         u = np.random.random()
         old = stage[a]
         if old == ABANDONED:
             continue
+        trust = _tie_trust(to_r, to_s, to_prior, a, prior_w)
+        ready = R.effective_readiness(readiness[a], champion[a], champion_weight, necessity,
+                                      urgency)
+        cap = R.effective_capacity(capacity[a], crisis, strain, funding)
+        # in the order of sim.catalogue.DRIVERS
+        drivers[0], drivers[1] = ready, R.lowered_barrier(cap, barrier)
+        drivers[2], drivers[3] = R.lowered_barrier(fit[a], barrier), knowledge[a]
+        drivers[4], drivers[5] = fidelity[a], R.lowered_barrier(leadership[a], barrier)
+        drivers[6], drivers[7] = trust, evidence
         drive = 1.0
-        for d in range(exponents.shape[1]):
+        for d in range(len(drivers)):
             if exponents[old, d] != 0.0:
-                drive *= np.power(R.clip01(drivers_now[d, a]), exponents[old, d])
+                drive *= np.power(R.clip01(drivers[d]), exponents[old, d])
         difficulty = R.innovation_difficulty(complexity, novelty, tab[old, 4], tab[old, 5])
-        taking = R.risk_taking(trust[a], relationships, risk)
+        taking = R.risk_taking(trust, relationships, risk)
         mandate = mandate_weight * tab[old, 2] * pressure[a]
         rate = R.advance_rate(innovation_rate * tab[old, 0] * difficulty * taking, drive,
-                              peer_influence * tab[old, 1], exposure[a],
+                              peer_influence * tab[old, 1],
+                              R.peer_exposure(trusted[a], reference),
                               mandate_weight * tab[old, 2], pressure[a])
         earned = old != full or weeks_at_full[a] >= sustainment_weeks
         advance = R.hazard(rate) if earned else 0.0
-        sustain = R.sustain_strength(fit[a], fidelity[a], trust[a])
+        sustain = R.sustain_strength(fit[a], fidelity[a], trust)
         fall = R.hazard(tab[old, 3] * R.fallback_rate(fallback_base, sustain, depth[a],
                                                       pressure[a], shallow))
-        quit_ = R.hazard(tab[old, 6] * R.abandon_rate(abandon_base, readiness[a], trust[a],
-                                                      cap[a]))
+        quit_ = R.hazard(tab[old, 6] * R.abandon_rate(abandon_base, ready, trust, cap))
         total = advance + fall + quit_
         if total > 1:
             advance, fall, quit_ = advance / total, fall / total, quit_ / total
@@ -337,10 +397,48 @@ def _stages(stage, exposure, trust, readiness, cap, drivers_now, exponents, fit,
             stage[a] = ABANDONED
 
 
+# --- forgetting and upkeep ------------------------------------------------------------------
+
+
+@njit
+def _forget(r, s, s_open, factor):
+    """rules.forget on every row of one tie kind (open violations fade alike)."""
+    for i in range(r.shape[0]):
+        for d in range(3):
+            r[i, d], s[i, d] = R.forget(r[i, d], s[i, d], factor)
+            s_open[i, d] *= factor
+
+
+@njit
+def _upkeep(week, stage, pressure, knowledge, fidelity, weeks_at_full, ever_full,
+            first_full_week, startup_week, delivering_2y, full, delivers_from, retention,
+            decay, check_weeks):
+    """Pressure fades, knowledge and fidelity decay, milestones are recorded
+    (sim.processes.apply_upkeep)."""
+    for a in range(len(stage)):
+        pressure[a] *= retention
+        knowledge[a] *= decay
+        fidelity[a] *= decay
+        at_full = stage[a] >= full
+        weeks_at_full[a] = weeks_at_full[a] + 1 if at_full else 0
+        if at_full:
+            ever_full[a] = True
+            if first_full_week[a] == NEVER:
+                first_full_week[a] = week
+        now = stage[a] >= delivers_from and stage[a] != ABANDONED
+        if now and startup_week[a] == NEVER:
+            startup_week[a] = week
+        if startup_week[a] != NEVER and week - startup_week[a] == check_weeks:
+            delivering_2y[a] = 1 if now else 0
+
+
 # --- the week ------------------------------------------------------------------------------
 
 
-def _agency_ends(w: World):
+_ONE_END = np.zeros(0, dtype=np.int64)
+
+
+def _agency_ends(w: World) -> tuple:
     """Each tie kind with the agency ends whose departing staff take its evidence
     (sim.processes.wipe_agency_evidence)."""
     ties = w.state.ties
@@ -350,64 +448,56 @@ def _agency_ends(w: World):
                                 ("agency_agency", "truster", "trustee"),
                                 ("family_agency", "trustee", None)):
         t = ties[kind]
-        if len(t):
-            other = getattr(t, second) if second else np.full(len(t), -1)
-            out.append((getattr(t, first), other, t.r, t.s, t.s_open))
-    return out
+        out.append((getattr(t, first), getattr(t, second) if second else _ONE_END, t.r, t.s,
+                    t.s_open))
+    return tuple(out)
 
 
 def turnover(w: World) -> None:
     st, p = w.state, w.p
-    chance = float(R.weekly_turnover(p.turnover_per_year, w.crisis, p.crisis_turnover))
-    share = np.zeros(st.n_agencies)
-    if _turnover(chance, st.staff, st.champion, st.knowledge, st.fidelity,
-                 pr.FIDELITY_WITH_LEAVERS, share):
-        share *= p.person_bound_share
-        for first, second, r, s, s_open in _agency_ends(w):
-            _wipe(share, first, second, r, s, s_open)
+    _turnover(float(R.weekly_turnover(p.turnover_per_year, w.crisis, p.crisis_turnover)),
+              st.staff, st.champion, st.knowledge, st.fidelity, pr.FIDELITY_WITH_LEAVERS,
+              p.person_bound_share, _agency_ends(w))
 
 
-def _catalogue_arrays(w: World) -> dict:
-    """The catalogue as the support loop reads it, derived once per run."""
+def _catalogue_arrays(w: World) -> tuple:
+    """The catalogue as the support loop reads it (in its argument order), derived once
+    per run."""
     if "catalogue" not in w.derived:
-        w.derived["catalogue"] = _derive_catalogue(w)
+        cat = w.catalogue
+        gains = cat.effects.copy()
+        gains[:, _FIT] *= w.p.innovation_adaptability
+        w.derived["catalogue"] = (
+            cat.group_size / cat.hours, cat.tests, cat.quality, cat.legitimacy_needed,
+            cat.strain_sensitivity, cat.evidence, cat.negative_weight, cat.reciprocal,
+            cat.encounter.astype(float), cat.repair, gains, cat.pressure,
+            cat.hours / cat.group_size, cat.broker.astype(np.int64),
+            cat.reciprocal & (cat.negative_weight > 1), cat.co_creative, cat.top_down,
+            cat.crisis)
     return w.derived["catalogue"]
 
 
-def _derive_catalogue(w: World) -> dict:
-    cat = w.catalogue
-    gains = cat.effects.copy()
-    gains[:, _FIT] *= w.p.innovation_adaptability
-    return dict(
-        cat_rate=cat.group_size / cat.hours, cat_tests=cat.tests, cat_quality=cat.quality,
-        cat_legit=cat.legitimacy_needed, cat_strain=cat.strain_sensitivity,
-        cat_evidence=cat.evidence, cat_negative=cat.negative_weight,
-        cat_reciprocal=cat.reciprocal, cat_encounter=cat.encounter.astype(float),
-        cat_repair=cat.repair, gains=gains, cat_pressure=cat.pressure,
-        cat_hours_each=cat.hours / cat.group_size, cat_broker=cat.broker.astype(np.int64),
-        promised=cat.reciprocal & (cat.negative_weight > 1), shares_co=cat.co_creative,
-        shares_td=cat.top_down, shares_crisis=cat.crisis)
+def _now(w: World) -> tuple:
+    p = w.p
+    return (w.crisis, p.crisis_capacity_strain, min(1.0, p.resources_capacity * w.resources),
+            p.knowledge_ability_weight, w.stages.delivers_from)
 
 
 def support(w: World) -> None:
     st, p = w.state, w.p
-    served = pr.served_agencies(w)
-    if not len(served):
-        return
     to_isp, isp_to = st.ties["agency_isp"], st.ties["isp_agency"]
     q = (p.isp_surge * w.crisis, min(1.0, p.relationships_contact * w.relationships),
          min(1.0, p.relationships_sensitivity * w.relationships), p.mandate_authority,
-         p.asymmetry, p.prior_strength, p.receptivity, p.knowledge_ability_weight,
-         p.repair_ability, p.repair_benevolence, p.repair_integrity)
+         p.asymmetry, p.prior_strength, p.receptivity, p.repair_ability,
+         p.repair_benevolence, p.repair_integrity)
     brokered = np.zeros(st.n_agencies, dtype=np.int64)
     broken = np.zeros(st.n_agencies, dtype=np.bool_)
     w.micro_interactions += _support(
-        served, st.isp_of, pr.caseload(w), st.isp_hours, st.isp_mix,
-        st.isp_trustworthiness, pr.capacity_now(w), st.knowledge, st.benevolence,
-        st.integrity, tuple(getattr(st, e) for e in EFFECTS), st.pressure, to_isp.r,
-        to_isp.s, to_isp.s_open, to_isp.prior, isp_to.r, isp_to.s, q=q,
-        week_hours=st.week_hours, brokered=brokered, broken=broken,
-        **_catalogue_arrays(w))
+        st.isp_of, st.stage, st.isp_active, st.isp_hours, st.isp_mix, st.isp_trustworthiness,
+        st.capacity, st.knowledge, st.benevolence, st.integrity,
+        tuple(getattr(st, e) for e in EFFECTS), st.pressure, to_isp.r,
+        to_isp.s, to_isp.s_open, to_isp.prior, isp_to.r, isp_to.s, *_catalogue_arrays(w), q,
+        _now(w), st.week_hours, brokered, broken)
     for a in np.flatnonzero(broken)[:pr.CAPTIONS_PER_WEEK]:
         w.note(f"A broken promise at {st.name[a]} cut its trust in ISP {st.isp_of[a] + 1}")
     for a in np.flatnonzero(brokered):
@@ -418,58 +508,67 @@ def support(w: World) -> None:
 def partnerships(w: World) -> None:
     st, p = w.state, w.p
     t = st.ties["agency_agency"]
-    shared = min(1.0, p.relationships_sensitivity * w.relationships)
-    p_good = R.success_probability(
-        pr.agency_trustworthiness(w), contact_tests()["partner_contact"], 1.0, 1.0, 0.0,
-        1.0 - pr.capacity_now(w), contact_strain()["partner_contact"], shared)
-    rate = p.partner_contact_rate * (1.0 + p.relationships_collaboration * w.relationships)
     w.micro_interactions += _partnerships(
-        t.truster, t.trustee, t.r, t.s, t.prior, st.stage, p_good, pr.delivering(w),
-        rate, p.asymmetry, contact_tests()["partner_contact"], p.prior_strength,
-        p.receptivity, st.knowledge, p.peer_learning)
+        t.truster, t.trustee, t.r, t.s, t.prior, st.stage, st.capacity, st.knowledge,
+        st.benevolence, st.integrity,
+        p.partner_contact_rate * (1.0 + p.relationships_collaboration * w.relationships),
+        p.asymmetry, _PARTNER_TESTS, _PARTNER_STRAIN,
+        min(1.0, p.relationships_sensitivity * w.relationships), p.prior_strength,
+        p.receptivity, p.peer_learning, _now(w))
 
 
 def families(w: World) -> None:
     st, p = w.state, w.p
     t = st.ties["family_agency"]
-    tests = contact_tests()["family_contact"]
     q = (float(R.case_closure_probability(p.family_case_weeks)),
          min(1.0, p.family_contact_rate * (1.0 + p.crisis_family_need * w.crisis)),
          p.word_of_mouth, p.voice_effect, p.power_gap, p.family_engagement_rate,
          p.family_disengagement_rate, p.family_lapse_rate, p.asymmetry, p.prior_strength,
          p.family_eligibility)
     w.micro_interactions += _families(
-        st.family_agency, st.family_group, st.engaged, st.eligible, t.trustee, t.r,
-        t.s, t.prior, st.group_prior, pr.agency_trustworthiness(w) @ tests, st.voice,
-        pr.delivering(w), q, tests)
+        st.family_agency, st.family_group, st.engaged, st.eligible, t.trustee, t.r, t.s,
+        t.prior, st.group_prior, st.capacity, st.knowledge, st.benevolence, st.integrity,
+        st.stage, st.voice, q, _now(w), _FAMILY_TESTS)
 
 
 def stages(w: World) -> None:
     st, p, tab = w.state, w.p, w.stages
-    trust = pr.support_trust(w)
-    readiness, cap = pr.readiness_now(w), pr.capacity_now(w)
-    barrier = min(1.0, p.necessity_barriers * w.necessity)
-    drivers = {"readiness": readiness, "capacity": R.lowered_barrier(cap, barrier),
-               "fit": R.lowered_barrier(st.fit, barrier), "knowledge": st.knowledge,
-               "fidelity": st.fidelity, "leadership": R.lowered_barrier(st.leadership, barrier),
-               "trust": trust, "evidence": np.full(st.n_agencies, p.innovation_evidence)}
+    to_isp, aa = st.ties["agency_isp"], st.ties["agency_agency"]
     q = (p.innovation_rate, p.peer_influence, p.mandate_weight,
          p.innovation_complexity * (1.0 - min(1.0, p.resources_waivers * w.resources)),
          p.innovation_novelty, w.relationships, p.relationships_risk,
-         float(p.sustainment_weeks), p.fallback_rate, p.shallow_fallback, p.abandon_rate)
+         float(p.sustainment_weeks), p.fallback_rate, p.shallow_fallback, p.abandon_rate,
+         p.prior_strength, p.champion_readiness, w.necessity, p.necessity_urgency, w.crisis,
+         p.crisis_capacity_strain, min(1.0, p.resources_capacity * w.resources),
+         min(1.0, p.necessity_barriers * w.necessity), p.innovation_evidence,
+         float(p.peer_reference))
     old = st.stage.copy()
-    _stages(st.stage, pr.peer_exposure(w), trust, readiness, cap,
-            np.stack([drivers[d] for d in DRIVERS]), tab.driver_matrix, st.fit, st.fidelity,
-            st.pressure, st.depth, st.advances, st.weeks_at_full, tab.matrix, tab.full,
-            tab.last, q)
+    _stages(st.stage, st.readiness, st.champion, st.capacity, st.fit, st.knowledge,
+            st.fidelity, st.leadership, st.pressure, st.depth, st.advances, st.weeks_at_full,
+            to_isp.r, to_isp.s, to_isp.prior, aa.truster, aa.trustee, aa.r, aa.s, aa.prior,
+            tab.driver_matrix, tab.matrix, tab.full, tab.last, tab.delivers_from, q)
     for a in np.flatnonzero(st.stage != old):
         pr.note_stage_change(w, int(a), int(old[a]), int(st.stage[a]))
 
 
+def forgetting(w: World) -> None:
+    for t in w.state.ties.values():
+        _forget(t.r, t.s, t.s_open, w.p.forgetting)
+
+
+def upkeep(w: World) -> None:
+    st, p, tab = w.state, w.p, w.stages
+    _upkeep(w.week, st.stage, st.pressure, st.knowledge, st.fidelity, st.weeks_at_full,
+            st.ever_full, st.first_full_week, st.startup_week, st.delivering_2y, tab.full,
+            tab.delivers_from, p.pressure_retention, p.learning_decay,
+            pr.SUSTAINMENT_CHECK_WEEKS)
+
+
 numba.config.CACHE_DIR = _USER_CACHE_DIR  # other numba users keep their setting
 
-COMPILED = {"turnover": turnover, "support": support, "partnerships": partnerships,
-            "families": families, "stages": stages}
+COMPILED = {"forgetting": forgetting, "turnover": turnover, "support": support,
+            "partnerships": partnerships, "families": families, "stages": stages,
+            "upkeep": upkeep}
 """The phases with a compiled loop, by name in sim.schedule.SCHEDULE."""
 
 
