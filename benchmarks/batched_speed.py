@@ -1,15 +1,17 @@
-"""Throughput of many runs: one run at a time with the full weekly record (how runs ran
-before) vs a task of many runs through ``sim.runner.run_group`` (what every runner's
-worker calls), the state scale, and the arithmetic limit a plain compiled loop reaches.
+"""Throughput of the engines on many runs (issue 11), on one core and on several.
 
-Prints county-scale runs per second of both on one core, their ratio against the goal of
-issue 11 (30x), memory held per run by a task, the state scale's time and peak memory
-both ways, and
-a numba loop doing the same weekly updates of a county run (forgetting on every tie,
-family contacts, ISP micro-interactions, partner contacts, stage draws, the weekly trust
-means) as the reference for how fast the arithmetic alone can go. Not a test: run it as
-``python benchmarks/batched_speed.py`` (``make bench`` does). Each measurement runs in a
-fresh process pinned to one core, so peak memory is its own.
+Prints county-scale runs per second on one core: the vectorized engine one run at a time
+with every week measured (how runs ran before), the vectorized and the compiled engine
+in a task of runs through ``sim.runner.run_group`` (what every runner's worker calls),
+the compiled engine's ratio to the vectorized one against the goal of issue 11 (30x) and
+the memory a task holds per run; the state scale's time and peak memory with both
+engines; a numba loop doing the same weekly updates as a county run (forgetting on every
+tie, family contacts, ISP micro-interactions, partner contacts, stage draws, the weekly
+trust means) as the reference for how fast the arithmetic alone can go; and runs per
+second on 1, 2 and all local cores (and on a Dask cluster with ``--scheduler
+tcp://HOST:PORT``). Not a test: run it as ``python benchmarks/batched_speed.py`` (``make
+bench`` does). Each one-core figure runs in a fresh process pinned to one core, so peak
+memory is its own.
 """
 
 from __future__ import annotations
@@ -57,32 +59,51 @@ def _task(params: list[dict], seeds: list[int]) -> list[dict]:
 
 
 def single(n: int) -> dict:
+    """One run at a time with every week measured: how runs ran before issue 11."""
     seeds = _seeds(n)
-    _full_record(COUNTY, seeds[0])  # imports and first-call costs out of the timing
+    params = {**COUNTY, "engine": "vectorized"}
+    _full_record(params, seeds[0])  # imports and first-call costs out of the timing
     t = time.perf_counter()
     for s in seeds:
-        _full_record(COUNTY, s)
+        _full_record(params, s)
     return dict(runs_per_s=n / (time.perf_counter() - t), peak_mib=_rss_mib())
 
 
-def batched(n: int) -> dict:
+def task(n: int, engine: str) -> dict:
+    """A task of ``n`` runs through ``run_group`` (last week kept), as workers run them."""
     seeds = _seeds(n)
-    _task([COUNTY], seeds[:1])
+    params = {**COUNTY, "engine": engine}
+    _task([params], seeds[:1])  # imports, compiled code and first-call costs out of it
     base = _rss_mib()
     t = time.perf_counter()
-    _task([COUNTY] * n, seeds)
+    _task([params] * n, seeds)
     seconds = time.perf_counter() - t
     return dict(runs_per_s=n / seconds, peak_mib=_rss_mib(),
                 mib_per_run=(_rss_mib() - base) / n)
 
 
-def state(batched: bool) -> dict:
+def state(engine: str) -> dict:
+    _task([{**STATE, "weeks": 2, "engine": engine}], [1])  # compile out of the timing
     t = time.perf_counter()
-    if batched:
-        _task([STATE], [1])
-    else:
-        _full_record(STATE, 1)
+    _task([{**STATE, "engine": engine}], [1])
     return dict(seconds=time.perf_counter() - t, peak_mib=_rss_mib())
+
+
+def cores(workers: int, scheduler: str | None, n: int) -> dict:
+    """County runs per second of the default engine on ``workers`` local processes or on
+    a Dask cluster, as ``trustsim sweep`` hands them out (tasks of runs)."""
+    from sim.runner import Recording, RunSpec, backend, execute
+
+    specs = [RunSpec(COUNTY, s) for s in _seeds(n)]
+    back = backend(workers, scheduler)
+    try:
+        execute(specs[: 2 * workers], back, lambda o: None, Recording(every=0))  # warm up
+        t = time.perf_counter()
+        execute(specs, back, lambda o: None, Recording(every=0), task_size=10)
+        seconds = time.perf_counter() - t
+    finally:
+        back.close()
+    return dict(runs_per_s=n / seconds)
 
 
 def compiled(n: int) -> dict:
@@ -168,39 +189,63 @@ def compiled(n: int) -> dict:
     return dict(runs_per_s=n / (time.perf_counter() - t))
 
 
-JOBS = {"single": lambda: single(COUNTY_RUNS), "batched": lambda: batched(COUNTY_RUNS),
-        "state": lambda: state(True), "state_single": lambda: state(False),
+JOBS = {"single": lambda: single(COUNTY_RUNS),
+        "vectorized": lambda: task(COUNTY_RUNS, "vectorized"),
+        "compiled_engine": lambda: task(5 * COUNTY_RUNS, "compiled"),
+        "state_vectorized": lambda: state("vectorized"),
+        "state_compiled": lambda: state("compiled"),
         "compiled": lambda: compiled(200)}
 
 
-def measure(job: str) -> dict:
+def measure(job: str, pin: bool = True) -> dict:
     cmd = [sys.executable, __file__, "--one", job]
-    if shutil.which("taskset"):  # one core, as the goal is stated
+    if pin and shutil.which("taskset"):  # one core, as the goal is stated
         cmd = ["taskset", "-c", "0", *cmd]
     out = subprocess.run(cmd, capture_output=True, text=True, check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def main() -> None:
-    print(f"trustsim batched throughput (county: {COUNTY_RUNS} runs of 156 weeks, one core; "
-          "fresh process each)")
-    one, many, ref = measure("single"), measure("batched"), measure("compiled")
-    ratio = many["runs_per_s"] / one["runs_per_s"]
-    print(f"county  one at a time, full record {one['runs_per_s']:8.1f} runs/s")
-    print(f"county  task of runs (run_group)  {many['runs_per_s']:8.1f} runs/s  "
-          f"{ratio:5.2f}x single (goal: at least {GOAL:.0f}x)  "
-          f"peak {many['peak_mib']:.0f} MiB, {many['mib_per_run']:.2f} MiB held per run")
-    print(f"county  compiled reference loop   {ref['runs_per_s']:8.1f} runs/s  "
-          f"{ref['runs_per_s'] / one['runs_per_s']:5.0f}x single (the arithmetic limit)")
-    alone, st = measure("state_single"), measure("state")
-    print(f"state   full record              {alone['seconds']:8.1f} s  "
-          f"peak {alone['peak_mib']:.0f} MiB")
-    print(f"state   run_group, 1 run         {st['seconds']:8.1f} s  peak {st['peak_mib']:.0f} "
-          "MiB (goal: no slower than the full record, under 2,048 MiB)")
+def main(scheduler: str | None) -> None:
+    print("trustsim engine throughput (county: 12 agencies, 4 ISPs, 1,200 families, 156 "
+          "weeks; one core, a fresh process each)")
+    old, vec, com, ref = (measure(j) for j in ("single", "vectorized", "compiled_engine",
+                                                "compiled"))
+    ratio = com["runs_per_s"] / vec["runs_per_s"]
+    print(f"county  vectorized, every week measured {old['runs_per_s']:8.1f} runs/s  "
+          "(how runs ran before)")
+    print(f"county  vectorized, task of runs        {vec['runs_per_s']:8.1f} runs/s")
+    print(f"county  compiled,   task of runs        {com['runs_per_s']:8.1f} runs/s  "
+          f"{ratio:5.1f}x vectorized (goal of issue 11: at least {GOAL:.0f}x), "
+          f"{com['runs_per_s'] / old['runs_per_s']:.1f}x the old way; "
+          f"peak {com['peak_mib']:.0f} MiB, {com['mib_per_run']:.3f} MiB held per run")
+    print(f"county  compiled reference loop         {ref['runs_per_s']:8.1f} runs/s  "
+          f"(the arithmetic limit: the compiled engine reaches "
+          f"{com['runs_per_s'] / ref['runs_per_s']:.0%} of it)")
+    for engine in ("vectorized", "compiled"):
+        st = measure(f"state_{engine}")
+        print(f"state   {engine:10s} one run             {st['seconds']:8.1f} s  "
+              f"peak {st['peak_mib']:.0f} MiB (goal: no slower than before, under 2,048 MiB)")
+    all_cores = default_workers()
+    for workers in sorted({1, 2, all_cores}):
+        got = json.loads(subprocess.run(
+            [sys.executable, __file__, "--cores", str(workers)], capture_output=True,
+            text=True, check=True).stdout.strip().splitlines()[-1])
+        print(f"county  compiled, {workers} local worker(s)      {got['runs_per_s']:8.1f} runs/s")
+    if scheduler:
+        got = cores(0, scheduler, 40 * COUNTY_RUNS)
+        print(f"county  compiled, Dask at {scheduler}  {got['runs_per_s']:8.1f} runs/s")
+
+
+def default_workers() -> int:
+    from sim.workerpool import default_workers as workers
+
+    return workers()
 
 
 if __name__ == "__main__":
     if len(sys.argv) == 3 and sys.argv[1] == "--one":
         print(json.dumps(JOBS[sys.argv[2]]()))
+    elif len(sys.argv) == 3 and sys.argv[1] == "--cores":
+        print(json.dumps(cores(int(sys.argv[2]), None, 20 * COUNTY_RUNS * int(sys.argv[2]))))
     else:
-        main()
+        main(sys.argv[2] if len(sys.argv) == 3 and sys.argv[1] == "--scheduler" else None)

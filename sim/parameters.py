@@ -79,9 +79,10 @@ STAGES = ("exploration", "installation", "initial_implementation")
 _TABLE = [
     # --- run -------------------------------------------------------------------------
     _p("weeks", 260, 1, 5200, "Weeks to simulate (one step is one week).", "run", "int"),
-    _choice("engine", "vectorized", ("vectorized", "agents", "compiled"),
-            "vectorized: the rules on arrays (fast); agents: each agent steps itself "
-            "(readable reference). Same week schedule, docked by test.", "run"),
+    _choice("engine", "compiled", ("compiled", "vectorized", "agents"),
+            "compiled: each phase of the week one compiled loop (fast, the default); "
+            "vectorized: the rules on numpy arrays; agents: each agent steps itself "
+            "(readable reference). Same week schedule and rules, docked by test.", "run"),
     _choice("stage_model", "nirn", ("nirn", "single"),
             "nirn: exploration, installation, initial and full implementation, sustainment; "
             "single: one adopt/not-adopt step (the Bass limit).", "run"),

@@ -208,8 +208,10 @@ def test_a_second_sweep_into_the_same_out_is_refused_and_workers_die_with_their_
     block the resume."""
     import psutil
 
-    path = _experiment(work, replicates=24, parameters={  # 48 runs of 150 weeks: they overlap
-        "strategy_mix": {"levels": [0.0, 1.0]}, "weeks": {"levels": [150]}})
+    # 48 runs of 150 weeks on the vectorized engine, slow enough for the two to overlap
+    path = _experiment(work, replicates=24, parameters={
+        "strategy_mix": {"levels": [0.0, 1.0]}, "weeks": {"levels": [150]},
+        "engine": {"levels": ["vectorized"]}})
     cmd = [TRUSTSIM, "sweep", path.name, "--out", "out", "--workers", "2", "--batch-size",
            "5", "-q"]
     first = subprocess.Popen(cmd, cwd=work, stdout=subprocess.DEVNULL,

@@ -48,7 +48,7 @@ def test_every_kind_of_path_is_known():
     ({"asymmetry": {"low": 1, "high": 7}}, "goes outside the allowed numbers >= 1 and <= 5"),
     ({"timeline.0.intensity": {"levels": [0.5, 1.5]}}, "level 1.5 is not allowed"),
     ({"engine": {"low": 0, "high": 1}}, "expected levels"),
-    ({"engine": {"levels": ["vectorised"]}}, "one of 'vectorized', 'agents'"),
+    ({"engine": {"levels": ["vectorised"]}}, "one of 'compiled', 'vectorized', 'agents'"),
     ({"interactions.co_learning.hours": {"low": 0, "high": 4}}, "> 0"),
 ])
 def test_out_of_range(parameters, words):
