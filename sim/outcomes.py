@@ -306,12 +306,12 @@ def _milestones(model: TrustModel) -> dict[str, float]:
 
 
 def summarise(model: TrustModel) -> dict[str, float]:
-    """Per-run outcomes from the weekly record and the final state."""
-    df = model.datacollector.get_model_vars_dataframe()
+    """Per-run outcomes from the weekly trace and this week's state (its measures are the
+    last row of the weekly record at the end of a run)."""
     trace = model.datacollector.trace
     weeks, at_full = np.array(trace["week"]), np.array(trace["share_at_full"])
     n = model.state.n_agencies
-    last = df.iloc[-1]
+    last = model.measured()
     out = {
         "time_to_first_full": _first_week(weeks, at_full * n >= 1 - 1e-9),
         "time_to_50_full": _first_week(weeks, at_full >= 0.5 - 1e-9),

@@ -217,6 +217,7 @@ def agency_ability(capacity: Num, knowledge: Num, knowledge_weight: Num) -> Num:
     return np.sqrt(capacity) * ((1.0 - knowledge_weight) + knowledge_weight * knowledge)
 
 
+@jitable
 def weekly_turnover(rate_per_year: Num, crisis: Num, crisis_turnover: Num) -> Num:
     """Weekly chance one staff member leaves, from the yearly rate, raised by a crisis."""
     weekly = 1.0 - np.power(1.0 - np.minimum(rate_per_year, MAX_YEARLY_TURNOVER), 1.0 / 52.0)

@@ -39,6 +39,7 @@ class TieSet:
                      "s_open": np.zeros((self._n, _D)) if s_open is None
                      else np.asarray(s_open, float),
                      "prior": np.asarray(prior, float)}
+        self._refresh()
 
     @classmethod
     def empty(cls, kind: str) -> TieSet:
@@ -56,18 +57,25 @@ class TieSet:
     def __len__(self) -> int:
         return self._n
 
-    def _view(self, name: str) -> np.ndarray:
-        return self._buf[name][: self._n]
+    def _refresh(self) -> None:
+        """truster, trustee, r, s, s_open and prior: views of the first ``len`` rows of the
+        buffers, plain attributes so that reading them (every phase, every week) is
+        cheap; they are renewed whenever a tie is added."""
+        for name in self._FIELDS:
+            self.__dict__[name] = self._buf[name][: self._n]
 
-    def _set(self, name: str, value) -> None:
-        self._buf[name][: self._n] = value
+    def __getstate__(self) -> dict:
+        return {k: v for k, v in self.__dict__.items() if k not in self._FIELDS}
 
-    truster = property(lambda self: self._view("truster"), lambda self, v: self._set("truster", v))
-    trustee = property(lambda self: self._view("trustee"), lambda self, v: self._set("trustee", v))
-    r = property(lambda self: self._view("r"), lambda self, v: self._set("r", v))
-    s = property(lambda self: self._view("s"), lambda self, v: self._set("s", v))
-    s_open = property(lambda self: self._view("s_open"), lambda self, v: self._set("s_open", v))
-    prior = property(lambda self: self._view("prior"), lambda self, v: self._set("prior", v))
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._refresh()
+
+    def __setattr__(self, name: str, value) -> None:
+        if name in self._FIELDS and name in self.__dict__:
+            self.__dict__[name][...] = value  # assigning a field writes into its rows
+        else:
+            object.__setattr__(self, name, value)
 
     def append(self, truster: int, trustee: int, prior, r=0.0, s=0.0) -> int:
         """Add one tie; returns its row."""
@@ -79,6 +87,7 @@ class TieSet:
                 self._buf[name] = grown
         k = self._n
         self._n += 1
+        self._refresh()
         b = self._buf
         b["truster"][k], b["trustee"][k] = truster, trustee
         b["r"][k], b["s"][k], b["s_open"][k], b["prior"][k] = r, s, 0.0, prior
