@@ -167,6 +167,39 @@ def _dask(address: str) -> Backend:
     return Backend(executor, max(sum(client.nthreads().values()), 1), close)
 
 
+# -- how many runs a task holds -----------------------------------------------------------
+#: A task should keep a worker busy about this long: handing it over (pickling, a future)
+#: is then a small share of it, and progress and Ctrl-C still answer within seconds.
+TASK_SECONDS = 2.0
+#: Tasks per worker at least, so that workers finish together and the bar moves.
+TASKS_PER_WORKER = 4
+MAX_TASK_SIZE = 500
+#: Bytes a kept week of a run's record takes on its way back (about 70 float columns).
+BYTES_PER_KEPT_WEEK = 70 * 8
+
+
+def task_size(params: dict[str, Any] | list, recording: Recording, workers: int,
+              n_runs: int) -> int:
+    """Runs per task: as many as take about ``TASK_SECONDS`` by the run's cost estimate
+    (``sim.capacity.estimate``), no more than a worker's share of free memory can hold
+    as finished outputs until the task returns, and few enough that every worker gets
+    ``TASKS_PER_WORKER`` tasks."""
+    from sim import capacity
+    from sim.parameters import PARAMETERS
+
+    pairs = params if isinstance(params, list) else [(None, params)]  # a paired run: both
+    est = capacity.estimate(pairs[0][1])
+    weeks = int(pairs[0][1].get("weeks", PARAMETERS["weeks"].default))
+    every = recording.every
+    kept = 1 if every <= 0 else weeks if every == 1 else weeks // every + 1
+    per_run = len(pairs) * (BYTES_PER_KEPT_WEEK * kept + 4096)
+    budget = capacity.MEMORY_SHARE * capacity.available_memory() / max(workers, 1) - est.bytes
+    by_memory = int(max(budget, 0) // per_run)
+    by_time = int(TASK_SECONDS // max(len(pairs) * est.seconds, 1e-6))
+    by_balance = math.ceil(n_runs / (TASKS_PER_WORKER * max(workers, 1)))
+    return max(1, min(by_time, by_memory, by_balance, MAX_TASK_SIZE))
+
+
 # -- the loop ----------------------------------------------------------------------------
 def execute(specs: Iterable[RunSpec], backend: Backend, on_done: Callable[[Output], None],
             recording: Recording = Recording(), task_size: int = 1,

@@ -52,6 +52,9 @@ def run(
     scheduler: Annotated[str | None, typer.Option(
         "--scheduler", help="Dask scheduler address, e.g. tcp://host:8786; runs on that "
                             "cluster's workers.")] = None,
+    task_size: Annotated[int | None, typer.Option(
+        "--task-size", min=1, help="Runs handed to a worker at a time (default: chosen "
+                                   "from a run's cost and free memory).")] = None,
 ) -> None:
     """Run every arm x replicate, save the results folder, print the comparison."""
     from sim.scenario import load_scenario, run_scenario
@@ -70,7 +73,7 @@ def run(
     try:
         result = run_scenario(sc, workers=workers, out=folder, overwrite=overwrite,
                               progress=True, figures=figures, command=command_line(),
-                              scheduler=scheduler)
+                              scheduler=scheduler, task_size=task_size)
     except KeyboardInterrupt:
         _interrupted(folder)
     print_summary(result, console)

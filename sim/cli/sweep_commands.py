@@ -29,6 +29,9 @@ def sweep(
     batch_size: Annotated[int, typer.Option(
         "--batch-size", min=1, help="Runs per Parquet part file (a part is also written "
                                     "after 5 s without one).")] = 50,
+    task_size: Annotated[int | None, typer.Option(
+        "--task-size", min=1, help="Runs handed to a worker at a time (default: chosen "
+                                   "from a run's cost and free memory).")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
     max_runs: Annotated[int, typer.Option(
         "--max-runs", min=1, help="Refuse a sweep of more runs than this (checked before "
@@ -43,7 +46,8 @@ def sweep(
         with capacity.max_runs(max_runs):
             report = run(experiment, workers=workers, scheduler=scheduler, out=out,
                          progress=not quiet, retry_failed=retry_failed,
-                         batch_size=batch_size, command=command_line())
+                         batch_size=batch_size, command=command_line(),
+                         task_size=task_size)
     except SweepInterrupted as stop:
         done = stop.report
         typer.echo(f"trustsim: interrupted; {done.completed + done.failed} of {done.total} "

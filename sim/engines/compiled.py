@@ -422,6 +422,19 @@ def _stages(stream, stage, readiness, champion, capacity, fit, knowledge, fideli
             stage[a] = ABANDONED
 
 
+# --- emergency partnerships -----------------------------------------------------------------
+
+
+@njit
+def _emergency(stream, stage, chance):
+    """Which agencies (not abandoned) form a partnership under emergency rules this week
+    (sim.processes.emergency_partnership_chances); forming it is sim.processes' job."""
+    new = np.zeros(len(stage), np.bool_)
+    for a in range(len(stage)):
+        new[a] = _uniform(stream) < chance and stage[a] != ABANDONED
+    return new
+
+
 # --- forgetting and upkeep ------------------------------------------------------------------
 
 
@@ -582,6 +595,13 @@ def stages(w: World) -> None:
             pr.note_stage_change(w, int(a), int(old[a]), int(st.stage[a]))
 
 
+def emergency_partnerships(w: World) -> None:
+    new = _emergency(w.derived["stream"], w.state.stage,
+                     min(1.0, w.p.resources_partnerships * w.resources))
+    if new.any():
+        pr.apply_emergency_partnership(w, slice(None), {"new": new})
+
+
 def forgetting(w: World) -> None:
     _forget(tuple((t.r, t.s, t.s_open) for t in w.state.ties.values()), w.p.forgetting)
 
@@ -597,20 +617,22 @@ def upkeep(w: World) -> None:
 numba.config.CACHE_DIR = _USER_CACHE_DIR  # other numba users keep their setting
 
 COMPILED = {"forgetting": forgetting, "turnover": turnover, "support": support,
-            "partnerships": partnerships, "families": families, "stages": stages,
-            "upkeep": upkeep}
+            "partnerships": partnerships, "emergency_partnerships": emergency_partnerships,
+            "families": families, "stages": stages, "upkeep": upkeep}
 """The phases with a compiled loop, by name in sim.schedule.SCHEDULE."""
 
 
 def step(w: World, model=None) -> None:
-    """The declared week: compiled loops where there are, the vectorized phase elsewhere.
+    """The declared week: compiled loops where there are, the vectorized phase elsewhere
+    (a phase added to sim.schedule runs before it gets a loop here).
 
     The loops draw from numba's own generator (per thread), seeded each week from the
     run's generator: a week's draws depend only on the run's seed and its past. Bernoulli
     trials and uniforms come from a xoshiro256++ stream (``_uniform``), Poisson and
     binomial counts from numba's generator; both are seeded each week."""
-    _reseed(int(w.rng.integers(2**32)))
-    w.derived["stream"] = w.rng.integers(1, 2**63, size=4, dtype=np.uint64)
+    seeds = w.rng.bit_generator.random_raw(5)
+    _reseed(int(seeds[0] >> np.uint64(32)))
+    w.derived["stream"] = seeds[1:] | np.uint64(1)  # never the all-zero state
     for phase in SCHEDULE:
         if not phase.when(w):
             continue

@@ -26,7 +26,7 @@ from sim import resultsdir
 from sim.errors import TrustsimError
 from sim.progress import RunProgress
 from sim.resultsdir import StorageError, storage_errors
-from sim.runner import Backend, RunSpec, backend, execute, one_line
+from sim.runner import Backend, Recording, RunSpec, backend, execute, one_line, task_size
 from sim.scenario.loader import Scenario, load_scenario
 from sim.scenario.results import ResultsWriter, ScenarioResult, open_folder
 
@@ -44,14 +44,15 @@ def plan(scenario: Scenario) -> list[Task]:
 def run_scenario(scenario: Scenario | str | Path, replicates: int | None = None,
                  seed: int | None = None, workers: int = 1, out: str | Path | None = None,
                  overwrite: bool = False, progress: bool = False, figures: bool = True,
-                 command: str | None = None, scheduler: str | None = None
-                 ) -> ScenarioResult:
+                 command: str | None = None, scheduler: str | None = None,
+                 task_size: int | None = None) -> ScenarioResult:
     """Run every arm x replicate of a scenario (or scenario file); return the results.
 
     With ``out`` the results folder (Parquet, summary.csv, manifest.json and, with
     ``figures``, PNG and SVG figures) is written there, locked against a second writer.
     ``workers`` local processes, or with ``scheduler`` (``tcp://host:port``) the workers
-    of a Dask cluster, run the runs.
+    of a Dask cluster, run the runs, in tasks of ``task_size`` runs (default:
+    ``sim.runner.task_size``).
     A folder holding an unfinished run of the same scenario and plan is resumed (only the
     missing runs run); a complete one is refused unless ``overwrite``, which deletes
     only what trustsim wrote. Without ``out`` nothing is kept on disk. The numbers do not
@@ -70,7 +71,7 @@ def run_scenario(scenario: Scenario | str | Path, replicates: int | None = None,
                 command = "python: sim.run_scenario" if out is None else None
             writer = ResultsWriter(folder, scenario, tasks, command, back.workers,
                                    resume=resume)
-            _run_into(writer, scenario, back, progress)
+            _run_into(writer, scenario, back, progress, task_size)
             return _result(folder, out, figures)
     except KeyboardInterrupt:
         interrupted = True
@@ -97,8 +98,8 @@ def specs(scenario: Scenario, tasks: list[Task]) -> list[RunSpec]:
             for arm, rep, seed in tasks]
 
 
-def _run_into(writer: ResultsWriter, scenario: Scenario, back: Backend, progress: bool
-              ) -> None:
+def _run_into(writer: ResultsWriter, scenario: Scenario, back: Backend, progress: bool,
+              size: int | None = None) -> None:
     """Run the writer's missing runs and seal the folder; on any failure mark it
     incomplete (where the disk still allows) and re-raise."""
     todo = writer.missing()
@@ -113,7 +114,10 @@ def _run_into(writer: ResultsWriter, scenario: Scenario, back: Backend, progress
             bar.advance()
 
         try:
-            execute(specs(scenario, todo), back, on_done)
+            runs = specs(scenario, todo)
+            if size is None and runs:
+                size = task_size(runs[0].params, Recording(), back.workers, len(runs))
+            execute(runs, back, on_done, task_size=size or 1)
             writer.finish("complete")
         except BaseException as exc:
             error = None if isinstance(exc, KeyboardInterrupt) else one_line(exc)

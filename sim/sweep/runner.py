@@ -23,7 +23,7 @@ from sim.codebook import write_codebook
 from sim.errors import ExperimentError, TrustsimError
 from sim.progress import RunProgress
 from sim.resultsdir import FolderLock, StorageError
-from sim.runner import Backend, Recording, RunSpec, backend, execute
+from sim.runner import Backend, Recording, RunSpec, backend, execute, task_size
 from sim.sweep.plan import Plan, make_plan
 from sim.sweep.spec import ExperimentSpec
 from sim.sweep.store import Store, read_manifest, release_memory, write_json, write_parquet
@@ -61,13 +61,14 @@ class SweepInterrupted(KeyboardInterrupt):
 
 def run(experiment: str | Path | ExperimentSpec, workers: int | None = None,
         scheduler: str | None = None, out: str | Path | None = None, progress: bool = True,
-        retry_failed: bool = False, batch_size: int = 50, command: str | None = None
-        ) -> SweepReport:
+        retry_failed: bool = False, batch_size: int = 50, command: str | None = None,
+        task_size: int | None = None) -> SweepReport:
     """Run (or resume) a sweep and return a report; results go to ``out``.
 
     ``workers`` local processes (default: the cores available) or, with ``scheduler``
     (``tcp://host:port``), the workers of a Dask cluster. Runs already in ``out`` are not
     run again; failed runs are recorded, not raised (``retry_failed`` runs them again).
+    Workers get tasks of ``task_size`` runs (default: ``sim.runner.task_size``).
     """
     plan = make_plan(experiment)
     out = Path(out) if out is not None else plan.default_out()
@@ -81,7 +82,7 @@ def run(experiment: str | Path | ExperimentSpec, workers: int | None = None,
             store = Store(out, plan.n_runs, plan.replicates, batch_size=batch_size)
             if retry_failed:
                 store.forget_failures()
-            return _drive(plan, store, back, progress)
+            return _drive(plan, store, back, progress, task_size)
     except KeyboardInterrupt:
         interrupted = True
         raise
@@ -170,7 +171,8 @@ def _finish_manifest(store: Store, plan: Plan, status: str) -> None:
 
 
 # -- the loop --------------------------------------------------------------------------
-def _drive(plan: Plan, store: Store, back: Backend, progress: bool) -> SweepReport:
+def _drive(plan: Plan, store: Store, back: Backend, progress: bool,
+           size: int | None = None) -> SweepReport:
     start, cpu0 = time.monotonic(), time.process_time()
     tally = {"ran": 0, "busy": 0.0}
     bar = RunProgress("sweep", plan.n_runs, int(store.done.sum()), store.n_failed,
@@ -186,11 +188,15 @@ def _drive(plan: Plan, store: Store, back: Backend, progress: bool) -> SweepRepo
         if store.due():
             store.flush()
 
+    recording = Recording(plan.spec.every, plan.spec.outcomes, plan.spec.weekly)
+    first = next(store.missing(), None)
+    if size is None and first is not None:
+        size = task_size(_spec(plan, first).params, recording, back.workers,
+                         int((~store.done).sum()))
     specs = (_spec(plan, rid) for rid in store.missing())
     try:
         with bar:
-            execute(specs, back, on_done, Recording(plan.spec.every, plan.spec.outcomes,
-                                                    plan.spec.weekly), idle=idle)
+            execute(specs, back, on_done, recording, task_size=size or 1, idle=idle)
         store.flush()
         _finish_manifest(store, plan, "complete")
     except BaseException as exc:

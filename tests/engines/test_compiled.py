@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from sim import processes
 from sim.engines import compiled
 from sim.model import TrustModel
 from sim.schedule import SCHEDULE
@@ -31,13 +32,19 @@ def test_two_models_stepped_in_turn_give_the_numbers_each_gives_alone():
     assert [y for _, y in turns] == other
 
 
-def test_every_drawing_phase_has_a_compiled_loop_or_runs_as_vectorized():
-    names = {p.name for p in SCHEDULE}
-    assert set(compiled.COMPILED) <= names
-    # what is left runs as in the vectorized engine: the rare emergency partnerships (a
-    # crisis with resources_partnerships > 0), which add ties
-    rest = {p.name for p in SCHEDULE if p.name not in compiled.COMPILED}
-    assert rest == {"emergency_partnerships"}
+def test_every_phase_of_the_week_has_a_compiled_loop():
+    assert set(compiled.COMPILED) == {p.name for p in SCHEDULE}
+
+
+def test_a_phase_without_a_loop_runs_as_in_the_vectorized_engine(monkeypatch):
+    """A phase added to the schedule runs before anyone writes its loop."""
+    calls = []
+    monkeypatch.setattr(processes, "apply_upkeep", lambda w: calls.append(w.week))
+    TrustModel(rng=3, **SMALL).run()
+    assert calls == []  # the compiled loop ran instead
+    monkeypatch.delitem(compiled.COMPILED, "upkeep")
+    TrustModel(rng=3, **SMALL).run()
+    assert calls == list(range(1, SMALL["weeks"] + 1))
 
 
 @pytest.mark.parametrize("seed", [1, 2])
