@@ -621,6 +621,27 @@ COMPILED = {"forgetting": forgetting, "turnover": turnover, "support": support,
             "families": families, "stages": stages, "upkeep": upkeep}
 """The phases with a compiled loop, by name in sim.schedule.SCHEDULE."""
 
+#: What each compiled loop restates from sim.processes (the equations it calls from
+#: sim.rules are shared, not restated), with a hash of those functions' source when the
+#: loop was last checked against them. tests/engines/test_compiled.py fails when one of
+#: them changes, so a changed phase is carried over here (and docked) before it lands.
+MIRRORS = {
+    "forgetting": (("apply_forgetting",), "82f364c87b12"),
+    "turnover": (("turnover_chances", "apply_turnover", "lose_staff",
+                  "wipe_agency_evidence"), "9b688d7dd934"),
+    "support": (("support_chances", "apply_support", "_apply_effects", "caseload",
+                 "served_agencies", "capacity_now", "agency_trustworthiness"),
+                "80b3647e6662"),
+    "partnerships": (("partner_chances", "apply_partnership", "add_contact_evidence"),
+                     "925a0134d1c9"),
+    "emergency_partnerships": (("emergency_partnership_chances",), "bbde33d98401"),
+    "families": (("community_trust", "family_chances", "family_trust", "apply_family"),
+                 "95a7a487b09c"),
+    "stages": (("peer_exposure", "stage_chances", "apply_stage", "readiness_now"),
+               "245424398940"),
+    "upkeep": (("apply_upkeep", "delivering"), "ab1aee0c1b58"),
+}
+
 
 def step(w: World, model=None) -> None:
     """The declared week: compiled loops where there are, the vectorized phase elsewhere

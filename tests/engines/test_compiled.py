@@ -4,6 +4,9 @@ elsewhere). That it applies the same rules is the docking test's job."""
 
 from __future__ import annotations
 
+import hashlib
+import inspect
+
 import numpy as np
 import pytest
 
@@ -33,7 +36,18 @@ def test_two_models_stepped_in_turn_give_the_numbers_each_gives_alone():
 
 
 def test_every_phase_of_the_week_has_a_compiled_loop():
-    assert set(compiled.COMPILED) == {p.name for p in SCHEDULE}
+    assert set(compiled.COMPILED) == {p.name for p in SCHEDULE} == set(compiled.MIRRORS)
+
+
+@pytest.mark.parametrize("phase", sorted(compiled.MIRRORS))
+def test_each_compiled_loop_was_checked_against_the_phase_it_restates(phase):
+    """A phase changed in sim.processes must be carried over to its compiled loop (then
+    docked, and this hash updated): the loop restates what the phase does."""
+    names, checked = compiled.MIRRORS[phase]
+    source = "".join(inspect.getsource(getattr(processes, n)) for n in names)
+    assert hashlib.sha256(source.encode()).hexdigest()[:12] == checked, (
+        f"sim.processes changed under the compiled '{phase}' loop: carry the change over "
+        "to sim/engines/compiled.py, run the docking test, then update MIRRORS")
 
 
 def test_a_phase_without_a_loop_runs_as_in_the_vectorized_engine(monkeypatch):
