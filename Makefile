@@ -15,7 +15,7 @@ help:
 	@echo "make test   set up .venv and run the test suite"
 	@echo "make app    set up .venv and serve the trainers' dashboard"
 	@echo "make bench  set up .venv and print the benchmark figures"
-	@echo "make validation  run the pattern checks (40 replicates) and write docs/validation.md"
+	@echo "make validation  run the pattern checks (200 replicates) and write docs/validation.md"
 	@echo "make lint   ruff"
 
 $(STAMP): pyproject.toml
@@ -41,7 +41,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/batched_speed.py
 
 validation: $(STAMP)
-	$(BIN)/python -m sim.patterns --replicates 40 --out docs/validation.md
+	$(BIN)/python -m sim.patterns --replicates 200 --out docs/validation.md
 
 lint: $(STAMP)
 	$(BIN)/ruff check sim tests benchmarks
