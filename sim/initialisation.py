@@ -8,6 +8,7 @@ import numpy as np
 
 from sim.network import undirected_pairs
 from sim.parameters import STAGES
+from sim.rules import partner_prior_mean
 from sim.state import NEVER, State, TieSet
 
 
@@ -83,8 +84,8 @@ def support_prior(p, st: State, a):
 
 def partner_prior(p, st: State, a, b):
     """An agency's prior about a partner: its propensity and the partner's reputation."""
-    reputation = 0.5 * (st.benevolence[b] + st.integrity[b])
-    return p.propensity_weight * st.propensity[a] + (1 - p.propensity_weight) * reputation
+    return partner_prior_mean(st.propensity[a], st.benevolence[b], st.integrity[b],
+                              p.propensity_weight)
 
 
 def isp_prior(p, st: State, a):

@@ -236,17 +236,26 @@ class WeeklyRecord(mesa.DataCollector):
         self.trace: dict[str, list[float]] = {"week": [], "share_at_full": [],
                                               "cost_hours": []}
 
-    def keeps(self, model: TrustModel) -> bool:
-        """Whether this week gets the full record."""
-        week, every = model.week, self.every
+    def keeps(self, model: TrustModel, week: int | None = None) -> bool:
+        """Whether this week (or ``week``) gets the full record."""
+        week, every = model.week if week is None else week, self.every
         return every == 1 or (every > 1 and week % every == 0) or week >= model.p.weeks
 
     def collect(self, model: TrustModel) -> None:
-        self.trace["week"].append(model.week)
-        self.trace["share_at_full"].append(_share_at_full(model, _stage_counts(model)))
-        self.trace["cost_hours"].append(float(model.state.week_hours.sum()))
-        if not self.keeps(model):
-            return
+        self.add_trace([model.week], [_share_at_full(model, _stage_counts(model))],
+                       [model.state.week_hours])
+        if self.keeps(model):
+            self.record(model)
+
+    def add_trace(self, weeks, share_at_full, hours) -> None:
+        """What the summary reads across weeks: the share at full implementation and the
+        ISP hours (one row of hours by type per week)."""
+        self.trace["week"].extend(weeks)
+        self.trace["share_at_full"].extend(float(x) for x in share_at_full)
+        self.trace["cost_hours"].extend(float(row.sum()) for row in hours)
+
+    def record(self, model: TrustModel) -> None:
+        """This week's full record (``measure``), and the summary at the last week."""
         values = model.measured()
         if hasattr(self, "_collection_steps"):  # Mesa's own bookkeeping (batch_run reads it)
             self._collection_steps.append(model.time)

@@ -220,8 +220,11 @@ def _caption_broken_promises(w: World, idx, bad) -> None:
     promised = cat.reciprocal & (cat.negative_weight > 1)
     ids = np.arange(w.state.n_agencies)[idx]
     for a in ids[(bad * promised).sum(axis=-1) > 0][:CAPTIONS_PER_WEEK]:
-        isp = int(w.state.isp_of[a])
-        w.note(f"A broken promise at {w.state.name[a]} cut its trust in ISP {isp + 1}")
+        note_broken_promise(w, int(a), int(w.state.isp_of[a]))
+
+
+def note_broken_promise(w: World, a: int, isp: int) -> None:
+    w.note(f"A broken promise at {w.state.name[a]} cut its trust in ISP {isp + 1}")
 
 
 def broker(w: World, a: int) -> None:
@@ -244,6 +247,11 @@ def broker(w: World, a: int) -> None:
         r, s = rules.discounted_evidence(to_isp.r[x], to_isp.s[x], isp_to.r[y], isp_to.s[y],
                                          w.p.prior_strength)
         add_partnership(w, x, y, r, s)
+    note_introduction(w, int(isp), a, b)
+
+
+def note_introduction(w: World, isp: int, a: int, b: int) -> None:
+    st = w.state
     w.note(f"ISP {isp + 1} introduced {st.name[a]} to {st.name[b]}: a new partnership "
            "built on borrowed trust")
 
@@ -318,7 +326,12 @@ def apply_emergency_partnership(w: World, idx, drawn) -> None:
         b = others[int(w.rng.integers(len(others)))]
         add_partnership(w, int(a), b)
         add_partnership(w, b, int(a))
-        w.note(f"Emergency rules let {st.name[a]} and {st.name[b]} form a partnership")
+        note_emergency(w, int(a), b)
+
+
+def note_emergency(w: World, a: int, b: int) -> None:
+    st = w.state
+    w.note(f"Emergency rules let {st.name[a]} and {st.name[b]} form a partnership")
 
 
 # --- families --------------------------------------------------------------------------

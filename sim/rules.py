@@ -85,12 +85,14 @@ def wipe(r: Num, s: Num, share: Num) -> tuple[Num, ...]:
 # --- transitive trust (subjective-logic discounting, Josang) ----------------------------
 
 
+@jitable
 def opinion(r: Num, s: Num, weight: Num) -> tuple[Num, ...]:
     """Belief, disbelief, uncertainty from evidence: b = r/(r+s+W), d = s/(r+s+W)."""
     total = r + s + weight
     return r / total, s / total, weight / total
 
 
+@jitable
 def discounted_evidence(r_ab: Num, s_ab: Num, r_bc: Num, s_bc: Num,
                         weight: Num) -> tuple[Num, ...]:
     """Evidence A borrows about C through broker B: b' = b_AB * b_BC, d' = b_AB * d_BC.
@@ -103,6 +105,15 @@ def discounted_evidence(r_ab: Num, s_ab: Num, r_bc: Num, s_bc: Num,
     b, d = b_ab * b_bc, b_ab * d_bc
     u = np.maximum(1.0 - b - d, 1e-9)
     return weight * b / u, weight * d / u
+
+
+@jitable
+def partner_prior_mean(propensity: Num, benevolence: Num, integrity: Num,
+                       propensity_weight: Num) -> Num:
+    """An agency's prior about a partner: its own propensity to trust and the partner's
+    reputation (the mean of its benevolence and integrity)."""
+    reputation = 0.5 * (benevolence + integrity)
+    return propensity_weight * propensity + (1 - propensity_weight) * reputation
 
 
 # --- micro-interactions --------------------------------------------------------------------

@@ -1,33 +1,39 @@
-"""The compiled engine: the declared week (sim.schedule) with each phase's loop compiled.
+"""The compiled engine: the declared week (sim.schedule) as compiled loops (numba).
 
 The vectorized engine pays Python's call overhead on every small numpy operation (about a
 thousand a simulated week on a county's arrays of 12 agencies), which is what bounds a
-sweep. Here each drawing phase is one compiled loop (numba) over its units that computes
-the chances with the rules of ``sim.rules`` (compiled from the same functions), draws
-the outcomes from the run's own generator as it goes and applies them. A run's numbers
-therefore depend on its seed only, never on which other runs share its process or task.
+sweep. Here each phase is one compiled loop over its units that computes the chances
+with the rules of ``sim.rules`` (compiled from the same functions), draws each unit's
+outcomes as it goes and applies them; ``_weeks`` runs the phases in the schedule's order
+for as many weeks as run between events and recorded weeks, brokered introductions and
+emergency partnerships included, and logs what the captions say. A run's numbers depend
+on its seed only, never on which other runs share its process or task.
 
-Phases without a compiled loop here (forgetting, upkeep, emergency partnerships, and any
-phase added to the schedule later) run as in the vectorized engine, so every phase of
-``SCHEDULE`` runs whatever the engine. Rare structural changes (a broker's introduction)
-go back to ``sim.processes``, which owns the tie lists. The engine draws its randomness
-in a different order than the other two, so runs agree with them in distribution (the
-docking test), not number by number.
+A schedule with a phase ``_weeks`` does not know runs phase by phase: each known phase's
+loop called from Python (``COMPILED``), any other phase as in the vectorized engine. The
+engine draws its randomness in a different order than the other two, so runs agree with
+them in distribution (the docking test), not number by number. ``MIRRORS`` ties each
+loop to the functions of ``sim.processes`` it restates.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+from collections import namedtuple
 from pathlib import Path
 
 import numba
 import numpy as np
+from numba.core import types
+from numba.typed import Dict
 
 from sim import processes as pr
 from sim import rules as R
 from sim.catalogue import DRIVERS, EFFECTS, contact_strain, contact_tests
 from sim.engines.draws import run_units
+from sim.events import apply_event
+from sim.network import _components
 from sim.schedule import SCHEDULE
 from sim.state import ABANDONED, NEVER
 from sim.world import World
@@ -36,6 +42,11 @@ _FIT = EFFECTS.index("fit")
 _PARTNER_TESTS = contact_tests()["partner_contact"]
 _PARTNER_STRAIN = contact_strain()["partner_contact"]
 _FAMILY_TESTS = contact_tests()["family_contact"]
+PARTNER_TESTS, PARTNER_STRAIN, FAMILY_TESTS = _PARTNER_TESTS, _PARTNER_STRAIN, _FAMILY_TESTS
+FIDELITY_WITH_LEAVERS = pr.FIDELITY_WITH_LEAVERS
+CAPTIONS_PER_WEEK = pr.CAPTIONS_PER_WEEK
+SUSTAINMENT_CHECK_WEEKS = pr.SUSTAINMENT_CHECK_WEEKS
+_ONE_END = np.zeros(0, dtype=np.int64)
 # _stages fills its drivers in this order
 if DRIVERS != ("readiness", "capacity", "fit", "knowledge", "fidelity", "leadership", "trust",
                "evidence"):  # pragma: no cover
@@ -133,14 +144,12 @@ def _add_evidence(r, s, row, tests, good, bad):
 
 
 @njit
-def _turnover(stream, rates, staff, champion, knowledge, fidelity, fidelity_with_leavers,
-              person_bound, ties):
-    """Leavers (binomial over staff) and a champion's departure, per agency; leavers take
-    knowledge, part of fidelity and their share of the evidence on every tie their agency
-    is part of (sim.processes.apply_turnover / lose_staff / wipe_agency_evidence).
-    ``rates`` is (turnover_per_year, crisis, crisis_turnover)."""
+def _leave(stream, rates, staff, champion, knowledge, fidelity, fidelity_with_leavers, share):
+    """Leavers (binomial over staff) and a champion's departure, per agency: leavers take
+    knowledge and part of fidelity; ``share`` gets the share of staff that left, for the
+    evidence they take (sim.processes.apply_turnover / lose_staff). ``rates`` is
+    (turnover_per_year, crisis, crisis_turnover). Returns whether anyone left."""
     chance = R.weekly_turnover(rates[0], rates[1], rates[2])
-    share = np.zeros(len(staff))
     any_left = False
     for a in range(len(staff)):
         leavers = np.random.binomial(staff[a], chance)
@@ -152,7 +161,17 @@ def _turnover(stream, rates, staff, champion, knowledge, fidelity, fidelity_with
             fidelity[a] *= 1.0 - fidelity_with_leavers * share[a]
         if champion[a] > 0 and u < chance:
             champion[a] = 0.0
-    if any_left:
+    return any_left
+
+
+@njit
+def _turnover(stream, rates, staff, champion, knowledge, fidelity, fidelity_with_leavers,
+              person_bound, ties):
+    """_leave, then the leavers' share of the evidence on every tie their agency is part
+    of leaves with them (sim.processes.wipe_agency_evidence)."""
+    share = np.zeros(len(staff))
+    if _leave(stream, rates, staff, champion, knowledge, fidelity, fidelity_with_leavers,
+              share):
         for first, second, r, s, s_open in ties:
             _wipe(share * person_bound, first, second, r, s, s_open)
 
@@ -472,10 +491,256 @@ def _upkeep(week, stage, pressure, knowledge, fidelity, weeks_at_full, ever_full
             delivering_2y[a] = 1 if now else 0
 
 
+@njit
+def _forget_rows(r, s, s_open, n, factor):
+    """rules.forget on the first ``n`` ties of one kind (open violations fade alike)."""
+    for i in range(n):
+        for d in range(3):
+            r[i, d], s[i, d] = R.forget(r[i, d], s[i, d], factor)
+            s_open[i, d] *= factor
+
+
+# --- brokering and emergency partnerships: new partnership ties inside the loop ----------------
+
+
+@njit
+def _append_tie(aa, n, truster, trustee, prior, r, s):
+    """Add one agency -> agency tie to the buffers ``aa`` holding ``n`` ties (TieSet's
+    layout: truster, trustee, r, s, s_open, prior), doubling them when full."""
+    if n == len(aa[0]):
+        size = max(8, 2 * n)
+        grown = (np.zeros(size, np.int64), np.zeros(size, np.int64), np.zeros((size, 3)),
+                 np.zeros((size, 3)), np.zeros((size, 3)), np.zeros((size, 3)))
+        grown[0][:n], grown[1][:n] = aa[0][:n], aa[1][:n]
+        grown[2][:n], grown[3][:n] = aa[2][:n], aa[3][:n]
+        grown[4][:n], grown[5][:n] = aa[4][:n], aa[5][:n]
+        aa = grown
+    aa[0][n], aa[1][n] = truster, trustee
+    for d in range(3):
+        aa[2][n, d], aa[3][n, d], aa[4][n, d], aa[5][n, d] = r[d], s[d], 0.0, prior
+    return aa, n + 1
+
+
+@njit
+def _links(aa, n, n_agencies):
+    """The set of existing agency -> agency ties, as keys truster * n_agencies + trustee."""
+    linked = Dict.empty(key_type=types.int64, value_type=types.boolean)
+    for i in range(n):
+        linked[aa[0][i] * n_agencies + aa[1][i]] = True
+    return linked
+
+
+@njit
+def _broker(stream, a, aa, n, linked, stage, to_r, to_s, back_r, back_s, propensity,
+            benevolence, integrity, prior_w, propensity_weight):
+    """The ISP introduces agency ``a`` to one it has no tie to, preferably in another
+    group of the partnership network, both ties borrowing trust through the ISP
+    (sim.processes.broker). Returns the buffers, their count and the partner (-1: none)."""
+    n_ag = len(stage)
+    others = np.empty(n_ag, np.int64)
+    count = 0
+    for b in range(n_ag):
+        if b != a and (a * n_ag + b) not in linked and stage[b] != ABANDONED:
+            others[count] = b
+            count += 1
+    if count == 0:
+        return aa, n, -1
+    group = _components(n_ag, aa[0][:n], aa[1][:n])
+    bridges = np.empty(count, np.int64)
+    n_bridges = 0
+    for i in range(count):
+        if group[others[i]] != group[a]:
+            bridges[n_bridges] = others[i]
+            n_bridges += 1
+    pool = bridges[:n_bridges] if n_bridges else others[:count]
+    b = pool[int(_uniform(stream) * len(pool))]
+    r, s = np.empty(3), np.empty(3)
+    for x, y in ((a, b), (b, a)):
+        for d in range(3):
+            r[d], s[d] = R.discounted_evidence(to_r[x, d], to_s[x, d], back_r[y, d],
+                                               back_s[y, d], prior_w)
+        prior = R.partner_prior_mean(propensity[x], benevolence[y], integrity[y],
+                                     propensity_weight)
+        aa, n = _append_tie(aa, n, x, y, prior, r, s)
+        linked[x * n_ag + y] = True
+    return aa, n, b
+
+
+@njit
+def _emergency_ties(stream, aa, n, linked, stage, chance, propensity, benevolence, integrity,
+                    propensity_weight, log, n_log, week):
+    """Partnerships formed under emergency rules: a new tie each way to an agency not yet a
+    partner, from priors alone (sim.processes.apply_emergency_partnership)."""
+    n_ag = len(stage)
+    others = np.empty(n_ag, np.int64)
+    zero = np.zeros(3)
+    for a in range(n_ag):
+        if not (_uniform(stream) < chance and stage[a] != ABANDONED):
+            continue
+        count = 0
+        for b in range(n_ag):
+            if b != a and (a * n_ag + b) not in linked:
+                others[count] = b
+                count += 1
+        if count == 0:
+            continue
+        b = others[int(_uniform(stream) * count)]
+        for x, y in ((a, b), (b, a)):
+            prior = R.partner_prior_mean(propensity[x], benevolence[y], integrity[y],
+                                         propensity_weight)
+            aa, n = _append_tie(aa, n, x, y, prior, zero, zero)
+            linked[x * n_ag + y] = True
+        log, n_log = _log(log, n_log, week, EMERGENCY, a, b, 0)
+    return aa, n, log, n_log
+
+
+# --- captions: what happened, for sim.processes to word -----------------------------------
+
+BROKEN_PROMISE, INTRODUCTION, EMERGENCY, STAGE_CHANGE = 0, 1, 2, 3
+
+
+@njit
+def _log(log, n_log, week, kind, a, b, c):
+    if n_log == len(log):
+        grown = np.zeros((max(16, 2 * n_log), 5), np.int64)
+        grown[:n_log] = log[:n_log]
+        log = grown
+    log[n_log, 0], log[n_log, 1], log[n_log, 2], log[n_log, 3], log[n_log, 4] = (
+        week, kind, a, b, c)
+    return log, n_log + 1
+
+
+# --- whole weeks in one call ---------------------------------------------------------------------
+
+
+@njit
+def _weeks(first, crisis, seeds, P, agencies, isps, families, ai, ia, fa, aa, aa_n, cat,
+           stages, captions, trace_share, trace_hours, week_hours):
+    """Weeks ``first``, ``first + 1``, ... (one per entry of ``crisis``, that week's
+    intensity) of the declared week (sim.schedule.SCHEDULE, phase by phase in its order),
+    each week's draws seeded from ``seeds`` (five raw draws of the run's generator per
+    week). Fills the weekly trace (share at full implementation, ISP hours) and returns
+    the partnership ties' buffers and count, the micro-interactions and the caption log."""
+    (readiness, capacity, fit, knowledge, fidelity, leadership, champion, propensity,
+     benevolence, integrity, staff, voice, isp_of, stage, pressure, depth, advances,
+     weeks_at_full, ever_full, first_full_week, startup_week, delivering_2y) = agencies
+    isp_tw, isp_active, isp_mix, isp_hours = isps
+    fam_group, fam_agency, engaged, eligible, group_prior = families
+    exponents, tab, full, last, delivers_from = stages
+    effects = (knowledge, fit, fidelity, readiness, voice)
+    n_ag = len(stage)
+    stream = np.empty(4, np.uint64)
+    log, n_log = captions, 0
+    micro = 0
+    linked = _links(aa, aa_n, n_ag)
+    brokered = np.zeros(n_ag, np.int64)
+    broken = np.zeros(n_ag, np.bool_)
+    share = np.zeros(n_ag)
+    for k in range(len(crisis)):
+        week, c = first + k, crisis[k]
+        np.random.seed(np.uint32(seeds[5 * k] >> np.uint64(32)))
+        for i in range(4):
+            stream[i] = seeds[5 * k + 1 + i] | np.uint64(1)
+        necessity = P.crisis_necessity * c
+        relationships = P.crisis_relationships * c
+        resources = P.crisis_resources * c
+        funding = min(1.0, P.resources_capacity * resources)
+        now = (c, P.crisis_capacity_strain, funding, P.knowledge_ability_weight,
+               delivers_from)
+        shared = min(1.0, P.relationships_sensitivity * relationships)
+        week_hours[:] = 0.0
+        # forgetting
+        for r, s, s_open, m in ((ai[2], ai[3], ai[4], len(ai[0])),
+                                (ia[2], ia[3], ia[4], len(ia[0])),
+                                (aa[2], aa[3], aa[4], aa_n),
+                                (fa[2], fa[3], fa[4], len(fa[0]))):
+            _forget_rows(r, s, s_open, m, P.forgetting)
+        # turnover
+        if _leave(stream, (P.turnover_per_year, c, P.crisis_turnover), staff, champion,
+                  knowledge, fidelity, FIDELITY_WITH_LEAVERS, share):
+            for i in range(n_ag):
+                share[i] *= P.person_bound_share
+            _wipe(share, ai[0], _ONE_END, ai[2], ai[3], ai[4])
+            _wipe(share, ia[1], _ONE_END, ia[2], ia[3], ia[4])
+            _wipe(share, aa[0][:aa_n], aa[1][:aa_n], aa[2], aa[3], aa[4])
+            _wipe(share, fa[1], _ONE_END, fa[2], fa[3], fa[4])
+        # support, then the introductions it brought about
+        if len(isp_hours) > 0:
+            q = (P.isp_surge * c, min(1.0, P.relationships_contact * relationships), shared,
+                 P.mandate_authority, P.asymmetry, P.prior_strength, P.receptivity,
+                 P.repair_ability, P.repair_benevolence, P.repair_integrity)
+            micro += _support(isp_of, stage, isp_active, isp_hours, isp_mix, isp_tw, capacity,
+                              knowledge, benevolence, integrity, effects, pressure, ai[2],
+                              ai[3], ai[4], ai[5], ia[2], ia[3], *cat, q, now, week_hours,
+                              brokered, broken)
+            shown = 0
+            for a in range(n_ag):
+                if broken[a] and shown < CAPTIONS_PER_WEEK:
+                    log, n_log = _log(log, n_log, week, BROKEN_PROMISE, a, isp_of[a], 0)
+                    shown += 1
+            for a in range(n_ag):
+                for _ in range(brokered[a]):
+                    aa, aa_n, b = _broker(stream, a, aa, aa_n, linked, stage, ai[2], ai[3],
+                                          ia[2], ia[3], propensity, benevolence, integrity,
+                                          P.prior_strength, P.propensity_weight)
+                    if b >= 0:
+                        log, n_log = _log(log, n_log, week, INTRODUCTION, isp_of[a], a, b)
+        # partnerships
+        if aa_n > 0 and P.partner_contact_rate > 0:
+            micro += _partnerships(
+                aa[0][:aa_n], aa[1][:aa_n], aa[2], aa[3], aa[5], stage, capacity, knowledge,
+                benevolence, integrity,
+                P.partner_contact_rate * (1.0 + P.relationships_collaboration * relationships),
+                P.asymmetry, PARTNER_TESTS, PARTNER_STRAIN, shared, P.prior_strength,
+                P.receptivity, P.peer_learning, now)
+        # emergency partnerships
+        if resources * P.resources_partnerships > 0:
+            aa, aa_n, log, n_log = _emergency_ties(
+                stream, aa, aa_n, linked, stage, min(1.0, P.resources_partnerships * resources),
+                propensity, benevolence, integrity, P.propensity_weight, log, n_log, week)
+        # families
+        if len(fam_agency) > 0:
+            q = (R.case_closure_probability(P.family_case_weeks),
+                 min(1.0, P.family_contact_rate * (1.0 + P.crisis_family_need * c)),
+                 P.word_of_mouth, P.voice_effect, P.power_gap, P.family_engagement_rate,
+                 P.family_disengagement_rate, P.family_lapse_rate, P.asymmetry,
+                 P.prior_strength, P.family_eligibility)
+            micro += _families(stream, fam_agency, fam_group, engaged, eligible, fa[1], fa[2],
+                               fa[3], fa[5], group_prior, capacity, knowledge, benevolence,
+                               integrity, stage, voice, q, now, FAMILY_TESTS)
+        # stages
+        old = stage.copy()
+        q = (P.innovation_rate, P.peer_influence, P.mandate_weight,
+             P.innovation_complexity * (1.0 - min(1.0, P.resources_waivers * resources)),
+             P.innovation_novelty, relationships, P.relationships_risk, P.sustainment_weeks,
+             P.fallback_rate, P.shallow_fallback, P.abandon_rate, P.prior_strength,
+             P.champion_readiness, necessity, P.necessity_urgency, c, P.crisis_capacity_strain,
+             funding, min(1.0, P.necessity_barriers * necessity), P.innovation_evidence,
+             P.peer_reference)
+        _stages(stream, stage, readiness, champion, capacity, fit, knowledge, fidelity,
+                leadership, pressure, depth, advances, weeks_at_full, ai[2], ai[3], ai[5],
+                aa[0][:aa_n], aa[1][:aa_n], aa[2], aa[3], aa[5], exponents, tab, full, last,
+                delivers_from, q)
+        for a in range(n_ag):
+            if stage[a] != old[a]:
+                log, n_log = _log(log, n_log, week, STAGE_CHANGE, a, old[a], stage[a])
+        # upkeep
+        _upkeep(week, stage, pressure, knowledge, fidelity, weeks_at_full, ever_full,
+                first_full_week, startup_week, delivering_2y, full, delivers_from,
+                P.pressure_retention, P.learning_decay, SUSTAINMENT_CHECK_WEEKS)
+        # the trace, summed as sim.outcomes sums it (stage by stage, shares of agencies)
+        at_full = 0.0
+        for level in range(full, last + 1):
+            count = 0
+            for a in range(n_ag):
+                count += stage[a] == level
+            at_full += count / n_ag
+        trace_share[k] = at_full
+        trace_hours[k, :] = week_hours
+    return aa, aa_n, micro, log, n_log
+
+
 # --- the week ------------------------------------------------------------------------------
-
-
-_ONE_END = np.zeros(0, dtype=np.int64)
 
 
 def _agency_ends(w: World) -> tuple:
@@ -630,11 +895,13 @@ MIRRORS = {
     "turnover": (("turnover_chances", "apply_turnover", "lose_staff",
                   "wipe_agency_evidence"), "9b688d7dd934"),
     "support": (("support_chances", "apply_support", "_apply_effects", "caseload",
-                 "served_agencies", "capacity_now", "agency_trustworthiness"),
-                "80b3647e6662"),
+                 "served_agencies", "capacity_now", "agency_trustworthiness", "broker",
+                 "add_partnership"),
+                "1d8c29f96b2a"),
     "partnerships": (("partner_chances", "apply_partnership", "add_contact_evidence"),
                      "925a0134d1c9"),
-    "emergency_partnerships": (("emergency_partnership_chances",), "bbde33d98401"),
+    "emergency_partnerships": (("emergency_partnership_chances",
+                                "apply_emergency_partnership"), "c676515b9415"),
     "families": (("community_trust", "family_chances", "family_trust", "apply_family"),
                  "95a7a487b09c"),
     "stages": (("peer_exposure", "stage_chances", "apply_stage", "readiness_now"),
@@ -643,14 +910,137 @@ MIRRORS = {
 }
 
 
-def step(w: World, model=None) -> None:
-    """The declared week: compiled loops where there are, the vectorized phase elsewhere
-    (a phase added to sim.schedule runs before it gets a loop here).
+#: The phases _weeks runs, in this order: the declared week as it is now. A schedule with
+#: another phase (or another order) runs phase by phase instead (``_phase_by_phase``).
+WEEK = ("forgetting", "turnover", "support", "partnerships", "emergency_partnerships",
+        "families", "stages", "upkeep")
 
-    The loops draw from numba's own generator (per thread), seeded each week from the
-    run's generator: a week's draws depend only on the run's seed and its past. Bernoulli
-    trials and uniforms come from a xoshiro256++ stream (``_uniform``), Poisson and
-    binomial counts from numba's generator; both are seeded each week."""
+#: The parameters _weeks reads, as a namedtuple (numba reads its fields by name).
+Params = namedtuple("Params", (
+    "forgetting", "turnover_per_year", "crisis_turnover", "person_bound_share", "isp_surge",
+    "relationships_contact", "relationships_sensitivity", "mandate_authority", "asymmetry",
+    "prior_strength", "receptivity", "repair_ability", "repair_benevolence",
+    "repair_integrity", "crisis_capacity_strain", "resources_capacity",
+    "knowledge_ability_weight", "crisis_necessity", "crisis_relationships",
+    "crisis_resources", "partner_contact_rate", "relationships_collaboration",
+    "peer_learning", "resources_partnerships", "family_case_weeks", "family_contact_rate",
+    "crisis_family_need", "word_of_mouth", "voice_effect", "power_gap",
+    "family_engagement_rate", "family_disengagement_rate", "family_lapse_rate",
+    "family_eligibility", "innovation_rate", "peer_influence", "mandate_weight",
+    "innovation_complexity", "resources_waivers", "innovation_novelty",
+    "relationships_risk", "sustainment_weeks", "fallback_rate", "shallow_fallback",
+    "abandon_rate", "champion_readiness", "necessity_urgency", "necessity_barriers",
+    "innovation_evidence", "peer_reference", "pressure_retention", "learning_decay",
+    "propensity_weight"))
+
+_AGENCY_FIELDS = ("readiness", "capacity", "fit", "knowledge", "fidelity", "leadership",
+                  "champion", "propensity", "benevolence", "integrity", "staff", "voice",
+                  "isp_of", "stage", "pressure", "depth", "advances", "weeks_at_full",
+                  "ever_full", "first_full_week", "startup_week", "delivering_2y")
+
+
+def _ties(t) -> tuple:
+    return (t.truster, t.trustee, t.r, t.s, t.s_open, t.prior)
+
+
+def run_weeks(w: World, crisis: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Weeks ``w.week`` .. ``w.week + len(crisis) - 1`` in one compiled call (the first
+    week's events already applied, none in the others); returns each week's share of
+    agencies at full implementation and its ISP hours by type (rows), for the trace. The
+    draws of each week are seeded from five raw draws of the run's generator, taken in
+    week order, so running weeks one call at a time gives the same numbers."""
+    st, p, tab = w.state, w.p, w.stages
+    n = len(crisis)
+    seeds = w.rng.bit_generator.random_raw(5 * n)
+    aa = st.ties["agency_agency"]
+    before = len(aa)
+    share, hours = np.empty(n), np.empty((n, len(st.week_hours)))
+    out = _weeks(
+        w.week, np.asarray(crisis, float), seeds,
+        Params(*(float(getattr(p, name)) for name in Params._fields)),
+        tuple(getattr(st, name) for name in _AGENCY_FIELDS),
+        (st.isp_trustworthiness, st.isp_active, st.isp_mix, st.isp_hours),
+        (st.family_group, st.family_agency, st.engaged, st.eligible, st.group_prior),
+        _ties(st.ties["agency_isp"]), _ties(st.ties["isp_agency"]),
+        _ties(st.ties["family_agency"]), tuple(aa._buf[f] for f in aa._FIELDS), before,
+        _catalogue_arrays(w), (tab.driver_matrix, tab.matrix, tab.full, tab.last,
+                               tab.delivers_from),
+        np.zeros((16, 5), np.int64), share, hours, st.week_hours)
+    buffers, count, micro, log, n_log = out
+    if count != before:
+        aa._buf = dict(zip(aa._FIELDS, buffers, strict=True))
+        aa._n = count
+        aa._refresh()
+        for row in range(before, count):
+            st.partners[(int(aa.truster[row]), int(aa.trustee[row]))] = row
+    w.micro_interactions += int(micro)
+    _caption(w, log[:n_log])
+    return share, hours
+
+
+def _caption(w: World, log: np.ndarray) -> None:
+    """Word what _weeks logged with sim.processes' captions, each in its own week."""
+    if not len(log):
+        return
+    week = w.week
+    for at, kind, a, b, c in log.tolist():
+        w.week = at
+        if kind == BROKEN_PROMISE:
+            pr.note_broken_promise(w, a, b)
+        elif kind == INTRODUCTION:
+            pr.note_introduction(w, a, b, c)
+        elif kind == EMERGENCY:
+            pr.note_emergency(w, a, b)
+        else:
+            pr.note_stage_change(w, a, b, c)
+    w.week = week
+
+
+def step(w: World, model=None) -> None:
+    """The declared week, in one compiled call (``_weeks``), or phase by phase when the
+    schedule holds a phase ``_weeks`` does not know.
+
+    Draws come from numba's own generator (per thread) and a xoshiro256++ stream
+    (``_uniform``, Bernoulli trials and uniforms), both seeded each week from the run's
+    generator: a week's draws depend only on the run's seed and its past."""
+    if tuple(phase.name for phase in SCHEDULE) == WEEK:
+        run_weeks(w, np.array([w.crisis]))
+    else:
+        _phase_by_phase(w)
+
+
+def run_to_end(model) -> None:
+    """``model.run()`` for the compiled engine without Mesa's per-week step: as many weeks
+    per compiled call as run between events and recorded weeks. Each week's events,
+    crisis intensity and draws are those ``TrustModel.step`` gives it, so the numbers are
+    the same (tests/engines/test_compiled.py); Mesa's step counter does not move, so this
+    serves runs whose model is not handed on (``sim.runs.run_once``)."""
+    w, record, timeline = model.world, model.datacollector, model.timeline
+    if tuple(phase.name for phase in SCHEDULE) != WEEK:
+        model.run()
+        return
+    while w.week < model.p.weeks:
+        w.week += 1
+        w.crisis = timeline.crisis_intensity(w.week)
+        for event in timeline.due(w.week):
+            apply_event(model, event)
+        last = w.week
+        while (last < model.p.weeks and not record.keeps(model, last)
+               and not timeline.due(last + 1)):
+            last += 1
+        weeks = range(w.week, last + 1)
+        crisis = np.array([timeline.crisis_intensity(x) for x in weeks])
+        w.state.week_hours = np.zeros(len(w.catalogue.names))
+        share, hours = run_weeks(w, crisis)
+        record.add_trace(list(weeks), share, hours)
+        w.week, w.crisis = last, float(crisis[-1])
+        if record.keeps(model):
+            record.record(model)
+    model.running = False
+
+
+def _phase_by_phase(w: World) -> None:
+    """Each phase's loop called from Python, the vectorized phase where there is none."""
     seeds = w.rng.bit_generator.random_raw(5)
     _reseed(int(seeds[0] >> np.uint64(32)))
     w.derived["stream"] = seeds[1:] | np.uint64(1)  # never the all-zero state

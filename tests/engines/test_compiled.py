@@ -8,12 +8,15 @@ import hashlib
 import inspect
 
 import numpy as np
+import pandas as pd
 import pytest
+from test_docking import CONFIG as DOCKING  # every event kind (tests/engines on the path)
 
 from sim import processes
 from sim.engines import compiled
 from sim.model import TrustModel
-from sim.schedule import SCHEDULE
+from sim.runs import keep_weeks, run_once
+from sim.schedule import SCHEDULE, Phase
 
 SMALL = dict(n_agencies=5, n_isps=2, n_families=80, weeks=30, engine="compiled",
              strategy_mix=0.5, word_of_mouth=0.3)
@@ -37,6 +40,21 @@ def test_two_models_stepped_in_turn_give_the_numbers_each_gives_alone():
 
 def test_every_phase_of_the_week_has_a_compiled_loop():
     assert set(compiled.COMPILED) == {p.name for p in SCHEDULE} == set(compiled.MIRRORS)
+    assert compiled.WEEK == tuple(p.name for p in SCHEDULE)
+
+
+@pytest.mark.parametrize("every", [0, 5, 1])
+def test_a_run_in_whole_compiled_stretches_equals_the_run_week_by_week(every):
+    """run_once runs as many weeks per compiled call as lie between events and recorded
+    weeks; TrustModel.step one week a call: the same numbers, events and all."""
+    params = {**DOCKING, "engine": "compiled"}
+    for seed in (1, 2):
+        stepped = TrustModel(rng=seed, record_every=every, **params).run()
+        fast = run_once(params, seed, every)
+        assert str(fast.summary) == str(stepped.summary())
+        frame = stepped.datacollector.get_model_vars_dataframe()
+        pd.testing.assert_frame_equal(fast.timeseries,
+                                      keep_weeks(frame, every).reset_index(drop=True))
 
 
 @pytest.mark.parametrize("phase", sorted(compiled.MIRRORS))
@@ -50,15 +68,18 @@ def test_each_compiled_loop_was_checked_against_the_phase_it_restates(phase):
         "to sim/engines/compiled.py, run the docking test, then update MIRRORS")
 
 
-def test_a_phase_without_a_loop_runs_as_in_the_vectorized_engine(monkeypatch):
-    """A phase added to the schedule runs before anyone writes its loop."""
+def test_a_phase_added_to_the_schedule_runs_phase_by_phase(monkeypatch):
+    """A schedule with a phase the compiled week does not know still runs every phase:
+    the known ones through their loops, the new one as in the vectorized engine."""
     calls = []
-    monkeypatch.setattr(processes, "apply_upkeep", lambda w: calls.append(w.week))
-    TrustModel(rng=3, **SMALL).run()
-    assert calls == []  # the compiled loop ran instead
-    monkeypatch.delitem(compiled.COMPILED, "upkeep")
-    TrustModel(rng=3, **SMALL).run()
+    extra = Phase("supervision", "A weekly supervision session.", "world",
+                  apply=lambda w, *_: calls.append(w.week))
+    model = TrustModel(rng=3, **SMALL).run()
+    monkeypatch.setattr(compiled, "SCHEDULE", (*SCHEDULE, extra))
+    again = TrustModel(rng=3, **SMALL).run()
     assert calls == list(range(1, SMALL["weeks"] + 1))
+    assert again.summary()["final_share_at_full"] >= 0.0
+    assert model.summary() != again.summary() or calls  # it ran, by another path
 
 
 @pytest.mark.parametrize("seed", [1, 2])
