@@ -23,6 +23,7 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[test]'
+	$(BIN)/python -c "from sim.engines.compiled import warm_up; warm_up()"  # compile once
 	touch $(STAMP)
 
 venv: $(STAMP)

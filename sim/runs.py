@@ -39,19 +39,28 @@ def keep_weeks(frame: pd.DataFrame, every: int) -> pd.DataFrame:
     return frame[(frame["week"] % every == 0) | last]
 
 
-def run_once(params: dict, seed: int, every: int = 1) -> RunOutput:
-    """Build ``TrustModel(rng=seed, **params)``, run it to the end, return its record of
-    every ``every``-th week and the last (``every=0``: the last only). Only those weeks are
-    measured in full (``record_every``); the summary is the same whichever are kept. The
-    model is not returned, so families get no Mesa views (``family_views``)."""
+def run_model(params: dict, seed: int, every: int = 1, family_views: bool = True):
+    """``TrustModel(rng=seed, record_every=every, **params)`` run to the end. With the
+    compiled engine as many weeks go into one compiled call as lie between events and
+    recorded weeks (``sim.engines.compiled.run_to_end``): the numbers of ``model.run()``,
+    without Mesa's per-week step (its step counter stays at 0)."""
     from sim.model import TrustModel
 
-    model = TrustModel(rng=seed, record_every=every, family_views=False, **params)
+    model = TrustModel(rng=seed, record_every=every, family_views=family_views, **params)
     if model.p.engine == "compiled":
         from sim.engines.compiled import run_to_end
 
-        run_to_end(model)  # the same numbers as model.run(), fewer calls
+        run_to_end(model)
     else:
         model.run()
+    return model
+
+
+def run_once(params: dict, seed: int, every: int = 1) -> RunOutput:
+    """Run ``TrustModel(rng=seed, **params)`` to the end (``run_model``) and return its
+    record of every ``every``-th week and the last (``every=0``: the last only). Only those
+    weeks are measured in full (``record_every``); the summary is the same whichever are
+    kept. The model is not returned, so families get no Mesa views (``family_views``)."""
+    model = run_model(params, seed, every, family_views=False)
     frame = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
     return RunOutput(keep_weeks(frame, every).reset_index(drop=True), model.summary())

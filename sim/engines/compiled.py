@@ -1014,7 +1014,7 @@ def run_to_end(model) -> None:
     per compiled call as run between events and recorded weeks. Each week's events,
     crisis intensity and draws are those ``TrustModel.step`` gives it, so the numbers are
     the same (tests/engines/test_compiled.py); Mesa's step counter does not move, so this
-    serves runs whose model is not handed on (``sim.runs.run_once``)."""
+    serves runs whose model is not stepped further (``sim.runs.run_model``)."""
     w, record, timeline = model.world, model.datacollector, model.timeline
     if tuple(phase.name for phase in SCHEDULE) != WEEK:
         model.run()
@@ -1037,6 +1037,19 @@ def run_to_end(model) -> None:
         if record.keeps(model):
             record.record(model)
     model.running = False
+
+
+def warm_up() -> None:
+    """Compile every loop once (or load it from the cache), with a small run through
+    both paths, so that processes started afterwards load the cache rather than each
+    compiling for half a minute (``make venv`` calls this)."""
+    from sim.model import TrustModel
+    from sim.runs import run_once
+
+    params = dict(n_agencies=4, n_isps=1, n_families=20, weeks=3, engine="compiled",
+                  timeline=[{"kind": "crisis", "onset": 1, "duration": 2}])
+    TrustModel(rng=0, **params).run()
+    run_once(params, 0, 0)
 
 
 def _phase_by_phase(w: World) -> None:
