@@ -13,7 +13,7 @@ import pytest
 from test_docking import CONFIG as DOCKING  # every event kind (tests/engines on the path)
 
 from sim import processes
-from sim.engines import compiled
+from sim.engines import compiled, loops
 from sim.model import TrustModel
 from sim.runs import keep_weeks, run_once
 from sim.schedule import SCHEDULE, Phase
@@ -90,8 +90,8 @@ def test_the_same_seed_gives_the_same_run(seed):
 
 
 def test_the_compiled_cache_is_named_after_the_rules_it_inlines(tmp_path, monkeypatch):
-    before = compiled._cache_dir()
+    before = loops.cache_dir()
     changed = tmp_path / "rules.py"
-    changed.write_text(open(compiled.R.__file__).read() + "\n# a changed rule\n")
-    monkeypatch.setattr(compiled.R, "__file__", str(changed))
-    assert compiled._cache_dir() != before
+    changed.write_text(open(loops.R.__file__).read() + "\n# a changed rule\n")
+    monkeypatch.setattr(loops.R, "__file__", str(changed))
+    assert loops.cache_dir() != before

@@ -1,0 +1,730 @@
+"""The compiled engine's loops (numba): each phase of the declared week as one loop over
+its units, and ``_weeks``, the whole week (or a stretch of weeks) in one call.
+
+Each loop computes its units' chances with the equations of ``sim.rules`` (compiled from
+the same functions the other engines call), draws each unit's outcomes as it goes and
+applies them. Draws come from numba's generator (Poisson and binomial counts) and a
+xoshiro256++ stream (``_uniform``, Bernoulli trials and uniforms), both seeded each week
+from the run's own generator. ``sim.engines.compiled`` drives them; ``MIRRORS`` there
+ties each loop to the functions of ``sim.processes`` it restates.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+import numba
+import numpy as np
+from numba.core import types
+from numba.typed import Dict
+
+from sim import network
+from sim import processes as pr
+from sim import rules as R
+from sim.catalogue import DRIVERS, contact_strain, contact_tests
+from sim.network import _components
+from sim.state import ABANDONED, NEVER
+
+PARTNER_TESTS = contact_tests()["partner_contact"]
+PARTNER_STRAIN = contact_strain()["partner_contact"]
+FAMILY_TESTS = contact_tests()["family_contact"]
+FIDELITY_WITH_LEAVERS = pr.FIDELITY_WITH_LEAVERS
+CAPTIONS_PER_WEEK = pr.CAPTIONS_PER_WEEK
+SUSTAINMENT_CHECK_WEEKS = pr.SUSTAINMENT_CHECK_WEEKS
+ONE_END = np.zeros(0, dtype=np.int64)  # a tie kind with one agency end (_wipe)
+# _stages fills its drivers in this order
+if DRIVERS != ("readiness", "capacity", "fit", "knowledge", "fidelity", "leadership", "trust",
+               "evidence"):  # pragma: no cover
+    raise ImportError("sim.engines.loops: _stages lists the drivers in an older order")
+
+
+def cache_dir() -> str:
+    """Where the loops are cached: numba checks only the date of the file a function is
+    in, not of the rules and helpers it compiles in, so the folder is named after the
+    contents of all of them; a changed rule is compiled afresh, not read back stale."""
+    digest = hashlib.sha256()
+    for path in (Path(R.__file__), Path(network.__file__), Path(__file__)):
+        digest.update(path.read_bytes())
+    base = numba.config.CACHE_DIR or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "trustsim")
+    return os.path.join(base, f"numba-{digest.hexdigest()[:16]}")
+
+
+_USER_CACHE_DIR = numba.config.CACHE_DIR
+numba.config.CACHE_DIR = cache_dir()  # read when each loop below is decorated
+
+
+def njit(fn):
+    return numba.njit(cache=True)(fn)
+
+
+# --- small compiled helpers -------------------------------------------------------------------
+
+
+@njit
+def _reseed(seed):
+    np.random.seed(seed)
+
+
+@njit
+def _rotl(x, k):
+    return (x << np.uint64(k)) | (x >> np.uint64(64 - k))
+
+
+@njit
+def _uniform(stream):
+    """A uniform in [0, 1) from xoshiro256++ (Blackman & Vigna 2021, 'Scrambled linear
+    pseudorandom number generators'), state ``stream`` (4 x uint64): the bulk of a
+    week's draws are Bernoulli trials, and this costs a tenth of numba's Mersenne
+    Twister per draw."""
+    s0, s1, s2, s3 = stream[0], stream[1], stream[2], stream[3]
+    out = _rotl(s0 + s3, 23) + s0
+    t = s1 << np.uint64(17)
+    s2 ^= s0
+    s3 ^= s1
+    s1 ^= s2
+    s0 ^= s3
+    s2 ^= t
+    stream[0], stream[1], stream[2], stream[3] = s0, s1, s2, _rotl(s3, 45)
+    return (out >> np.uint64(11)) * (1.0 / 9007199254740992.0)
+
+
+@njit
+def _tie_trust(r, s, prior, row, weight):
+    """rules.overall_trust for one tie row."""
+    total = 0.0
+    for d in range(3):
+        total += R.expected_trust(r[row, d], s[row, d], prior[row, d], weight)
+    return total / 3.0
+
+
+@njit
+def _agencies_now(capacity, knowledge, stage, now):
+    """This week's capacity, ability and whether each agency delivers the practice
+    (sim.processes.capacity_now, agency_trustworthiness, delivering); ``now`` is (crisis,
+    crisis_capacity_strain, emergency funding, knowledge_ability_weight, delivers_from)."""
+    crisis, strain, funding, kaw, delivers_from = now
+    n = len(capacity)
+    cap, ability, delivers = np.empty(n), np.empty(n), np.empty(n, np.bool_)
+    for a in range(n):
+        cap[a] = R.effective_capacity(capacity[a], crisis, strain, funding)
+        ability[a] = R.agency_ability(cap[a], knowledge[a], kaw)
+        delivers[a] = stage[a] >= delivers_from and stage[a] != ABANDONED
+    return cap, ability, delivers
+
+
+@njit
+def _agency_tw_dot(tests, ability, benevolence, integrity):
+    return tests[0] * ability + tests[1] * benevolence + tests[2] * integrity
+
+
+@njit
+def _add_evidence(r, s, row, tests, good, bad):
+    for d in range(3):
+        r[row, d] += good * tests[d]
+        s[row, d] += bad * tests[d]
+
+
+# --- turnover -------------------------------------------------------------------------------
+
+
+@njit
+def _leave(stream, rates, staff, champion, knowledge, fidelity, fidelity_with_leavers, share):
+    """Leavers (binomial over staff) and a champion's departure, per agency: leavers take
+    knowledge and part of fidelity; ``share`` gets the share of staff that left, for the
+    evidence they take (sim.processes.apply_turnover / lose_staff). ``rates`` is
+    (turnover_per_year, crisis, crisis_turnover). Returns whether anyone left."""
+    chance = R.weekly_turnover(rates[0], rates[1], rates[2])
+    any_left = False
+    for a in range(len(staff)):
+        leavers = np.random.binomial(staff[a], chance)
+        u = _uniform(stream)
+        share[a] = leavers / staff[a]
+        if leavers > 0:
+            any_left = True
+            knowledge[a] *= 1.0 - share[a]
+            fidelity[a] *= 1.0 - fidelity_with_leavers * share[a]
+        if champion[a] > 0 and u < chance:
+            champion[a] = 0.0
+    return any_left
+
+
+@njit
+def _turnover(stream, rates, staff, champion, knowledge, fidelity, fidelity_with_leavers,
+              person_bound, ties):
+    """_leave, then the leavers' share of the evidence on every tie their agency is part
+    of leaves with them (sim.processes.wipe_agency_evidence)."""
+    share = np.zeros(len(staff))
+    if _leave(stream, rates, staff, champion, knowledge, fidelity, fidelity_with_leavers,
+              share):
+        for first, second, r, s, s_open in ties:
+            _wipe(share * person_bound, first, second, r, s, s_open)
+
+
+@njit
+def _wipe(share, first, second, r, s, s_open):
+    """Take ``share`` of the evidence of each tie that touches an agency (rules.wipe);
+    ``first``/``second`` are the agency ends of each tie (``second`` empty: one end)."""
+    for i in range(len(first)):
+        keep = 1.0 - share[first[i]]
+        if len(second):
+            keep *= 1.0 - share[second[i]]
+        if keep < 1.0:
+            for d in range(3):
+                r[i, d] *= keep
+                s[i, d] *= keep
+                s_open[i, d] *= keep
+
+
+# --- implementation support -------------------------------------------------------------------
+
+
+@njit
+def _support(isp_of, stage, isp_active, isp_hours, isp_mix, isp_tw, capacity, knowledge,
+             benevolence, integrity, effects_state, pressure, to_r, to_s, to_open, to_prior,
+             back_r, back_s, cat_rate, cat_tests, cat_quality, cat_legit, cat_strain,
+             cat_evidence, cat_negative, cat_reciprocal, cat_encounter, cat_repair, gains,
+             cat_pressure, cat_hours_each, cat_broker, promised, shares_co, shares_td,
+             shares_crisis, q, now, week_hours, brokered, broken):
+    """ISPs' micro-interactions with each served agency: chances, draws and their effects
+    on both ties and on the agency (sim.processes.support_chances / apply_support)."""
+    surge, shift, shared, authority, asymmetry, prior_w, recept_exp, repair_a, \
+        repair_b, repair_i = q
+    cap, abilities, _ = _agencies_now(capacity, knowledge, stage, now)
+    caseload = np.zeros(len(isp_hours), np.int64)  # sim.processes.caseload
+    for a in range(len(isp_of)):
+        if isp_of[a] >= 0 and stage[a] != ABANDONED:
+            caseload[isp_of[a]] += 1
+    n_types = len(cat_rate)
+    counts = np.zeros(n_types)
+    good = np.zeros(n_types)
+    micro = 0
+    for a in range(len(isp_of)):
+        j = isp_of[a]
+        if j < 0 or stage[a] == ABANDONED or not isp_active[j]:  # served_agencies
+            continue
+        hours = isp_hours[j] * (1.0 + surge) / max(caseload[j], 1)
+        trust = _tie_trust(to_r, to_s, to_prior, a, prior_w)
+        legit = R.legitimacy(trust, authority)
+        strain = 1.0 - cap[a]
+        ability = abilities[a]
+        addressed = False
+        bad_promise = False
+        n_broker = 0
+        for k in range(n_types):
+            normal = isp_mix[j] * shares_co[k] + (1.0 - isp_mix[j]) * shares_td[k]
+            share = (1.0 - shift) * normal + shift * shares_crisis[k]
+            c = np.random.poisson(hours * share * cat_rate[k])
+            counts[k] = c
+            good[k] = 0.0
+            if c == 0:
+                continue
+            tests = cat_tests[k]
+            tw = tests[0] * isp_tw[j, 0] + tests[1] * isp_tw[j, 1] + tests[2] * isp_tw[j, 2]
+            p_good = R.experienced_well(tw, tests[1], cat_quality[k], legit, cat_legit[k],
+                                        strain, cat_strain[k], shared)
+            g = np.random.binomial(c, p_good)
+            good[k] = g
+            bad = (c - g) * cat_encounter[k]
+            _add_evidence(to_r, to_s, a, tests, g * cat_evidence[k],
+                          bad * (cat_evidence[k] * asymmetry * cat_negative[k]))
+            for d in range(3):
+                to_open[a, d] += bad * (cat_evidence[k] * asymmetry * cat_negative[k]) * tests[d]
+            if cat_reciprocal[k]:
+                p_kept = R.experienced_well(
+                    _agency_tw_dot(tests, ability, benevolence[a], integrity[a]), tests[1],
+                    1.0, 1.0, 0.0, strain, cat_strain[k], shared)
+                kept = np.random.binomial(c, p_kept)
+                _add_evidence(back_r, back_s, a, tests, kept * cat_evidence[k],
+                              (c - kept) * (cat_evidence[k] * asymmetry * cat_negative[k]))
+            addressed = addressed or (g > 0 and cat_repair[k])
+            bad_promise = bad_promise or (c - g > 0 and promised[k])
+            n_broker += int(g) * cat_broker[k]
+            pressure[a] += c * cat_pressure[k] * authority
+            week_hours[k] += c * cat_hours_each[k]
+            micro += int(c * cat_encounter[k])
+        if addressed:
+            for d, part in enumerate((repair_a, repair_b, repair_i)):
+                to_s[a, d] -= to_open[a, d] * part
+                to_open[a, d] = 0.0
+        recept = R.receptivity(_tie_trust(to_r, to_s, to_prior, a, prior_w), recept_exp)
+        for e in range(len(effects_state)):
+            total = 0.0
+            for k in range(n_types):
+                if good[k] > 0:
+                    total += good[k] * R.log_gap_kept(gains[k, e] * recept)
+            effects_state[e][a] = R.gap_closed(effects_state[e][a], total)
+        brokered[a] = n_broker
+        broken[a] = bad_promise
+    return micro
+
+
+# --- partnerships -----------------------------------------------------------------------------
+
+
+@njit
+def _partnerships(truster, trustee, r, s, prior, stage, capacity, knowledge, benevolence,
+                  integrity, rate, asym, tests, contact_strain, shared, prior_w, recept_exp,
+                  peer_learning, now):
+    """Joint-work contacts on every partnership tie, their evidence, and peer learning from
+    delivering partners (sim.processes.partner_chances / apply_partnership)."""
+    cap, ability, delivering = _agencies_now(capacity, knowledge, stage, now)
+    p_good = np.empty(len(cap))  # each agency as a partner, before this week's contacts
+    for b in range(len(cap)):
+        p_good[b] = R.experienced_well(
+            _agency_tw_dot(tests, ability[b], benevolence[b], integrity[b]), tests[1], 1.0,
+            1.0, 0.0, 1.0 - cap[b], contact_strain, shared)
+    learned = np.zeros(len(knowledge))
+    micro = 0
+    for i in range(len(truster)):
+        if stage[truster[i]] == ABANDONED:
+            continue
+        c = np.random.poisson(rate)
+        if c == 0:
+            continue
+        g = np.random.binomial(c, p_good[trustee[i]])
+        _add_evidence(r, s, i, tests, g, (c - g) * asym)
+        micro += c
+        if delivering[trustee[i]]:
+            learned[truster[i]] += g * R.receptivity(_tie_trust(r, s, prior, i, prior_w),
+                                                     recept_exp)
+    keep = R.log_gap_kept(peer_learning)
+    for a in range(len(knowledge)):
+        if learned[a] > 0:
+            knowledge[a] = R.gap_closed(knowledge[a], learned[a] * keep)
+    return micro
+
+
+# --- families ---------------------------------------------------------------------------------
+
+
+@njit
+def _families(stream, fam_agency, fam_group, engaged, eligible, trustee, r, s, prior,
+              group_prior, capacity, knowledge, benevolence, integrity, stage, voice, q, now,
+              tests):
+    """Cases close and open, families meet their agency and engage or disengage
+    (sim.processes.family_chances / apply_family). Engagement is drawn only for families
+    not engaged and disengagement only for engaged ones: the other draw could not change
+    anything."""
+    close, contact, wom, voice_effect, power_gap, engage_rate, leave_rate, lapse, asym, \
+        prior_w, eligibility = q
+    _, ability, delivering = _agencies_now(capacity, knowledge, stage, now)
+    quality = np.empty(len(ability))  # each agency's service as families test it
+    for a in range(len(ability)):
+        quality[a] = _agency_tw_dot(tests, ability[a], benevolence[a], integrity[a])
+    n_agencies, n_groups = len(quality), len(group_prior)
+    community = np.zeros(n_agencies * n_groups)
+    if wom > 0:
+        count = np.zeros(n_agencies * n_groups)
+        for f in range(len(fam_agency)):
+            key = fam_agency[f] * n_groups + fam_group[f]
+            community[key] += _tie_trust(r, s, prior, f, prior_w)
+            count[key] += 1
+        for key in range(len(count)):
+            if count[key] > 0:
+                community[key] /= count[key]
+    micro = 0
+    for f in range(len(fam_agency)):
+        a = fam_agency[f]
+        total = 0.0
+        for d in range(3):
+            m = prior[f, d]
+            if wom > 0:
+                m = (1 - wom) * m + wom * community[a * n_groups + fam_group[f]]
+            total += R.expected_trust(r[f, d], s[f, d], m, prior_w)
+        trust = total / 3.0
+        serves = delivering[a] and eligible[f]
+        if _uniform(stream) < contact:
+            micro += 1
+            p_good = R.family_experience_probability(quality[a], group_prior[fam_group[f]],
+                                                     voice[a], voice_effect, power_gap)
+            if _uniform(stream) < p_good:
+                _add_evidence(r, s, f, tests, 1.0, 0.0)
+            else:
+                _add_evidence(r, s, f, tests, 0.0, asym)
+        if engaged[f]:
+            engaged[f] = serves and not (
+                _uniform(stream) < R.disengagement_probability(leave_rate, trust, lapse))
+        elif serves:
+            engaged[f] = _uniform(stream) < R.engagement_probability(engage_rate, trust, voice[a])
+        if _uniform(stream) < close:
+            new = int(_uniform(stream) * n_agencies)
+            fam_agency[f] = new
+            trustee[f] = new
+            for d in range(3):
+                r[f, d] = 0.0
+                s[f, d] = 0.0
+            engaged[f] = False
+            eligible[f] = _uniform(stream) < eligibility
+    return micro
+
+
+# --- implementation stages --------------------------------------------------------------------
+
+
+@njit
+def _stages(stream, stage, readiness, champion, capacity, fit, knowledge, fidelity, leadership,
+            pressure, depth, advances, weeks_at_full, to_r, to_s, to_prior, truster, trustee,
+            aa_r, aa_s, aa_prior, exponents, tab, full, last, delivers_from, q):
+    """One uniform draw per agency: move on, fall back, abandon or stay, every agency
+    seeing the start-of-phase exposure to delivering partners
+    (sim.processes.peer_exposure / stage_chances / apply_stage)."""
+    innovation_rate, peer_influence, mandate_weight, complexity, novelty, relationships, \
+        risk, sustainment_weeks, fallback_base, shallow, abandon_base, prior_w, \
+        champion_weight, necessity, urgency, crisis, strain, funding, barrier, evidence, \
+        reference = q
+    n = len(stage)
+    trusted = np.zeros(n)
+    for i in range(len(truster)):
+        b = trustee[i]
+        if stage[b] >= delivers_from and stage[b] != ABANDONED:
+            trusted[truster[i]] += _tie_trust(aa_r, aa_s, aa_prior, i, prior_w)
+    drivers = np.empty(exponents.shape[1])
+    for a in range(n):
+        u = _uniform(stream)
+        old = stage[a]
+        if old == ABANDONED:
+            continue
+        trust = _tie_trust(to_r, to_s, to_prior, a, prior_w)
+        ready = R.effective_readiness(readiness[a], champion[a], champion_weight, necessity,
+                                      urgency)
+        cap = R.effective_capacity(capacity[a], crisis, strain, funding)
+        # in the order of sim.catalogue.DRIVERS
+        drivers[0], drivers[1] = ready, R.lowered_barrier(cap, barrier)
+        drivers[2], drivers[3] = R.lowered_barrier(fit[a], barrier), knowledge[a]
+        drivers[4], drivers[5] = fidelity[a], R.lowered_barrier(leadership[a], barrier)
+        drivers[6], drivers[7] = trust, evidence
+        drive = 1.0
+        for d in range(len(drivers)):
+            if exponents[old, d] != 0.0:
+                drive *= np.power(R.clip01(drivers[d]), exponents[old, d])
+        difficulty = R.innovation_difficulty(complexity, novelty, tab[old, 4], tab[old, 5])
+        taking = R.risk_taking(trust, relationships, risk)
+        mandate = mandate_weight * tab[old, 2] * pressure[a]
+        rate = R.advance_rate(innovation_rate * tab[old, 0] * difficulty * taking, drive,
+                              peer_influence * tab[old, 1],
+                              R.peer_exposure(trusted[a], reference),
+                              mandate_weight * tab[old, 2], pressure[a])
+        earned = old != full or weeks_at_full[a] >= sustainment_weeks
+        advance = R.hazard(rate) if earned else 0.0
+        sustain = R.sustain_strength(fit[a], fidelity[a], trust)
+        fall = R.hazard(tab[old, 3] * R.fallback_rate(fallback_base, sustain, depth[a],
+                                                      pressure[a], shallow))
+        quit_ = R.hazard(tab[old, 6] * R.abandon_rate(abandon_base, ready, trust, cap))
+        total = advance + fall + quit_
+        if total > 1:
+            advance, fall, quit_ = advance / total, fall / total, quit_ / total
+        if u < advance:
+            if old < full:
+                share = mandate / rate if rate > 0 else 0.0
+                depth[a] = (depth[a] * advances[a] + (1 - share)) / (advances[a] + 1)
+                advances[a] += 1
+            stage[a] = min(old + 1, last)
+        elif u < advance + fall:
+            stage[a] = max(old - 1, 0)
+        elif u < advance + fall + quit_:
+            stage[a] = ABANDONED
+
+
+# --- emergency partnerships -----------------------------------------------------------------
+
+
+@njit
+def _emergency(stream, stage, chance):
+    """Which agencies (not abandoned) form a partnership under emergency rules this week
+    (sim.processes.emergency_partnership_chances); forming it is sim.processes' job."""
+    new = np.zeros(len(stage), np.bool_)
+    for a in range(len(stage)):
+        new[a] = _uniform(stream) < chance and stage[a] != ABANDONED
+    return new
+
+
+# --- forgetting and upkeep ------------------------------------------------------------------
+
+
+@njit
+def _forget(ties, factor):
+    """rules.forget on every tie, (r, s, s_open) of each kind (open violations fade
+    alike)."""
+    for r, s, s_open in ties:
+        for i in range(r.shape[0]):
+            for d in range(3):
+                r[i, d], s[i, d] = R.forget(r[i, d], s[i, d], factor)
+                s_open[i, d] *= factor
+
+
+@njit
+def _upkeep(week, stage, pressure, knowledge, fidelity, weeks_at_full, ever_full,
+            first_full_week, startup_week, delivering_2y, full, delivers_from, retention,
+            decay, check_weeks):
+    """Pressure fades, knowledge and fidelity decay, milestones are recorded
+    (sim.processes.apply_upkeep)."""
+    for a in range(len(stage)):
+        pressure[a] *= retention
+        knowledge[a] *= decay
+        fidelity[a] *= decay
+        at_full = stage[a] >= full
+        weeks_at_full[a] = weeks_at_full[a] + 1 if at_full else 0
+        if at_full:
+            ever_full[a] = True
+            if first_full_week[a] == NEVER:
+                first_full_week[a] = week
+        now = stage[a] >= delivers_from and stage[a] != ABANDONED
+        if now and startup_week[a] == NEVER:
+            startup_week[a] = week
+        if startup_week[a] != NEVER and week - startup_week[a] == check_weeks:
+            delivering_2y[a] = 1 if now else 0
+
+
+@njit
+def _forget_rows(r, s, s_open, n, factor):
+    """rules.forget on the first ``n`` ties of one kind (open violations fade alike)."""
+    for i in range(n):
+        for d in range(3):
+            r[i, d], s[i, d] = R.forget(r[i, d], s[i, d], factor)
+            s_open[i, d] *= factor
+
+
+# --- brokering and emergency partnerships: new partnership ties inside the loop ----------------
+
+
+@njit
+def _append_tie(aa, n, truster, trustee, prior, r, s):
+    """Add one agency -> agency tie to the buffers ``aa`` holding ``n`` ties (TieSet's
+    layout: truster, trustee, r, s, s_open, prior), doubling them when full."""
+    if n == len(aa[0]):
+        size = max(8, 2 * n)
+        grown = (np.zeros(size, np.int64), np.zeros(size, np.int64), np.zeros((size, 3)),
+                 np.zeros((size, 3)), np.zeros((size, 3)), np.zeros((size, 3)))
+        grown[0][:n], grown[1][:n] = aa[0][:n], aa[1][:n]
+        grown[2][:n], grown[3][:n] = aa[2][:n], aa[3][:n]
+        grown[4][:n], grown[5][:n] = aa[4][:n], aa[5][:n]
+        aa = grown
+    aa[0][n], aa[1][n] = truster, trustee
+    for d in range(3):
+        aa[2][n, d], aa[3][n, d], aa[4][n, d], aa[5][n, d] = r[d], s[d], 0.0, prior
+    return aa, n + 1
+
+
+@njit
+def _links(aa, n, n_agencies):
+    """The set of existing agency -> agency ties, as keys truster * n_agencies + trustee."""
+    linked = Dict.empty(key_type=types.int64, value_type=types.boolean)
+    for i in range(n):
+        linked[aa[0][i] * n_agencies + aa[1][i]] = True
+    return linked
+
+
+@njit
+def _broker(stream, a, aa, n, linked, stage, to_r, to_s, back_r, back_s, propensity,
+            benevolence, integrity, prior_w, propensity_weight):
+    """The ISP introduces agency ``a`` to one it has no tie to, preferably in another
+    group of the partnership network, both ties borrowing trust through the ISP
+    (sim.processes.broker). Returns the buffers, their count and the partner (-1: none)."""
+    n_ag = len(stage)
+    others = np.empty(n_ag, np.int64)
+    count = 0
+    for b in range(n_ag):
+        if b != a and (a * n_ag + b) not in linked and stage[b] != ABANDONED:
+            others[count] = b
+            count += 1
+    if count == 0:
+        return aa, n, -1
+    group = _components(n_ag, aa[0][:n], aa[1][:n])
+    bridges = np.empty(count, np.int64)
+    n_bridges = 0
+    for i in range(count):
+        if group[others[i]] != group[a]:
+            bridges[n_bridges] = others[i]
+            n_bridges += 1
+    pool = bridges[:n_bridges] if n_bridges else others[:count]
+    b = pool[int(_uniform(stream) * len(pool))]
+    r, s = np.empty(3), np.empty(3)
+    for x, y in ((a, b), (b, a)):
+        for d in range(3):
+            r[d], s[d] = R.discounted_evidence(to_r[x, d], to_s[x, d], back_r[y, d],
+                                               back_s[y, d], prior_w)
+        prior = R.partner_prior_mean(propensity[x], benevolence[y], integrity[y],
+                                     propensity_weight)
+        aa, n = _append_tie(aa, n, x, y, prior, r, s)
+        linked[x * n_ag + y] = True
+    return aa, n, b
+
+
+@njit
+def _emergency_ties(stream, aa, n, linked, stage, chance, propensity, benevolence, integrity,
+                    propensity_weight, log, n_log, week):
+    """Partnerships formed under emergency rules: a new tie each way to an agency not yet a
+    partner, from priors alone (sim.processes.apply_emergency_partnership)."""
+    n_ag = len(stage)
+    others = np.empty(n_ag, np.int64)
+    zero = np.zeros(3)
+    for a in range(n_ag):
+        if not (_uniform(stream) < chance and stage[a] != ABANDONED):
+            continue
+        count = 0
+        for b in range(n_ag):
+            if b != a and (a * n_ag + b) not in linked:
+                others[count] = b
+                count += 1
+        if count == 0:
+            continue
+        b = others[int(_uniform(stream) * count)]
+        for x, y in ((a, b), (b, a)):
+            prior = R.partner_prior_mean(propensity[x], benevolence[y], integrity[y],
+                                         propensity_weight)
+            aa, n = _append_tie(aa, n, x, y, prior, zero, zero)
+            linked[x * n_ag + y] = True
+        log, n_log = _log(log, n_log, week, EMERGENCY, a, b, 0)
+    return aa, n, log, n_log
+
+
+# --- captions: what happened, for sim.processes to word -----------------------------------
+
+BROKEN_PROMISE, INTRODUCTION, EMERGENCY, STAGE_CHANGE = 0, 1, 2, 3
+
+
+@njit
+def _log(log, n_log, week, kind, a, b, c):
+    if n_log == len(log):
+        grown = np.zeros((max(16, 2 * n_log), 5), np.int64)
+        grown[:n_log] = log[:n_log]
+        log = grown
+    log[n_log, 0], log[n_log, 1], log[n_log, 2], log[n_log, 3], log[n_log, 4] = (
+        week, kind, a, b, c)
+    return log, n_log + 1
+
+
+# --- whole weeks in one call ---------------------------------------------------------------------
+
+
+@njit
+def _weeks(first, crisis, seeds, P, agencies, isps, families, ai, ia, fa, aa, aa_n, cat,
+           stages, captions, trace_share, trace_hours, week_hours):
+    """Weeks ``first``, ``first + 1``, ... (one per entry of ``crisis``, that week's
+    intensity) of the declared week (sim.schedule.SCHEDULE, phase by phase in its order),
+    each week's draws seeded from ``seeds`` (five raw draws of the run's generator per
+    week). Fills the weekly trace (share at full implementation, ISP hours) and returns
+    the partnership ties' buffers and count, the micro-interactions and the caption log."""
+    (readiness, capacity, fit, knowledge, fidelity, leadership, champion, propensity,
+     benevolence, integrity, staff, voice, isp_of, stage, pressure, depth, advances,
+     weeks_at_full, ever_full, first_full_week, startup_week, delivering_2y) = agencies
+    isp_tw, isp_active, isp_mix, isp_hours = isps
+    fam_group, fam_agency, engaged, eligible, group_prior = families
+    exponents, tab, full, last, delivers_from = stages
+    effects = (knowledge, fit, fidelity, readiness, voice)
+    n_ag = len(stage)
+    stream = np.empty(4, np.uint64)
+    log, n_log = captions, 0
+    micro = 0
+    linked = _links(aa, aa_n, n_ag)
+    brokered = np.zeros(n_ag, np.int64)
+    broken = np.zeros(n_ag, np.bool_)
+    share = np.zeros(n_ag)
+    for k in range(len(crisis)):
+        week, c = first + k, crisis[k]
+        np.random.seed(np.uint32(seeds[5 * k] >> np.uint64(32)))
+        for i in range(4):
+            stream[i] = seeds[5 * k + 1 + i] | np.uint64(1)
+        necessity = P.crisis_necessity * c
+        relationships = P.crisis_relationships * c
+        resources = P.crisis_resources * c
+        funding = min(1.0, P.resources_capacity * resources)
+        now = (c, P.crisis_capacity_strain, funding, P.knowledge_ability_weight,
+               delivers_from)
+        shared = min(1.0, P.relationships_sensitivity * relationships)
+        week_hours[:] = 0.0
+        # forgetting
+        for r, s, s_open, m in ((ai[2], ai[3], ai[4], len(ai[0])),
+                                (ia[2], ia[3], ia[4], len(ia[0])),
+                                (aa[2], aa[3], aa[4], aa_n),
+                                (fa[2], fa[3], fa[4], len(fa[0]))):
+            _forget_rows(r, s, s_open, m, P.forgetting)
+        # turnover
+        if _leave(stream, (P.turnover_per_year, c, P.crisis_turnover), staff, champion,
+                  knowledge, fidelity, FIDELITY_WITH_LEAVERS, share):
+            for i in range(n_ag):
+                share[i] *= P.person_bound_share
+            _wipe(share, ai[0], ONE_END, ai[2], ai[3], ai[4])
+            _wipe(share, ia[1], ONE_END, ia[2], ia[3], ia[4])
+            _wipe(share, aa[0][:aa_n], aa[1][:aa_n], aa[2], aa[3], aa[4])
+            _wipe(share, fa[1], ONE_END, fa[2], fa[3], fa[4])
+        # support, then the introductions it brought about
+        if len(isp_hours) > 0:
+            q = (P.isp_surge * c, min(1.0, P.relationships_contact * relationships), shared,
+                 P.mandate_authority, P.asymmetry, P.prior_strength, P.receptivity,
+                 P.repair_ability, P.repair_benevolence, P.repair_integrity)
+            micro += _support(isp_of, stage, isp_active, isp_hours, isp_mix, isp_tw, capacity,
+                              knowledge, benevolence, integrity, effects, pressure, ai[2],
+                              ai[3], ai[4], ai[5], ia[2], ia[3], *cat, q, now, week_hours,
+                              brokered, broken)
+            shown = 0
+            for a in range(n_ag):
+                if broken[a] and shown < CAPTIONS_PER_WEEK:
+                    log, n_log = _log(log, n_log, week, BROKEN_PROMISE, a, isp_of[a], 0)
+                    shown += 1
+            for a in range(n_ag):
+                for _ in range(brokered[a]):
+                    aa, aa_n, b = _broker(stream, a, aa, aa_n, linked, stage, ai[2], ai[3],
+                                          ia[2], ia[3], propensity, benevolence, integrity,
+                                          P.prior_strength, P.propensity_weight)
+                    if b >= 0:
+                        log, n_log = _log(log, n_log, week, INTRODUCTION, isp_of[a], a, b)
+        # partnerships
+        if aa_n > 0 and P.partner_contact_rate > 0:
+            micro += _partnerships(
+                aa[0][:aa_n], aa[1][:aa_n], aa[2], aa[3], aa[5], stage, capacity, knowledge,
+                benevolence, integrity,
+                P.partner_contact_rate * (1.0 + P.relationships_collaboration * relationships),
+                P.asymmetry, PARTNER_TESTS, PARTNER_STRAIN, shared, P.prior_strength,
+                P.receptivity, P.peer_learning, now)
+        # emergency partnerships
+        if resources * P.resources_partnerships > 0:
+            aa, aa_n, log, n_log = _emergency_ties(
+                stream, aa, aa_n, linked, stage, min(1.0, P.resources_partnerships * resources),
+                propensity, benevolence, integrity, P.propensity_weight, log, n_log, week)
+        # families
+        if len(fam_agency) > 0:
+            q = (R.case_closure_probability(P.family_case_weeks),
+                 min(1.0, P.family_contact_rate * (1.0 + P.crisis_family_need * c)),
+                 P.word_of_mouth, P.voice_effect, P.power_gap, P.family_engagement_rate,
+                 P.family_disengagement_rate, P.family_lapse_rate, P.asymmetry,
+                 P.prior_strength, P.family_eligibility)
+            micro += _families(stream, fam_agency, fam_group, engaged, eligible, fa[1], fa[2],
+                               fa[3], fa[5], group_prior, capacity, knowledge, benevolence,
+                               integrity, stage, voice, q, now, FAMILY_TESTS)
+        # stages
+        old = stage.copy()
+        q = (P.innovation_rate, P.peer_influence, P.mandate_weight,
+             P.innovation_complexity * (1.0 - min(1.0, P.resources_waivers * resources)),
+             P.innovation_novelty, relationships, P.relationships_risk, P.sustainment_weeks,
+             P.fallback_rate, P.shallow_fallback, P.abandon_rate, P.prior_strength,
+             P.champion_readiness, necessity, P.necessity_urgency, c, P.crisis_capacity_strain,
+             funding, min(1.0, P.necessity_barriers * necessity), P.innovation_evidence,
+             P.peer_reference)
+        _stages(stream, stage, readiness, champion, capacity, fit, knowledge, fidelity,
+                leadership, pressure, depth, advances, weeks_at_full, ai[2], ai[3], ai[5],
+                aa[0][:aa_n], aa[1][:aa_n], aa[2], aa[3], aa[5], exponents, tab, full, last,
+                delivers_from, q)
+        for a in range(n_ag):
+            if stage[a] != old[a]:
+                log, n_log = _log(log, n_log, week, STAGE_CHANGE, a, old[a], stage[a])
+        # upkeep
+        _upkeep(week, stage, pressure, knowledge, fidelity, weeks_at_full, ever_full,
+                first_full_week, startup_week, delivering_2y, full, delivers_from,
+                P.pressure_retention, P.learning_decay, SUSTAINMENT_CHECK_WEEKS)
+        # the trace, summed as sim.outcomes sums it (stage by stage, shares of agencies)
+        at_full = 0.0
+        for level in range(full, last + 1):
+            count = 0
+            for a in range(n_ag):
+                count += stage[a] == level
+            at_full += count / n_ag
+        trace_share[k] = at_full
+        trace_hours[k, :] = week_hours
+    return aa, aa_n, micro, log, n_log
+
+
+numba.config.CACHE_DIR = _USER_CACHE_DIR  # other numba users keep their setting
