@@ -24,27 +24,34 @@ from collections import namedtuple
 import numpy as np
 
 from sim import processes as pr
-from sim import rules as R
 from sim.catalogue import EFFECTS
 from sim.engines.draws import run_units
 from sim.engines.loops import (
     BROKEN_PROMISE,
     EMERGENCY,
     FAMILY_TESTS,
+    FIDELITY_WITH_LEAVERS,
     INTRODUCTION,
-    ONE_END,
     PARTNER_STRAIN,
     PARTNER_TESTS,
+    SUSTAINMENT_CHECK_WEEKS,
     _emergency,
     _families,
-    _forget,
+    _forget_rows,
+    _leave,
     _partnerships,
     _reseed,
     _stages,
     _support,
-    _turnover,
     _upkeep,
     _weeks,
+    emergency_chance,
+    families_q,
+    now_of,
+    partner_rate,
+    shared_purpose,
+    stages_q,
+    support_q,
 )
 from sim.events import apply_event
 from sim.schedule import SCHEDULE
@@ -53,29 +60,24 @@ from sim.world import World
 _FIT = EFFECTS.index("fit")
 
 
-# --- the week ------------------------------------------------------------------------------
+# --- phase by phase (a schedule with a phase _weeks does not know) ------------------------
 
 
-def _agency_ends(w: World) -> tuple:
-    """Each tie kind with the agency ends whose departing staff take its evidence
-    (sim.processes.wipe_agency_evidence)."""
-    ties = w.state.ties
-    out = []
-    for kind, first, second in (("agency_isp", "truster", None),
-                                ("isp_agency", "trustee", None),
-                                ("agency_agency", "truster", "trustee"),
-                                ("family_agency", "trustee", None)):
-        t = ties[kind]
-        out.append((getattr(t, first), getattr(t, second) if second else ONE_END, t.r, t.s,
-                    t.s_open))
-    return tuple(out)
+def _params(w: World):
+    return Params(*(float(getattr(w.p, name)) for name in Params._fields))
+
+
+def _now(w: World) -> tuple:
+    return now_of(_params(w), w.crisis, w.stages.delivers_from)
 
 
 def turnover(w: World) -> None:
     st, p = w.state, w.p
-    _turnover(w.derived["stream"], (p.turnover_per_year, w.crisis, p.crisis_turnover),
-              st.staff, st.champion, st.knowledge, st.fidelity, pr.FIDELITY_WITH_LEAVERS,
-              p.person_bound_share, _agency_ends(w))
+    share = np.zeros(st.n_agencies)
+    if _leave(w.derived["stream"], (p.turnover_per_year, w.crisis, p.crisis_turnover),
+              st.staff, st.champion, st.knowledge, st.fidelity, FIDELITY_WITH_LEAVERS,
+              share):
+        pr.wipe_agency_evidence(w, share * p.person_bound_share)
 
 
 def _catalogue_arrays(w: World) -> tuple:
@@ -95,93 +97,67 @@ def _catalogue_arrays(w: World) -> tuple:
     return w.derived["catalogue"]
 
 
-def _now(w: World) -> tuple:
-    p = w.p
-    return (w.crisis, p.crisis_capacity_strain, min(1.0, p.resources_capacity * w.resources),
-            p.knowledge_ability_weight, w.stages.delivers_from)
-
-
 def support(w: World) -> None:
-    st, p = w.state, w.p
+    st = w.state
     to_isp, isp_to = st.ties["agency_isp"], st.ties["isp_agency"]
-    q = (p.isp_surge * w.crisis, min(1.0, p.relationships_contact * w.relationships),
-         min(1.0, p.relationships_sensitivity * w.relationships), p.mandate_authority,
-         p.asymmetry, p.prior_strength, p.receptivity, p.repair_ability,
-         p.repair_benevolence, p.repair_integrity)
     brokered = np.zeros(st.n_agencies, dtype=np.int64)
     broken = np.zeros(st.n_agencies, dtype=np.bool_)
     w.micro_interactions += _support(
         st.isp_of, st.stage, st.isp_active, st.isp_hours, st.isp_mix, st.isp_trustworthiness,
         st.capacity, st.knowledge, st.benevolence, st.integrity,
         tuple(getattr(st, e) for e in EFFECTS), st.pressure, to_isp.r,
-        to_isp.s, to_isp.s_open, to_isp.prior, isp_to.r, isp_to.s, *_catalogue_arrays(w), q,
-        _now(w), st.week_hours, brokered, broken)
-    if broken.any():
-        for a in np.flatnonzero(broken)[:pr.CAPTIONS_PER_WEEK]:
-            w.note(f"A broken promise at {st.name[a]} cut its trust in ISP {st.isp_of[a] + 1}")
-    if brokered.any():
-        for a in np.flatnonzero(brokered):
-            for _ in range(int(brokered[a])):
-                pr.broker(w, int(a))
+        to_isp.s, to_isp.s_open, to_isp.prior, isp_to.r, isp_to.s, *_catalogue_arrays(w),
+        support_q(_params(w), w.crisis), _now(w), st.week_hours, brokered, broken)
+    for a in np.flatnonzero(broken)[:pr.CAPTIONS_PER_WEEK]:
+        pr.note_broken_promise(w, int(a), int(st.isp_of[a]))
+    for a in np.flatnonzero(brokered):
+        for _ in range(int(brokered[a])):
+            pr.broker(w, int(a))
 
 
 def partnerships(w: World) -> None:
-    st, p = w.state, w.p
+    st, p, P = w.state, w.p, _params(w)
     t = st.ties["agency_agency"]
     w.micro_interactions += _partnerships(
         t.truster, t.trustee, t.r, t.s, t.prior, st.stage, st.capacity, st.knowledge,
-        st.benevolence, st.integrity,
-        p.partner_contact_rate * (1.0 + p.relationships_collaboration * w.relationships),
-        p.asymmetry, PARTNER_TESTS, PARTNER_STRAIN,
-        min(1.0, p.relationships_sensitivity * w.relationships), p.prior_strength,
-        p.receptivity, p.peer_learning, _now(w))
+        st.benevolence, st.integrity, partner_rate(P, w.crisis), p.asymmetry, PARTNER_TESTS,
+        PARTNER_STRAIN, shared_purpose(P, w.crisis), p.prior_strength, p.receptivity,
+        p.peer_learning, _now(w))
 
 
 def families(w: World) -> None:
-    st, p = w.state, w.p
+    st = w.state
     t = st.ties["family_agency"]
-    q = (float(R.case_closure_probability(p.family_case_weeks)),
-         min(1.0, p.family_contact_rate * (1.0 + p.crisis_family_need * w.crisis)),
-         p.word_of_mouth, p.voice_effect, p.power_gap, p.family_engagement_rate,
-         p.family_disengagement_rate, p.family_lapse_rate, p.asymmetry, p.prior_strength,
-         p.family_eligibility)
     w.micro_interactions += _families(
         w.derived["stream"], st.family_agency, st.family_group, st.engaged, st.eligible,
         t.trustee, t.r, t.s, t.prior, st.group_prior, st.capacity, st.knowledge,
-        st.benevolence, st.integrity, st.stage, st.voice, q, _now(w), FAMILY_TESTS)
+        st.benevolence, st.integrity, st.stage, st.voice, families_q(_params(w), w.crisis),
+        _now(w), FAMILY_TESTS)
 
 
 def stages(w: World) -> None:
-    st, p, tab = w.state, w.p, w.stages
+    st, tab = w.state, w.stages
     to_isp, aa = st.ties["agency_isp"], st.ties["agency_agency"]
-    q = (p.innovation_rate, p.peer_influence, p.mandate_weight,
-         p.innovation_complexity * (1.0 - min(1.0, p.resources_waivers * w.resources)),
-         p.innovation_novelty, w.relationships, p.relationships_risk,
-         float(p.sustainment_weeks), p.fallback_rate, p.shallow_fallback, p.abandon_rate,
-         p.prior_strength, p.champion_readiness, w.necessity, p.necessity_urgency, w.crisis,
-         p.crisis_capacity_strain, min(1.0, p.resources_capacity * w.resources),
-         min(1.0, p.necessity_barriers * w.necessity), p.innovation_evidence,
-         float(p.peer_reference))
     old = st.stage.copy()
     _stages(w.derived["stream"], st.stage, st.readiness, st.champion, st.capacity, st.fit,
             st.knowledge, st.fidelity, st.leadership, st.pressure, st.depth, st.advances,
             st.weeks_at_full, to_isp.r, to_isp.s, to_isp.prior, aa.truster, aa.trustee, aa.r,
-            aa.s, aa.prior, tab.driver_matrix, tab.matrix, tab.full, tab.last, tab.delivers_from, q)
-    changed = st.stage != old
-    if changed.any():
-        for a in np.flatnonzero(changed):
-            pr.note_stage_change(w, int(a), int(old[a]), int(st.stage[a]))
+            aa.s, aa.prior, tab.driver_matrix, tab.matrix, tab.full, tab.last,
+            tab.delivers_from, stages_q(_params(w), w.crisis))
+    for a in np.flatnonzero(st.stage != old):
+        pr.note_stage_change(w, int(a), int(old[a]), int(st.stage[a]))
 
 
 def emergency_partnerships(w: World) -> None:
     new = _emergency(w.derived["stream"], w.state.stage,
-                     min(1.0, w.p.resources_partnerships * w.resources))
+                     emergency_chance(_params(w), w.crisis))
     if new.any():
         pr.apply_emergency_partnership(w, slice(None), {"new": new})
 
 
 def forgetting(w: World) -> None:
-    _forget(tuple((t.r, t.s, t.s_open) for t in w.state.ties.values()), w.p.forgetting)
+    for t in w.state.ties.values():
+        _forget_rows(t.r, t.s, t.s_open, len(t), w.p.forgetting)
 
 
 def upkeep(w: World) -> None:
@@ -189,7 +165,7 @@ def upkeep(w: World) -> None:
     _upkeep(w.week, st.stage, st.pressure, st.knowledge, st.fidelity, st.weeks_at_full,
             st.ever_full, st.first_full_week, st.startup_week, st.delivering_2y, tab.full,
             tab.delivers_from, p.pressure_retention, p.learning_decay,
-            pr.SUSTAINMENT_CHECK_WEEKS)
+            SUSTAINMENT_CHECK_WEEKS)
 
 
 COMPILED = {"forgetting": forgetting, "turnover": turnover, "support": support,
@@ -260,7 +236,7 @@ def run_weeks(w: World, crisis: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     agencies at full implementation and its ISP hours by type (rows), for the trace. The
     draws of each week are seeded from five raw draws of the run's generator, taken in
     week order, so running weeks one call at a time gives the same numbers."""
-    st, p, tab = w.state, w.p, w.stages
+    st, tab = w.state, w.stages
     n = len(crisis)
     seeds = w.rng.bit_generator.random_raw(5 * n)
     aa = st.ties["agency_agency"]
@@ -268,7 +244,7 @@ def run_weeks(w: World, crisis: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     share, hours = np.empty(n), np.empty((n, len(st.week_hours)))
     out = _weeks(
         w.week, np.asarray(crisis, float), seeds,
-        Params(*(float(getattr(p, name)) for name in Params._fields)),
+        _params(w),
         tuple(getattr(st, name) for name in _AGENCY_FIELDS),
         (st.isp_trustworthiness, st.isp_active, st.isp_mix, st.isp_hours),
         (st.family_group, st.family_agency, st.engaged, st.eligible, st.group_prior),

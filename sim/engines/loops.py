@@ -152,18 +152,6 @@ def _leave(stream, rates, staff, champion, knowledge, fidelity, fidelity_with_le
 
 
 @njit
-def _turnover(stream, rates, staff, champion, knowledge, fidelity, fidelity_with_leavers,
-              person_bound, ties):
-    """_leave, then the leavers' share of the evidence on every tie their agency is part
-    of leaves with them (sim.processes.wipe_agency_evidence)."""
-    share = np.zeros(len(staff))
-    if _leave(stream, rates, staff, champion, knowledge, fidelity, fidelity_with_leavers,
-              share):
-        for first, second, r, s, s_open in ties:
-            _wipe(share * person_bound, first, second, r, s, s_open)
-
-
-@njit
 def _wipe(share, first, second, r, s, s_open):
     """Take ``share`` of the evidence of each tie that touches an agency (rules.wipe);
     ``first``/``second`` are the agency ends of each tie (``second`` empty: one end)."""
@@ -227,11 +215,10 @@ def _support(isp_of, stage, isp_active, isp_hours, isp_mix, isp_tw, capacity, kn
                                         strain, cat_strain[k], shared)
             g = np.random.binomial(c, p_good)
             good[k] = g
-            bad = (c - g) * cat_encounter[k]
-            _add_evidence(to_r, to_s, a, tests, g * cat_evidence[k],
-                          bad * (cat_evidence[k] * asymmetry * cat_negative[k]))
+            bad = (c - g) * cat_encounter[k] * (cat_evidence[k] * asymmetry * cat_negative[k])
+            _add_evidence(to_r, to_s, a, tests, g * cat_evidence[k], bad)
             for d in range(3):
-                to_open[a, d] += bad * (cat_evidence[k] * asymmetry * cat_negative[k]) * tests[d]
+                to_open[a, d] += bad * tests[d]
             if cat_reciprocal[k]:
                 p_kept = R.experienced_well(
                     _agency_tw_dot(tests, ability, benevolence[a], integrity[a]), tests[1],
@@ -445,17 +432,6 @@ def _emergency(stream, stage, chance):
 
 
 @njit
-def _forget(ties, factor):
-    """rules.forget on every tie, (r, s, s_open) of each kind (open violations fade
-    alike)."""
-    for r, s, s_open in ties:
-        for i in range(r.shape[0]):
-            for d in range(3):
-                r[i, d], s[i, d] = R.forget(r[i, d], s[i, d], factor)
-                s_open[i, d] *= factor
-
-
-@njit
 def _upkeep(week, stage, pressure, knowledge, fidelity, weeks_at_full, ever_full,
             first_full_week, startup_week, delivering_2y, full, delivers_from, retention,
             decay, check_weeks):
@@ -597,6 +573,63 @@ def _log(log, n_log, week, kind, a, b, c):
     return log, n_log + 1
 
 
+# --- each phase's parameters for one week (P: sim.engines.compiled.Params, c: crisis) ----
+
+
+@njit
+def now_of(P, c, delivers_from):
+    """What _agencies_now reads: (crisis, strain, emergency funding, knowledge weight,
+    delivers_from)."""
+    funding = min(1.0, P.resources_capacity * (P.crisis_resources * c))
+    return (c, P.crisis_capacity_strain, funding, P.knowledge_ability_weight, delivers_from)
+
+
+@njit
+def shared_purpose(P, c):
+    return min(1.0, P.relationships_sensitivity * (P.crisis_relationships * c))
+
+
+@njit
+def support_q(P, c):
+    relationships = P.crisis_relationships * c
+    return (P.isp_surge * c, min(1.0, P.relationships_contact * relationships),
+            shared_purpose(P, c), P.mandate_authority, P.asymmetry, P.prior_strength,
+            P.receptivity, P.repair_ability, P.repair_benevolence, P.repair_integrity)
+
+
+@njit
+def partner_rate(P, c):
+    relationships = P.crisis_relationships * c
+    return P.partner_contact_rate * (1.0 + P.relationships_collaboration * relationships)
+
+
+@njit
+def emergency_chance(P, c):
+    return min(1.0, P.resources_partnerships * (P.crisis_resources * c))
+
+
+@njit
+def families_q(P, c):
+    return (R.case_closure_probability(P.family_case_weeks),
+            min(1.0, P.family_contact_rate * (1.0 + P.crisis_family_need * c)),
+            P.word_of_mouth, P.voice_effect, P.power_gap, P.family_engagement_rate,
+            P.family_disengagement_rate, P.family_lapse_rate, P.asymmetry,
+            P.prior_strength, P.family_eligibility)
+
+
+@njit
+def stages_q(P, c):
+    necessity, resources = P.crisis_necessity * c, P.crisis_resources * c
+    return (P.innovation_rate, P.peer_influence, P.mandate_weight,
+            P.innovation_complexity * (1.0 - min(1.0, P.resources_waivers * resources)),
+            P.innovation_novelty, P.crisis_relationships * c, P.relationships_risk,
+            P.sustainment_weeks, P.fallback_rate, P.shallow_fallback, P.abandon_rate,
+            P.prior_strength, P.champion_readiness, necessity, P.necessity_urgency, c,
+            P.crisis_capacity_strain, min(1.0, P.resources_capacity * resources),
+            min(1.0, P.necessity_barriers * necessity), P.innovation_evidence,
+            P.peer_reference)
+
+
 # --- whole weeks in one call ---------------------------------------------------------------------
 
 
@@ -628,13 +661,7 @@ def _weeks(first, crisis, seeds, P, agencies, isps, families, ai, ia, fa, aa, aa
         np.random.seed(np.uint32(seeds[5 * k] >> np.uint64(32)))
         for i in range(4):
             stream[i] = seeds[5 * k + 1 + i] | np.uint64(1)
-        necessity = P.crisis_necessity * c
-        relationships = P.crisis_relationships * c
-        resources = P.crisis_resources * c
-        funding = min(1.0, P.resources_capacity * resources)
-        now = (c, P.crisis_capacity_strain, funding, P.knowledge_ability_weight,
-               delivers_from)
-        shared = min(1.0, P.relationships_sensitivity * relationships)
+        now = now_of(P, c, delivers_from)
         week_hours[:] = 0.0
         # forgetting
         for r, s, s_open, m in ((ai[2], ai[3], ai[4], len(ai[0])),
@@ -653,13 +680,10 @@ def _weeks(first, crisis, seeds, P, agencies, isps, families, ai, ia, fa, aa, aa
             _wipe(share, fa[1], ONE_END, fa[2], fa[3], fa[4])
         # support, then the introductions it brought about
         if len(isp_hours) > 0:
-            q = (P.isp_surge * c, min(1.0, P.relationships_contact * relationships), shared,
-                 P.mandate_authority, P.asymmetry, P.prior_strength, P.receptivity,
-                 P.repair_ability, P.repair_benevolence, P.repair_integrity)
             micro += _support(isp_of, stage, isp_active, isp_hours, isp_mix, isp_tw, capacity,
                               knowledge, benevolence, integrity, effects, pressure, ai[2],
-                              ai[3], ai[4], ai[5], ia[2], ia[3], *cat, q, now, week_hours,
-                              brokered, broken)
+                              ai[3], ai[4], ai[5], ia[2], ia[3], *cat, support_q(P, c), now,
+                              week_hours, brokered, broken)
             shown = 0
             for a in range(n_ag):
                 if broken[a] and shown < CAPTIONS_PER_WEEK:
@@ -676,38 +700,25 @@ def _weeks(first, crisis, seeds, P, agencies, isps, families, ai, ia, fa, aa, aa
         if aa_n > 0 and P.partner_contact_rate > 0:
             micro += _partnerships(
                 aa[0][:aa_n], aa[1][:aa_n], aa[2], aa[3], aa[5], stage, capacity, knowledge,
-                benevolence, integrity,
-                P.partner_contact_rate * (1.0 + P.relationships_collaboration * relationships),
-                P.asymmetry, PARTNER_TESTS, PARTNER_STRAIN, shared, P.prior_strength,
-                P.receptivity, P.peer_learning, now)
+                benevolence, integrity, partner_rate(P, c), P.asymmetry, PARTNER_TESTS,
+                PARTNER_STRAIN, shared_purpose(P, c), P.prior_strength, P.receptivity,
+                P.peer_learning, now)
         # emergency partnerships
-        if resources * P.resources_partnerships > 0:
+        if emergency_chance(P, c) > 0:
             aa, aa_n, log, n_log = _emergency_ties(
-                stream, aa, aa_n, linked, stage, min(1.0, P.resources_partnerships * resources),
-                propensity, benevolence, integrity, P.propensity_weight, log, n_log, week)
+                stream, aa, aa_n, linked, stage, emergency_chance(P, c), propensity,
+                benevolence, integrity, P.propensity_weight, log, n_log, week)
         # families
         if len(fam_agency) > 0:
-            q = (R.case_closure_probability(P.family_case_weeks),
-                 min(1.0, P.family_contact_rate * (1.0 + P.crisis_family_need * c)),
-                 P.word_of_mouth, P.voice_effect, P.power_gap, P.family_engagement_rate,
-                 P.family_disengagement_rate, P.family_lapse_rate, P.asymmetry,
-                 P.prior_strength, P.family_eligibility)
             micro += _families(stream, fam_agency, fam_group, engaged, eligible, fa[1], fa[2],
                                fa[3], fa[5], group_prior, capacity, knowledge, benevolence,
-                               integrity, stage, voice, q, now, FAMILY_TESTS)
+                               integrity, stage, voice, families_q(P, c), now, FAMILY_TESTS)
         # stages
         old = stage.copy()
-        q = (P.innovation_rate, P.peer_influence, P.mandate_weight,
-             P.innovation_complexity * (1.0 - min(1.0, P.resources_waivers * resources)),
-             P.innovation_novelty, relationships, P.relationships_risk, P.sustainment_weeks,
-             P.fallback_rate, P.shallow_fallback, P.abandon_rate, P.prior_strength,
-             P.champion_readiness, necessity, P.necessity_urgency, c, P.crisis_capacity_strain,
-             funding, min(1.0, P.necessity_barriers * necessity), P.innovation_evidence,
-             P.peer_reference)
         _stages(stream, stage, readiness, champion, capacity, fit, knowledge, fidelity,
                 leadership, pressure, depth, advances, weeks_at_full, ai[2], ai[3], ai[5],
                 aa[0][:aa_n], aa[1][:aa_n], aa[2], aa[3], aa[5], exponents, tab, full, last,
-                delivers_from, q)
+                delivers_from, stages_q(P, c))
         for a in range(n_ag):
             if stage[a] != old[a]:
                 log, n_log = _log(log, n_log, week, STAGE_CHANGE, a, old[a], stage[a])
