@@ -74,12 +74,11 @@ def _rotl(x, k):
 
 
 @njit
-def _uniform(stream):
-    """A uniform in [0, 1) from xoshiro256++ (Blackman & Vigna 2021, 'Scrambled linear
-    pseudorandom number generators'), state ``stream`` (4 x uint64): the bulk of a
-    week's draws are Bernoulli trials, and this costs a tenth of numba's Mersenne
-    Twister per draw."""
-    s0, s1, s2, s3 = stream[0], stream[1], stream[2], stream[3]
+def _next(x):
+    """xoshiro256++ (Blackman & Vigna 2021, 'Scrambled linear pseudorandom number
+    generators') on a state held as a tuple of four uint64 (in registers inside a loop):
+    a uniform in [0, 1) and the next state."""
+    s0, s1, s2, s3 = x
     out = _rotl(s0 + s3, 23) + s0
     t = s1 << np.uint64(17)
     s2 ^= s0
@@ -87,8 +86,27 @@ def _uniform(stream):
     s1 ^= s2
     s0 ^= s3
     s2 ^= t
-    stream[0], stream[1], stream[2], stream[3] = s0, s1, s2, _rotl(s3, 45)
-    return (out >> np.uint64(11)) * (1.0 / 9007199254740992.0)
+    return (out >> np.uint64(11)) * (1.0 / 9007199254740992.0), (s0, s1, s2, _rotl(s3, 45))
+
+
+@njit
+def _load(stream):
+    return (stream[0], stream[1], stream[2], stream[3])
+
+
+@njit
+def _store(stream, x):
+    stream[0], stream[1], stream[2], stream[3] = x
+
+
+@njit
+def _uniform(stream):
+    """A uniform from the xoshiro256++ stream ``stream`` (4 x uint64 array; _next): the
+    bulk of a week's draws are Bernoulli trials, and this costs a tenth of numba's
+    Mersenne Twister per draw."""
+    u, x = _next(_load(stream))
+    _store(stream, x)
+    return u
 
 
 @njit
@@ -240,7 +258,7 @@ def _support(isp_of, stage, isp_active, isp_hours, isp_mix, isp_tw, capacity, kn
         for e in range(len(effects_state)):
             total = 0.0
             for k in range(n_types):
-                if good[k] > 0:
+                if good[k] > 0 and gains[k, e] != 0:  # log_gap_kept(0) adds (-)0.0
                     total += good[k] * R.log_gap_kept(gains[k, e] * recept)
             effects_state[e][a] = R.gap_closed(effects_state[e][a], total)
         brokered[a] = n_broker
@@ -313,38 +331,48 @@ def _families(stream, fam_agency, fam_group, engaged, eligible, trustee, r, s, p
             if count[key] > 0:
                 community[key] /= count[key]
     micro = 0
+    x = _load(stream)  # the stream's state in registers for the loop
     for f in range(len(fam_agency)):
         a = fam_agency[f]
-        total = 0.0
-        for d in range(3):
-            m = prior[f, d]
-            if wom > 0:
-                m = (1 - wom) * m + wom * community[a * n_groups + fam_group[f]]
-            total += R.expected_trust(r[f, d], s[f, d], m, prior_w)
-        trust = total / 3.0
         serves = delivering[a] and eligible[f]
-        if _uniform(stream) < contact:
+        trust = 0.0
+        if serves:  # trust is read only by engagement draws, which need the practice
+            for d in range(3):
+                m = prior[f, d]
+                if wom > 0:
+                    m = (1 - wom) * m + wom * community[a * n_groups + fam_group[f]]
+                trust += R.expected_trust(r[f, d], s[f, d], m, prior_w)
+            trust = trust / 3.0
+        u, x = _next(x)
+        if u < contact:
             micro += 1
             p_good = R.family_experience_probability(quality[a], group_prior[fam_group[f]],
                                                      voice[a], voice_effect, power_gap)
-            if _uniform(stream) < p_good:
-                _add_evidence(r, s, f, tests, 1.0, 0.0)
-            else:
-                _add_evidence(r, s, f, tests, 0.0, asym)
+            u, x = _next(x)
+            good = 1.0 if u < p_good else 0.0  # adding 0.0 evidence changes nothing
+            _add_evidence(r, s, f, tests, good, (1.0 - good) * asym)
         if engaged[f]:
-            engaged[f] = serves and not (
-                _uniform(stream) < R.disengagement_probability(leave_rate, trust, lapse))
+            if serves:
+                u, x = _next(x)
+                engaged[f] = not (u < R.disengagement_probability(leave_rate, trust, lapse))
+            else:
+                engaged[f] = False
         elif serves:
-            engaged[f] = _uniform(stream) < R.engagement_probability(engage_rate, trust, voice[a])
-        if _uniform(stream) < close:
-            new = int(_uniform(stream) * n_agencies)
+            u, x = _next(x)
+            engaged[f] = u < R.engagement_probability(engage_rate, trust, voice[a])
+        u, x = _next(x)
+        if u < close:
+            u, x = _next(x)
+            new = int(u * n_agencies)
             fam_agency[f] = new
             trustee[f] = new
             for d in range(3):
                 r[f, d] = 0.0
                 s[f, d] = 0.0
             engaged[f] = False
-            eligible[f] = _uniform(stream) < eligibility
+            u, x = _next(x)
+            eligible[f] = u < eligibility
+    _store(stream, x)
     return micro
 
 
@@ -456,11 +484,13 @@ def _upkeep(week, stage, pressure, knowledge, fidelity, weeks_at_full, ever_full
 
 @njit
 def _forget_rows(r, s, s_open, n, factor):
-    """rules.forget on the first ``n`` ties of one kind (open violations fade alike)."""
-    for i in range(n):
-        for d in range(3):
-            r[i, d], s[i, d] = R.forget(r[i, d], s[i, d], factor)
-            s_open[i, d] *= factor
+    """rules.forget on the first ``n`` ties of one kind (open violations fade alike), as
+    one flat pass over each (C-ordered) evidence array."""
+    r, s, s_open = r.reshape(-1), s.reshape(-1), s_open.reshape(-1)
+    for i in range(3 * n):
+        r[i], s[i] = R.forget(r[i], s[i], factor)
+    for i in range(3 * n):
+        s_open[i] *= factor
 
 
 # --- brokering and emergency partnerships: new partnership ties inside the loop ----------------
