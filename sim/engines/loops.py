@@ -413,8 +413,11 @@ def _stages(stream, stage, readiness, champion, capacity, fit, knowledge, fideli
         drivers[6], drivers[7] = trust, evidence
         drive = 1.0
         for d in range(len(drivers)):
-            if exponents[old, d] != 0.0:
-                drive *= np.power(R.clip01(drivers[d]), exponents[old, d])
+            e = exponents[old, d]
+            if e == 1.0:  # pow(x, 1) is x exactly (pow errs under one ulp): no call
+                drive *= R.clip01(drivers[d])
+            elif e != 0.0:
+                drive *= np.power(R.clip01(drivers[d]), e)
         difficulty = R.innovation_difficulty(complexity, novelty, tab[old, 4], tab[old, 5])
         taking = R.risk_taking(trust, relationships, risk)
         mandate = mandate_weight * tab[old, 2] * pressure[a]
