@@ -123,15 +123,30 @@ def backend(workers: int | None = None, scheduler: str | None = None,
     ``default_workers()``) or, with ``scheduler`` (``tcp://host:port``), a Dask cluster."""
     if scheduler:
         return _dask(scheduler)
-    from sim.workerpool import PRELOAD, default_workers, local_pool, shutdown
+    from sim.workerpool import default_workers, local_pool, shutdown
 
     n = workers or default_workers()
     if n < 1:
         raise TrustsimError(f"--workers must be at least 1, got {n}")
     if n == 1:
         return Backend(InlineExecutor(), 1, lambda now=False: None)
-    pool = local_pool(n, [*(preload or []), "sim.runner", *PRELOAD])
+    pool = local_pool(n, _preload(preload))
     return Backend(pool, n, lambda now=False: shutdown(pool, now))
+
+
+def prestart(workers: int | None = None, scheduler: str | None = None,
+             preload: list[str] | None = None) -> None:
+    """Get local workers' forkserver ready in the background (``backend`` would start it
+    later), while the caller still reads and checks its work; nothing for one worker or
+    a Dask cluster."""
+    from sim.workerpool import default_workers, start_forkserver
+
+    if not scheduler and (workers or default_workers()) > 1:
+        start_forkserver(_preload(preload))
+
+
+def _preload(extra: list[str] | None) -> list[str]:
+    return [*(extra or []), "sim.runner"]
 
 
 def _dask(address: str) -> Backend:

@@ -1,8 +1,10 @@
 """Local worker processes for scenario runs and sweeps, which never outlive their
 coordinator, on Linux, macOS and Windows.
 
-On Linux workers fork from one forkserver that has imported the model once (Mesa's
-import takes seconds); forkserver rather than fork, as the coordinator runs threads.
+On Linux workers fork from one forkserver that has imported the model and loaded its
+compiled code once (Mesa's import and numba's cache take seconds); forkserver rather
+than fork, as the coordinator runs threads. ``start_forkserver`` starts it early, so it
+gets ready while the coordinator still reads and checks the work.
 Elsewhere they start with ``spawn``, the platform's default and only safe method (macOS
 and Windows). Each worker ignores Ctrl-C (the coordinator handles it and decides what to
 keep) and watches its coordinator: when the coordinator dies, even by SIGKILL, the worker
@@ -22,7 +24,7 @@ import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
 
-PRELOAD = ["sim.runs", "sim.model", "sim.workerpool"]
+PRELOAD = ["sim.runs", "sim.model", "sim.workerpool", "sim.engines.loaded"]
 
 
 def default_workers() -> int:
@@ -43,11 +45,23 @@ def start_method(platform: str | None = None) -> str:
     return "spawn"
 
 
+def start_forkserver(preload: list[str] | None = None) -> None:
+    """Start the forkserver now (where workers fork from one) importing ``preload`` and
+    ``PRELOAD``, in the background: the first pool's workers then fork from a server that
+    is ready, or nearly. The server, once running, serves every later pool of this
+    process, which is why every pool asks for ``PRELOAD``."""
+    ctx = multiprocessing.get_context(start_method())
+    if ctx.get_start_method() == "forkserver":
+        from multiprocessing import forkserver
+
+        ctx.set_forkserver_preload(list(dict.fromkeys([*(preload or []), *PRELOAD])))
+        forkserver.ensure_running()
+
+
 def local_pool(workers: int, preload: list[str] | None = None) -> ProcessPoolExecutor:
     """A process pool of ``workers`` processes that exit when this process dies."""
     ctx = multiprocessing.get_context(start_method())
-    if ctx.get_start_method() == "forkserver":
-        ctx.set_forkserver_preload(preload or PRELOAD)
+    start_forkserver(preload)
     return ProcessPoolExecutor(max_workers=workers, mp_context=ctx,
                                initializer=watch_coordinator, initargs=(os.getpid(),))
 

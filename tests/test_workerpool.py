@@ -49,3 +49,15 @@ def test_spawned_workers_give_the_numbers_of_one_process(monkeypatch, tmp_path):
     spawned = run_scenario(sc, workers=2)
     pd.testing.assert_frame_equal(serial.summaries, spawned.summaries)
     pd.testing.assert_frame_equal(serial.timeseries, spawned.timeseries)
+
+
+def test_local_workers_start_with_the_compiled_engine_loaded():
+    """Workers fork from a server that loaded the compiled code (sim.engines.loaded), so
+    none spends its first second loading it; whichever pool started the server."""
+    pool = workerpool.local_pool(2, ["sim.calibration.simulate"])
+    try:
+        loaded = pool.submit(
+            eval, "len(__import__('sim.engines.loops', fromlist=['_weeks'])._weeks.signatures)")
+        assert loaded.result(timeout=300) > 0
+    finally:
+        workerpool.shutdown(pool)

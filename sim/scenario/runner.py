@@ -26,7 +26,16 @@ from sim import resultsdir
 from sim.errors import TrustsimError
 from sim.progress import RunProgress
 from sim.resultsdir import StorageError, storage_errors
-from sim.runner import Backend, Recording, RunSpec, backend, execute, one_line, task_size
+from sim.runner import (
+    Backend,
+    Recording,
+    RunSpec,
+    backend,
+    execute,
+    one_line,
+    prestart,
+    task_size,
+)
 from sim.scenario.loader import Scenario, load_scenario
 from sim.scenario.results import ResultsWriter, ScenarioResult, open_folder
 
@@ -59,6 +68,7 @@ def run_scenario(scenario: Scenario | str | Path, replicates: int | None = None,
     depend on ``workers`` or on interruptions. Ctrl-C keeps finished runs and marks the
     folder incomplete.
     """
+    prestart(workers, scheduler)  # local workers get ready while the scenario is read
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
     scenario = scenario.with_overrides(replicates=replicates, seed=seed)

@@ -23,7 +23,7 @@ from sim.codebook import write_codebook
 from sim.errors import ExperimentError, TrustsimError
 from sim.progress import RunProgress
 from sim.resultsdir import FolderLock, StorageError
-from sim.runner import Backend, Recording, RunSpec, backend, execute, task_size
+from sim.runner import Backend, Recording, RunSpec, backend, execute, prestart, task_size
 from sim.sweep.plan import Plan, make_plan
 from sim.sweep.spec import ExperimentSpec
 from sim.sweep.store import Store, read_manifest, release_memory, write_json, write_parquet
@@ -70,6 +70,7 @@ def run(experiment: str | Path | ExperimentSpec, workers: int | None = None,
     run again; failed runs are recorded, not raised (``retry_failed`` runs them again).
     Workers get tasks of ``task_size`` runs (default: ``sim.runner.task_size``).
     """
+    prestart(workers, scheduler)  # the workers get ready while the plan is made
     plan = make_plan(experiment)
     out = Path(out) if out is not None else plan.default_out()
     _check_out(out, plan)
