@@ -278,9 +278,14 @@ class WeeklyRecord(mesa.DataCollector):
                 column.extend([float("nan")] * (n - 1 - len(column)))
                 column.append(value)
 
+    def columns(self) -> dict[str, np.ndarray]:
+        """The weekly outcomes as one array per column (``week`` first): what a batch run
+        hands back, without building a DataFrame only to take it apart again."""
+        return {k: np.array(self.model_vars[k]) for k in ("week", *self._names)}
+
     def get_model_vars_dataframe(self) -> pd.DataFrame:
         """The weekly outcomes, one row per week."""
-        return pd.DataFrame({k: self.model_vars[k] for k in ("week", *self._names)})
+        return pd.DataFrame(self.columns())
 
 
 def _stage_records(model: TrustModel) -> list[tuple]:
