@@ -20,6 +20,7 @@ loop to the functions of ``sim.processes`` it restates.
 from __future__ import annotations
 
 from collections import namedtuple
+from functools import partial
 
 import numpy as np
 
@@ -261,14 +262,13 @@ def run_weeks(w: World, crisis: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         for row in range(before, count):
             st.partners[(int(aa.truster[row]), int(aa.trustee[row]))] = row
     w.micro_interactions += int(micro)
-    _caption(w, log[:n_log])
+    w.defer(partial(_caption, w), log[:n_log])
     return share, hours
 
 
 def _caption(w: World, log: np.ndarray) -> None:
-    """Word what _weeks logged with sim.processes' captions, each in its own week."""
-    if not len(log):
-        return
+    """Word what _weeks logged with sim.processes' captions, each in its own week (one
+    caption per row, as ``World.defer`` asks)."""
     week = w.week
     for at, kind, a, b, c in log.tolist():
         w.week = at

@@ -95,3 +95,29 @@ def test_the_compiled_cache_is_named_after_the_rules_it_inlines(tmp_path, monkey
     changed.write_text(open(loops.R.__file__).read() + "\n# a changed rule\n")
     monkeypatch.setattr(loops.R, "__file__", str(changed))
     assert loops.cache_dir() != before
+
+
+LONG = dict(n_agencies=30, n_isps=3, n_families=60, weeks=340, engine="compiled",
+            timeline=[{"kind": "leadership_change", "week": 300, "share": 0.5},
+                      {"kind": "violation", "week": 330, "share": 0.5,
+                       "dimension": "integrity", "severity": 3}])
+
+
+def _captions(read_every_week: bool) -> list[tuple[int, str]]:
+    model = TrustModel(rng=11, **LONG)
+    while model.running:
+        model.step()
+        if read_every_week:
+            len(model.log)
+    return list(model.log)
+
+
+def test_captions_worded_when_the_log_is_read_are_those_worded_each_week():
+    """The engine words its captions only when the log is read: read once at the end, it
+    holds what reading it every week gives, events' own notes in their place, and is cut
+    to LOG_LENGTH alike."""
+    from sim.model import LOG_LENGTH
+
+    eager, lazy = _captions(True), _captions(False)
+    assert lazy == eager and len(lazy) == LOG_LENGTH
+    assert [w for w, t in lazy if "Leadership change" in t or "violation" in t] == [300, 330]
