@@ -103,7 +103,7 @@ def check_params(params: dict[str, Any]) -> Config:
         p=SimpleNamespace(**{k: v for k, v in values.items() if k not in unscalar}),
         groups=_check_groups(values["family_groups"]),
         sectors=_check_sectors(values["agency_sectors"]),
-        catalogue=cat_mod.build_catalogue(values["interactions"], values["strategies"]),
+        catalogue=cat_mod.shared_catalogue(values["interactions"], values["strategies"]),
         stages=cat_mod.stages(values["stage_model"]), events=events,
     )
 

@@ -121,3 +121,21 @@ def test_captions_worded_when_the_log_is_read_are_those_worded_each_week():
     eager, lazy = _captions(True), _captions(False)
     assert lazy == eager and len(lazy) == LOG_LENGTH
     assert [w for w, t in lazy if "Leadership change" in t or "violation" in t] == [300, 330]
+
+
+@pytest.mark.parametrize("engine", ["agents", "vectorized", "compiled"])
+def test_runs_share_one_catalogue_and_never_write_to_it(engine):
+    """Runs of the same overrides share one validated catalogue (shared_catalogue), so no
+    run, event or engine may change it."""
+    from dataclasses import fields
+
+    from sim.catalogue import build_catalogue
+
+    params = {**DOCKING, "engine": engine, "weeks": 60,
+              "interactions": {"co_learning": {"quality": 0.7}}}
+    models = [TrustModel(rng=seed, **params).run() for seed in (1, 2)]
+    assert models[0].catalogue is models[1].catalogue
+    fresh = build_catalogue(params["interactions"])
+    for f in fields(fresh):
+        a, b = getattr(models[0].catalogue, f.name), getattr(fresh, f.name)
+        assert (np.array_equal(a, b) if isinstance(b, np.ndarray) else a == b), f.name
