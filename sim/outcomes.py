@@ -238,8 +238,16 @@ class WeeklyRecord(mesa.DataCollector):
 
     def keeps(self, model: TrustModel, week: int | None = None) -> bool:
         """Whether this week (or ``week``) gets the full record."""
-        week, every = model.week if week is None else week, self.every
-        return every == 1 or (every > 1 and week % every == 0) or week >= model.p.weeks
+        week = model.week if week is None else week
+        return self.next_kept(model, week) == week
+
+    def next_kept(self, model: TrustModel, week: int) -> int:
+        """The first week from ``week`` on that gets the full record: each week, each
+        ``every``-th, and from the last week of the run on."""
+        every, end = self.every, max(week, model.p.weeks)
+        if every == 1:
+            return week
+        return min(-(-week // every) * every, end) if every > 1 else end
 
     def collect(self, model: TrustModel) -> None:
         self.add_trace([model.week], [_share_at_full(model, _stage_counts(model))],
@@ -251,8 +259,8 @@ class WeeklyRecord(mesa.DataCollector):
         """What the summary reads across weeks: the share at full implementation and the
         ISP hours (one row of hours by type per week)."""
         self.trace["week"].extend(weeks)
-        self.trace["share_at_full"].extend(float(x) for x in share_at_full)
-        self.trace["cost_hours"].extend(float(row.sum()) for row in hours)
+        self.trace["share_at_full"].extend(np.asarray(share_at_full, float).tolist())
+        self.trace["cost_hours"].extend(np.asarray(hours, float).sum(axis=-1).tolist())
 
     def record(self, model: TrustModel) -> None:
         """This week's full record (``measure``), and the summary at the last week."""

@@ -301,3 +301,18 @@ def test_the_caption_log_words_pending_rows_as_if_worded_at_once():
             assert list(log.read()) == list(eager)
     assert list(log.read()) == list(eager)
     assert worded[-5:] == [18, 19, 20, 21, 22] and len(worded) < 23
+
+
+@pytest.mark.parametrize("every", [-1, 0, 1, 2, 5])
+def test_next_kept_is_the_first_week_on_that_the_record_keeps(every):
+    """run_to_end runs up to ``next_kept`` in one stretch: it must be the first week
+    (on from the one asked) that every ``every``-th and the last week rule keeps."""
+    model = TrustModel(rng=1, weeks=12, n_families=10, record_every=every)
+    record = model.datacollector
+
+    def kept(week: int) -> bool:
+        return every == 1 or (every > 1 and week % every == 0) or week >= 12
+
+    for week in range(15):
+        assert record.next_kept(model, week) == next(k for k in range(week, 99) if kept(k))
+        assert record.keeps(model, week) == kept(week)

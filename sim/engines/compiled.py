@@ -311,12 +311,11 @@ def run_to_end(model) -> None:
         w.crisis = timeline.crisis_intensity(w.week)
         for event in timeline.due(w.week):
             apply_event(model, event)
-        last = w.week
-        while (last < model.p.weeks and not record.keeps(model, last)
-               and not timeline.due(last + 1)):
-            last += 1
+        # up to the next recorded week, the last week, or the week before an event
+        last = min(record.next_kept(model, w.week),
+                   timeline.next_due(w.week, model.p.weeks + 1) - 1, model.p.weeks)
         weeks = range(w.week, last + 1)
-        crisis = np.array([timeline.crisis_intensity(x) for x in weeks])
+        crisis = timeline.crisis_over(weeks)
         w.state.week_hours = np.zeros(len(w.catalogue.names))
         share, hours = run_weeks(w, crisis)
         record.add_trace(list(weeks), share, hours)
