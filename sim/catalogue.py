@@ -194,11 +194,16 @@ def strategies(overrides: dict[str, Any] | None, types: dict[str, InteractionTyp
 
 
 def stages(stage_model: str) -> list[Stage]:
+    return list(_validated_stages(stage_model))
+
+
+@cache
+def _validated_stages(stage_model: str) -> tuple[Stage, ...]:
     raw = _shipped_stages()
     if stage_model not in raw:
         raise ValueError(f"parameter 'stage_model' = {stage_model!r}: expected one of "
                          + ", ".join(repr(k) for k in raw))
-    return [Stage.model_validate(s) for s in raw[stage_model]]
+    return tuple(Stage.model_validate(s) for s in raw[stage_model])
 
 
 @dataclass

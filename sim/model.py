@@ -32,7 +32,7 @@ from sim.network import read_edge_list
 from sim.parameters import STRUCTURED, resolve
 from sim.processes import caseload
 from sim.timeline import Timeline, parse_timeline
-from sim.world import CaptionLog, StageTable, World
+from sim.world import CaptionLog, World, stage_table
 
 LOG_LENGTH = 500
 
@@ -135,7 +135,7 @@ class TrustModel(mesa.Model):
         state = build_state(self.p, config.groups, self.sectors, self.rng)
         state.week_hours = np.zeros(len(self.catalogue.names))
         self.world = World(state=state, p=self.p, catalogue=self.catalogue,
-                           stages=StageTable.from_stages(config.stages), rng=self.rng,
+                           stages=stage_table(self.p.stage_model), rng=self.rng,
                            note=self.note, defer=self._log.defer,
                            crisis=self.timeline.crisis_intensity(0))
         self._engine = ENGINES[self.p.engine]

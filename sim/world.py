@@ -12,12 +12,12 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from types import SimpleNamespace
 
 import numpy as np
 
-from sim.catalogue import DRIVERS, Catalogue, Stage
+from sim.catalogue import DRIVERS, Catalogue, Stage, stages
 from sim.state import ABANDONED, State
 
 
@@ -69,6 +69,13 @@ class StageTable:
 
     def label(self, s: int) -> str:
         return "abandoned" if s == ABANDONED else self.names[s].replace("_", " ")
+
+
+@lru_cache(maxsize=16)
+def stage_table(stage_model: str) -> StageTable:
+    """The table of a stage model (sim/data/stages.yaml), built once and shared by the
+    runs that use it: no run writes to it."""
+    return StageTable.from_stages(stages(stage_model))
 
 
 #: Words rows a compiled loop logged, each into exactly one caption (``World.note``).

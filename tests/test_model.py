@@ -316,3 +316,15 @@ def test_next_kept_is_the_first_week_on_that_the_record_keeps(every):
     for week in range(15):
         assert record.next_kept(model, week) == next(k for k in range(week, 99) if kept(k))
         assert record.keeps(model, week) == kept(week)
+
+
+def test_defaults_copy_what_a_run_could_change_and_share_the_rest():
+    from sim.parameters import PARAMETERS, defaults
+
+    a, b = defaults(), defaults()
+    for name, p in PARAMETERS.items():
+        if p.kind == "structured":
+            assert a[name] == p.default
+            assert a[name] is not b[name] or a[name] is None, name
+        else:
+            assert isinstance(p.default, int | float | str | None), name

@@ -123,19 +123,34 @@ def test_captions_worded_when_the_log_is_read_are_those_worded_each_week():
     assert [w for w, t in lazy if "Leadership change" in t or "violation" in t] == [300, 330]
 
 
-@pytest.mark.parametrize("engine", ["agents", "vectorized", "compiled"])
-def test_runs_share_one_catalogue_and_never_write_to_it(engine):
-    """Runs of the same overrides share one validated catalogue (shared_catalogue), so no
-    run, event or engine may change it."""
+def _same_fields(shared, fresh) -> None:
     from dataclasses import fields
 
-    from sim.catalogue import build_catalogue
+    for f in fields(fresh):
+        a, b = getattr(shared, f.name), getattr(fresh, f.name)
+        if isinstance(b, dict):
+            assert a.keys() == b.keys(), f.name
+            a, b = list(a.values()), list(b.values())
+        same = (np.array_equal(a, b) if isinstance(b, np.ndarray)
+                else all(np.array_equal(x, y) for x, y in zip(a, b, strict=True))
+                if isinstance(b, list) else a == b)
+        assert same, f.name
+
+
+@pytest.mark.parametrize("engine", ["agents", "vectorized", "compiled"])
+def test_runs_share_one_catalogue_and_stage_table_and_never_write_to_them(engine):
+    """Runs of the same overrides share one validated catalogue (shared_catalogue) and
+    stage table (stage_table), so no run, event or engine may change them."""
+    from sim.catalogue import build_catalogue, stages
+    from sim.world import StageTable
 
     params = {**DOCKING, "engine": engine, "weeks": 60,
               "interactions": {"co_learning": {"quality": 0.7}}}
     models = [TrustModel(rng=seed, **params).run() for seed in (1, 2)]
-    assert models[0].catalogue is models[1].catalogue
-    fresh = build_catalogue(params["interactions"])
-    for f in fields(fresh):
-        a, b = getattr(models[0].catalogue, f.name), getattr(fresh, f.name)
-        assert (np.array_equal(a, b) if isinstance(b, np.ndarray) else a == b), f.name
+    a, b = (m.world for m in models)
+    assert a.catalogue is b.catalogue and a.stages is b.stages
+    _same_fields(a.catalogue, build_catalogue(params["interactions"]))
+    _same_fields(a.stages, StageTable.from_stages(stages(models[0].p.stage_model)))
+    for name in ("matrix", "driver_matrix"):
+        fresh = getattr(StageTable.from_stages(stages(models[0].p.stage_model)), name)
+        np.testing.assert_array_equal(getattr(a.stages, name), fresh)
