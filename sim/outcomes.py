@@ -230,6 +230,7 @@ class WeeklyRecord(mesa.DataCollector):
         super().__init__(model_reporters={"week": "week", **{n: n for n in names}},
                          agenttype_reporters={Agency: {"stage": "stage"}})
         self._names = names
+        self._name_set = frozenset(names)
         self._agency = Agency
         self.every = every
         self.final: tuple[int, dict[str, float]] | None = None  # (week, run summary)
@@ -281,7 +282,7 @@ class WeeklyRecord(mesa.DataCollector):
         n = len(self.model_vars["week"])
         self.final = (model.week, summarise(model))  # model.summary() reads it back
         for name, value in self.final[1].items():
-            if name not in self._names:
+            if name not in self._name_set:
                 column = self.model_vars.setdefault(name, [])
                 column.extend([float("nan")] * (n - 1 - len(column)))
                 column.append(value)
