@@ -251,17 +251,18 @@ class WeeklyRecord(mesa.DataCollector):
         return min(-(-week // every) * every, end) if every > 1 else end
 
     def collect(self, model: TrustModel) -> None:
-        self.add_trace([model.week], [_share_at_full(model, _stage_counts(model))],
-                       [model.state.week_hours])
+        self.add_trace([model.week], np.array([_share_at_full(model, _stage_counts(model))]),
+                       model.state.week_hours[None])
         if self.keeps(model):
             self.record(model)
 
-    def add_trace(self, weeks, share_at_full, hours) -> None:
+    def add_trace(self, weeks: list[int], share_at_full: np.ndarray, hours: np.ndarray
+                  ) -> None:
         """What the summary reads across weeks: the share at full implementation and the
         ISP hours (one row of hours by type per week)."""
         self.trace["week"].extend(weeks)
-        self.trace["share_at_full"].extend(np.asarray(share_at_full, float).tolist())
-        self.trace["cost_hours"].extend(np.asarray(hours, float).sum(axis=-1).tolist())
+        self.trace["share_at_full"].extend(share_at_full.tolist())
+        self.trace["cost_hours"].extend(hours.sum(axis=-1).tolist())
 
     def record(self, model: TrustModel) -> None:
         """This week's full record (``measure``), and the summary at the last week."""
