@@ -111,6 +111,7 @@ class CaptionLog:
         return self._entries
 
     def word(self) -> None:
+        """Word every pending row, in the order they were logged."""
         pending, self._pending, self._n_pending = self._pending, [], 0
         for word, rows in pending:
             word(rows)
