@@ -263,7 +263,7 @@ def planned_crisis(events: list[dict[str, Any]], weeks: int) -> np.ndarray:
     from sim.timeline import Timeline, parse_timeline
 
     timeline = Timeline(parse_timeline(events))
-    return np.array([timeline.crisis_intensity(w) for w in range(weeks + 1)])
+    return timeline.crisis_over(range(weeks + 1))
 
 
 def curves_dynamic(ax: Any, panel: str, df: pd.DataFrame, events: list[dict[str, Any]],

@@ -8,8 +8,9 @@ the arrays both engines read.
 from __future__ import annotations
 
 import copy
+import pickle
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Annotated, Any, Literal
 
@@ -193,11 +194,16 @@ def strategies(overrides: dict[str, Any] | None, types: dict[str, InteractionTyp
 
 
 def stages(stage_model: str) -> list[Stage]:
+    return list(_validated_stages(stage_model))
+
+
+@cache
+def _validated_stages(stage_model: str) -> tuple[Stage, ...]:
     raw = _shipped_stages()
     if stage_model not in raw:
         raise ValueError(f"parameter 'stage_model' = {stage_model!r}: expected one of "
                          + ", ".join(repr(k) for k in raw))
-    return [Stage.model_validate(s) for s in raw[stage_model]]
+    return tuple(Stage.model_validate(s) for s in raw[stage_model])
 
 
 @dataclass
@@ -261,6 +267,25 @@ def build_catalogue(interactions: dict | None = None, strategy_overrides: dict |
         broker=special("broker"), repair=special("repair"), encounter=~special("coordination"),
         **{s: np.array([strat[s].get(n, 0.0) for n in names]) for s in STRATEGIES},
     )
+
+
+def shared_catalogue(interactions: dict | None = None,
+                     strategy_overrides: dict | None = None) -> Catalogue:
+    """``build_catalogue``, built once per distinct overrides and shared by the runs that
+    give them: validating and deep-copying the catalogue cost as much as setting up the
+    rest of a run, and no run writes to its catalogue (the engines copy what they
+    scale). Overrides are told apart by their pickle, types and key order included."""
+    try:
+        key = pickle.dumps((interactions, strategy_overrides), pickle.HIGHEST_PROTOCOL)
+    except Exception:  # noqa: BLE001 - what cannot be pickled is built afresh
+        return build_catalogue(interactions, strategy_overrides)
+    return _catalogue_of(key)
+
+
+@lru_cache(maxsize=64)
+def _catalogue_of(key: bytes) -> Catalogue:
+    """The catalogue of pickled overrides (built from the key, so it cannot drift)."""
+    return build_catalogue(*pickle.loads(key))
 
 
 def load_catalogue(overrides: dict | None = None) -> dict[str, InteractionType]:

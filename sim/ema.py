@@ -53,13 +53,13 @@ class ScenarioFunction:
 
     def __call__(self, **values: Any) -> dict[str, float]:
         from sim.calibration.simulate import particle_seeds
-        from sim.runs import run_once
+        from sim.runs import run_columns
 
         chosen = {path: self.paths[path].convert(values[ema_name(path)])
                   for path in self.paths if ema_name(path) in values}
         params = apply(self.base, chosen)
         horizon = params.get("weeks", 260)
-        runs = [run_once(params, s, every=0).summary
+        runs = [run_columns(params, s, every=0)[1]
                 for s in particle_seeds(self.seed, chosen, self.replicates)]
         return {o: estimate(np.array([r.get(o, np.nan) for r in runs], float), o,
                             horizon).value for o in self.outcomes}

@@ -32,7 +32,7 @@ from sim.network import read_edge_list
 from sim.parameters import STRUCTURED, resolve
 from sim.processes import caseload
 from sim.timeline import Timeline, parse_timeline
-from sim.world import StageTable, World
+from sim.world import CaptionLog, World, stage_table
 
 LOG_LENGTH = 500
 
@@ -103,7 +103,7 @@ def check_params(params: dict[str, Any]) -> Config:
         p=SimpleNamespace(**{k: v for k, v in values.items() if k not in unscalar}),
         groups=_check_groups(values["family_groups"]),
         sectors=_check_sectors(values["agency_sectors"]),
-        catalogue=cat_mod.build_catalogue(values["interactions"], values["strategies"]),
+        catalogue=cat_mod.shared_catalogue(values["interactions"], values["strategies"]),
         stages=cat_mod.stages(values["stage_model"]), events=events,
     )
 
@@ -131,12 +131,13 @@ class TrustModel(mesa.Model):
         self.sectors = config.sectors
         self.catalogue = config.catalogue
         self.timeline = Timeline(config.events)
-        self.log: deque[tuple[int, str]] = deque(maxlen=LOG_LENGTH)
+        self._log = CaptionLog(LOG_LENGTH)
         state = build_state(self.p, config.groups, self.sectors, self.rng)
         state.week_hours = np.zeros(len(self.catalogue.names))
         self.world = World(state=state, p=self.p, catalogue=self.catalogue,
-                           stages=StageTable.from_stages(config.stages), rng=self.rng,
-                           note=self.note, crisis=self.timeline.crisis_intensity(0))
+                           stages=stage_table(self.p.stage_model), rng=self.rng,
+                           note=self.note, defer=self._log.defer,
+                           crisis=self.timeline.crisis_intensity(0))
         self._engine = ENGINES[self.p.engine]
         self._create_agents(family_views or self.p.engine == "agents")
         for event in self.timeline.due(0):
@@ -285,6 +286,11 @@ class TrustModel(mesa.Model):
 
     # --- captions -------------------------------------------------------------------------
 
+    @property
+    def log(self) -> deque[tuple[int, str]]:
+        """The captions (week, text), oldest first: the last ``LOG_LENGTH``."""
+        return self._log.read()
+
     def note(self, text: str) -> None:
-        self.log.append((self.week, text))
+        self._log.append((self.week, text))
 

@@ -33,7 +33,16 @@ def undirected_pairs(kind: str, n: int, rng: np.random.Generator, *, density: fl
         pairs = np.array(list(_graph(kind, n, rng, density, degree, rewiring).edges()),
                          dtype=int).reshape(-1, 2)
     pairs = np.sort(pairs, axis=1)
-    return np.unique(pairs[pairs[:, 0] != pairs[:, 1]], axis=0)
+    return _unique_rows(pairs[pairs[:, 0] != pairs[:, 1]])
+
+
+def _unique_rows(pairs: np.ndarray) -> np.ndarray:
+    """``np.unique(pairs, axis=0)`` of (m, 2) pairs, in its order (by first, then second
+    agency), at a quarter of its cost (it sorts a structured view)."""
+    pairs = pairs[np.lexsort((pairs[:, 1], pairs[:, 0]))]
+    new = np.ones(len(pairs), dtype=bool)
+    new[1:] = (pairs[1:] != pairs[:-1]).any(axis=1)
+    return pairs[new]
 
 
 def _graph(kind, n, rng, density, degree, rewiring) -> nx.Graph:

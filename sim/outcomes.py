@@ -230,6 +230,7 @@ class WeeklyRecord(mesa.DataCollector):
         super().__init__(model_reporters={"week": "week", **{n: n for n in names}},
                          agenttype_reporters={Agency: {"stage": "stage"}})
         self._names = names
+        self._name_set = frozenset(names)
         self._agency = Agency
         self.every = every
         self.final: tuple[int, dict[str, float]] | None = None  # (week, run summary)
@@ -238,21 +239,30 @@ class WeeklyRecord(mesa.DataCollector):
 
     def keeps(self, model: TrustModel, week: int | None = None) -> bool:
         """Whether this week (or ``week``) gets the full record."""
-        week, every = model.week if week is None else week, self.every
-        return every == 1 or (every > 1 and week % every == 0) or week >= model.p.weeks
+        week = model.week if week is None else week
+        return self.next_kept(model, week) == week
+
+    def next_kept(self, model: TrustModel, week: int) -> int:
+        """The first week from ``week`` on that gets the full record: each week, each
+        ``every``-th, and from the last week of the run on."""
+        every, end = self.every, max(week, model.p.weeks)
+        if every == 1:
+            return week
+        return min(-(-week // every) * every, end) if every > 1 else end
 
     def collect(self, model: TrustModel) -> None:
-        self.add_trace([model.week], [_share_at_full(model, _stage_counts(model))],
-                       [model.state.week_hours])
+        self.add_trace([model.week], np.array([_share_at_full(model, _stage_counts(model))]),
+                       model.state.week_hours[None])
         if self.keeps(model):
             self.record(model)
 
-    def add_trace(self, weeks, share_at_full, hours) -> None:
+    def add_trace(self, weeks: list[int], share_at_full: np.ndarray, hours: np.ndarray
+                  ) -> None:
         """What the summary reads across weeks: the share at full implementation and the
         ISP hours (one row of hours by type per week)."""
         self.trace["week"].extend(weeks)
-        self.trace["share_at_full"].extend(float(x) for x in share_at_full)
-        self.trace["cost_hours"].extend(float(row.sum()) for row in hours)
+        self.trace["share_at_full"].extend(share_at_full.tolist())
+        self.trace["cost_hours"].extend(hours.sum(axis=-1).tolist())
 
     def record(self, model: TrustModel) -> None:
         """This week's full record (``measure``), and the summary at the last week."""
@@ -273,14 +283,19 @@ class WeeklyRecord(mesa.DataCollector):
         n = len(self.model_vars["week"])
         self.final = (model.week, summarise(model))  # model.summary() reads it back
         for name, value in self.final[1].items():
-            if name not in self._names:
+            if name not in self._name_set:
                 column = self.model_vars.setdefault(name, [])
                 column.extend([float("nan")] * (n - 1 - len(column)))
                 column.append(value)
 
+    def columns(self) -> dict[str, np.ndarray]:
+        """The weekly outcomes as one array per column (``week`` first): what a batch run
+        hands back, without building a DataFrame only to take it apart again."""
+        return {k: np.array(self.model_vars[k]) for k in ("week", *self._names)}
+
     def get_model_vars_dataframe(self) -> pd.DataFrame:
         """The weekly outcomes, one row per week."""
-        return pd.DataFrame({k: self.model_vars[k] for k in ("week", *self._names)})
+        return pd.DataFrame(self.columns())
 
 
 def _stage_records(model: TrustModel) -> list[tuple]:

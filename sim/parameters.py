@@ -328,8 +328,10 @@ PARAMETERS: dict[str, Parameter] = {p.name: p for p in _TABLE}
 
 
 def defaults() -> dict[str, Any]:
-    """A fresh copy of every default (structured ones deep-copied)."""
-    return {name: copy.deepcopy(p.default) for name, p in PARAMETERS.items()}
+    """A fresh copy of every default (structured ones deep-copied; the others are
+    immutable)."""
+    return {name: copy.deepcopy(p.default) if p.kind == "structured" else p.default
+            for name, p in PARAMETERS.items()}
 
 
 def closest_name(name: str, names=None) -> str | None:

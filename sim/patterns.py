@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.runs import run_once
+from sim.runs import run_columns, run_once
 from sim.validation import bass_limit_params, bass_recursion
 
 CRISIS = [{"kind": "crisis", "onset": 1, "duration": 52, "intensity": 0.9, "ramp": 2}]
@@ -53,7 +53,7 @@ def _summaries(params: dict, replicates: int, pool, first_seed: int = 1) -> dict
 
 
 def _summary(params: dict, seed: int) -> dict:
-    return run_once(params, seed, every=0).summary
+    return run_columns(params, seed, every=0)[1]
 
 
 def _interval(x: np.ndarray, stat=np.nanmedian, resamples: int = 2000) -> tuple[float, ...]:

@@ -64,20 +64,21 @@ def run_spec(spec: RunSpec, recording: Recording) -> Output:
     start = time.perf_counter()
     try:
         if isinstance(spec.params, dict):
-            out = runs.run_once(spec.params, spec.seed, every=recording.every)
+            columns, outcomes = runs.run_columns(spec.params, spec.seed, every=recording.every)
         else:
             from sim.paired import run_paired
 
             out = run_paired(spec.params, spec.seed, every=recording.every)
-        summary = {k: _float(v) for k, v in out.summary.items()
+            columns = {c: out.timeseries[c].to_numpy() for c in out.timeseries}
+            outcomes = out.summary
+        summary = {k: _float(v) for k, v in outcomes.items()
                    if recording.outcomes is None or k in recording.outcomes}
-        ts = out.timeseries
-        if recording.weekly is not None:
-            ts = ts[["week"] + [c for c in ts.columns if c in recording.weekly and c != "week"]]
+        weekly = [c for c in columns if recording.weekly is None or c == "week"
+                  or c in recording.weekly]
     except Exception as exc:  # noqa: BLE001 - any failure is recorded, not raised
         return {**ident, "error": one_line(exc), "traceback": traceback.format_exc(limit=20),
                 "seconds": time.perf_counter() - start}
-    return {**ident, "summary": summary, "timeseries": {c: ts[c].to_numpy() for c in ts},
+    return {**ident, "summary": summary, "timeseries": {c: columns[c] for c in weekly},
             "seconds": time.perf_counter() - start}
 
 

@@ -29,14 +29,20 @@ def run_seed(base_seed: int, point: int, replicate: int) -> int:
     return int(seq.generate_state(1, dtype=np.uint32)[0])
 
 
+def kept_rows(week: np.ndarray, every: int) -> np.ndarray | slice:
+    """The rows of every ``every``-th week and always the last; ``every=0`` only the
+    last (a mask over ``week``, or every row)."""
+    last = week == week.max()
+    if every <= 0:
+        return last
+    if every == 1:
+        return slice(None)
+    return (week % every == 0) | last
+
+
 def keep_weeks(frame: pd.DataFrame, every: int) -> pd.DataFrame:
     """Every ``every``-th week and always the last; ``every=0`` keeps only the last."""
-    last = frame["week"] == frame["week"].max()
-    if every <= 0:
-        return frame[last]
-    if every == 1:
-        return frame
-    return frame[(frame["week"] % every == 0) | last]
+    return frame[kept_rows(frame["week"].to_numpy(), every)]
 
 
 def run_model(params: dict, seed: int, every: int = 1, family_views: bool = True):
@@ -56,11 +62,20 @@ def run_model(params: dict, seed: int, every: int = 1, family_views: bool = True
     return model
 
 
+def run_columns(params: dict, seed: int, every: int = 1
+                ) -> tuple[dict[str, np.ndarray], dict[str, float]]:
+    """``run_once`` as arrays: the kept weeks' columns (``week`` first) and the summary.
+    Batch runs hand arrays back (``sim.runner``), so they skip the DataFrame."""
+    model = run_model(params, seed, every, family_views=False)
+    columns = model.datacollector.columns()
+    rows = kept_rows(columns["week"], every)
+    return {k: v[rows] for k, v in columns.items()}, model.summary()
+
+
 def run_once(params: dict, seed: int, every: int = 1) -> RunOutput:
     """Run ``TrustModel(rng=seed, **params)`` to the end (``run_model``) and return its
     record of every ``every``-th week and the last (``every=0``: the last only). Only those
     weeks are measured in full (``record_every``); the summary is the same whichever are
     kept. The model is not returned, so families get no Mesa views (``family_views``)."""
-    model = run_model(params, seed, every, family_views=False)
-    frame = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
-    return RunOutput(keep_weeks(frame, every).reset_index(drop=True), model.summary())
+    columns, summary = run_columns(params, seed, every)
+    return RunOutput(pd.DataFrame(columns), summary)

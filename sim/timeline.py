@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 Week = Annotated[int, Field(ge=0, le=5200)]
@@ -147,9 +148,23 @@ class Timeline:
         return max((e.intensity_at(week) for e in self.events if isinstance(e, Crisis)),
                    default=0.0)
 
+    def crisis_over(self, weeks: range) -> np.ndarray:
+        """``crisis_intensity`` of each of ``weeks`` (zeros at once without a crisis)."""
+        if not any(isinstance(e, Crisis) for e in self.events):
+            return np.zeros(len(weeks))
+        return np.array([self.crisis_intensity(week) for week in weeks])
+
     def due(self, week: int) -> list[_Event]:
         """Non-crisis events that take effect at ``week``."""
-        return [e for e in self.events if not isinstance(e, Crisis) and e.week == week]
+        return [e for e in self._dated() if e.week == week]
+
+    def next_due(self, after: int, default: int) -> int:
+        """The first week after ``after`` at which a non-crisis event is due (``default``
+        if none is)."""
+        return min((e.week for e in self._dated() if e.week > after), default=default)
+
+    def _dated(self) -> list[_Event]:
+        return [e for e in self.events if not isinstance(e, Crisis)]
 
     def as_dicts(self) -> list[dict[str, Any]]:
         return [e.model_dump() for e in self.events]

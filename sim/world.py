@@ -9,14 +9,15 @@ on it.
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from types import SimpleNamespace
 
 import numpy as np
 
-from sim.catalogue import DRIVERS, Catalogue, Stage
+from sim.catalogue import DRIVERS, Catalogue, Stage, stages
 from sim.state import ABANDONED, State
 
 
@@ -70,6 +71,65 @@ class StageTable:
         return "abandoned" if s == ABANDONED else self.names[s].replace("_", " ")
 
 
+@lru_cache(maxsize=16)
+def stage_table(stage_model: str) -> StageTable:
+    """The table of a stage model (sim/data/stages.yaml), built once and shared by the
+    runs that use it: no run writes to it."""
+    return StageTable.from_stages(stages(stage_model))
+
+
+#: Words rows a compiled loop logged, each into exactly one caption (``World.note``).
+Wording = Callable[[np.ndarray], None]
+
+
+class CaptionLog:
+    """The captions (week, text), oldest first, the newest ``maxlen`` only; rows a
+    compiled loop logged wait here unworded until the log is read, as batch runs never
+    read it. Entries and their order are those of wording every row at once."""
+
+    def __init__(self, maxlen: int):
+        self._entries: deque[tuple[int, str]] = deque(maxlen=maxlen)
+        self._pending: list[tuple[Wording, np.ndarray]] = []
+        self._n_pending = 0
+
+    def append(self, entry: tuple[int, str]) -> None:
+        """A worded caption, after every row logged before it."""
+        self.word()
+        self._entries.append(entry)
+
+    def defer(self, word: Wording, rows: np.ndarray) -> None:
+        """Rows to word later with ``word``, which appends exactly one caption per row."""
+        if len(rows):
+            self._pending.append((word, rows))
+            self._n_pending += len(rows)
+            if self._n_pending > 2 * self._entries.maxlen:
+                self._drop_unread()
+
+    def read(self) -> deque[tuple[int, str]]:
+        """The log, every pending row worded."""
+        self.word()
+        return self._entries
+
+    def word(self) -> None:
+        """Word every pending row, in the order they were logged."""
+        pending, self._pending, self._n_pending = self._pending, [], 0
+        for word, rows in pending:
+            word(rows)
+
+    def _drop_unread(self) -> None:
+        """Rows that ``maxlen`` later ones would push out of the log are never worded."""
+        extra = self._n_pending - self._entries.maxlen
+        while extra > 0:
+            word, rows = self._pending[0]
+            cut = min(extra, len(rows))
+            if cut == len(rows):
+                self._pending.pop(0)
+            else:
+                self._pending[0] = (word, rows[cut:])
+            extra -= cut
+            self._n_pending -= cut
+
+
 @dataclass
 class World:
     """State, parameters, catalogue, stages, crisis, random numbers and captions."""
@@ -80,6 +140,7 @@ class World:
     stages: StageTable
     rng: np.random.Generator
     note: Callable[[str], None]
+    defer: Callable[[Wording, np.ndarray], None]  # captions worded when the log is read
     week: int = 0
     crisis: float = 0.0
     micro_interactions: int = 0

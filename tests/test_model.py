@@ -1,5 +1,7 @@
 """TrustModel as a Mesa model: construction, parameters, agents, mechanisms, events."""
 
+from collections import deque
+
 import mesa
 import numpy as np
 import pytest
@@ -7,6 +9,7 @@ import pytest
 from sim.agents import Agency, Family, ImplementationSupportPractitioner
 from sim.model import TrustModel, check_params
 from sim.outcomes import SUMMARY_OUTCOMES, WEEKLY_OUTCOMES
+from sim.world import CaptionLog
 
 SMALL = dict(n_agencies=6, n_isps=2, n_families=120, weeks=40)
 
@@ -275,3 +278,53 @@ def test_record_every_keeps_run_once_weeks_and_the_same_summary():
         frame = kept.datacollector.get_model_vars_dataframe()
         assert frame["week"].tolist() == weeks
         assert str(kept.summary()) == str(full.summary())
+
+
+def test_the_caption_log_words_pending_rows_as_if_worded_at_once():
+    """Rows wait unworded until the log is read; a note words them first, and rows that
+    newer ones push out of the log are dropped unworded, as the deque would drop them."""
+    log, eager = CaptionLog(maxlen=5), deque(maxlen=5)
+    worded = []
+
+    def word(rows: np.ndarray) -> None:
+        worded.extend(rows.tolist())
+        for r in rows.tolist():
+            log.append((r, f"row {r}"))
+
+    for first, n in ((0, 3), (3, 0), (3, 2), (5, 4), (9, 13), (22, 1)):
+        rows = np.arange(first, first + n)
+        log.defer(word, rows)
+        eager.extend((r, f"row {r}") for r in rows.tolist())
+        if first == 5:
+            log.append((-1, "a note"))
+            eager.append((-1, "a note"))
+            assert list(log.read()) == list(eager)
+    assert list(log.read()) == list(eager)
+    assert worded[-5:] == [18, 19, 20, 21, 22] and len(worded) < 23
+
+
+@pytest.mark.parametrize("every", [-1, 0, 1, 2, 5])
+def test_next_kept_is_the_first_week_on_that_the_record_keeps(every):
+    """run_to_end runs up to ``next_kept`` in one stretch: it must be the first week
+    (on from the one asked) that every ``every``-th and the last week rule keeps."""
+    model = TrustModel(rng=1, weeks=12, n_families=10, record_every=every)
+    record = model.datacollector
+
+    def kept(week: int) -> bool:
+        return every == 1 or (every > 1 and week % every == 0) or week >= 12
+
+    for week in range(15):
+        assert record.next_kept(model, week) == next(k for k in range(week, 99) if kept(k))
+        assert record.keeps(model, week) == kept(week)
+
+
+def test_defaults_copy_what_a_run_could_change_and_share_the_rest():
+    from sim.parameters import PARAMETERS, defaults
+
+    a, b = defaults(), defaults()
+    for name, p in PARAMETERS.items():
+        if p.kind == "structured":
+            assert a[name] == p.default
+            assert a[name] is not b[name] or a[name] is None, name
+        else:
+            assert isinstance(p.default, int | float | str | None), name

@@ -5,7 +5,7 @@ from __future__ import annotations
 import networkx as nx
 import numpy as np
 
-from sim.network import components
+from sim.network import _unique_rows, components
 
 
 def test_components_are_the_connected_components_networkx_finds():
@@ -20,3 +20,15 @@ def test_components_are_the_connected_components_networkx_finds():
         found = nx.connected_components(g)
         assert sorted(sorted(np.flatnonzero(label == x)) for x in set(label)) == \
             sorted(sorted(c) for c in found)
+
+
+def test_unique_rows_are_numpys_unique_rows():
+    """The partnership ties' order (their rows) must not change with how pairs are
+    deduplicated."""
+    rng = np.random.default_rng(0)
+    for n, m in ((1, 0), (2, 3), (12, 20), (40, 200)):
+        pairs = np.sort(rng.integers(0, n, (m, 2)), axis=1)
+        expected = np.unique(pairs, axis=0)
+        got = _unique_rows(pairs)
+        assert got.dtype == expected.dtype and got.shape == expected.shape
+        np.testing.assert_array_equal(got, expected)

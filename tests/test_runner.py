@@ -9,6 +9,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -179,3 +180,19 @@ def test_runs_of_different_engines_and_sizes_share_a_task():
     out = runner.run_group(_task_specs(params, seeds), runner.Recording(every=0))
     _same(out, [_alone(p, s, 0) for p, s in zip(params, seeds, strict=True)])
 
+
+
+@pytest.mark.parametrize("every", [0, 1, 4])
+def test_a_run_hands_back_run_once_columns_as_arrays(every):
+    """run_spec takes the kept weeks' columns straight from the record; they are
+    run_once's DataFrame column by column, dtypes included."""
+    rec = runner.Recording(every=every, weekly=["reach", "cost_hours"])
+    out = runner.run_spec(runner.RunSpec({**SMALL, "weeks": 13}, 4), rec)
+    frame = run_once({**SMALL, "weeks": 13}, 4, every).timeseries
+    assert list(out["timeseries"]) == ["week", "cost_hours", "reach"]  # the record's order
+    for name, values in out["timeseries"].items():
+        assert values.dtype == frame[name].dtype
+        np.testing.assert_array_equal(values, frame[name].to_numpy())
+    full = runner.run_spec(runner.RunSpec({**SMALL, "weeks": 13}, 4),
+                           runner.Recording(every=every))
+    assert list(full["timeseries"]) == list(frame.columns)

@@ -30,10 +30,10 @@ def particle_seeds(seed: int, values: dict[str, Any], n: int, salt: int = 0) -> 
 
 def run_statistics(params: dict[str, Any], seed: int, sites: bool) -> dict[str, float]:
     """One run's summary outcomes and, with ``sites``, its SIC-style site statistics."""
-    from sim.runs import run_model, run_once
+    from sim.runs import run_columns, run_model
 
     if not sites:
-        return run_once(params, seed, every=0).summary
+        return run_columns(params, seed, every=0)[1]
     model = run_model(params, seed, family_views=False)
     stats = model.summary()
     stats.update(site_statistics(reached_from_model(model), Stages.of(model), model.week))

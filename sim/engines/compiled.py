@@ -20,6 +20,7 @@ loop to the functions of ``sim.processes`` it restates.
 from __future__ import annotations
 
 from collections import namedtuple
+from functools import partial
 
 import numpy as np
 
@@ -261,14 +262,13 @@ def run_weeks(w: World, crisis: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         for row in range(before, count):
             st.partners[(int(aa.truster[row]), int(aa.trustee[row]))] = row
     w.micro_interactions += int(micro)
-    _caption(w, log[:n_log])
+    w.defer(partial(_caption, w), log[:n_log])
     return share, hours
 
 
 def _caption(w: World, log: np.ndarray) -> None:
-    """Word what _weeks logged with sim.processes' captions, each in its own week."""
-    if not len(log):
-        return
+    """Word what _weeks logged with sim.processes' captions, each in its own week (one
+    caption per row, as ``World.defer`` asks)."""
     week = w.week
     for at, kind, a, b, c in log.tolist():
         w.week = at
@@ -311,12 +311,11 @@ def run_to_end(model) -> None:
         w.crisis = timeline.crisis_intensity(w.week)
         for event in timeline.due(w.week):
             apply_event(model, event)
-        last = w.week
-        while (last < model.p.weeks and not record.keeps(model, last)
-               and not timeline.due(last + 1)):
-            last += 1
+        # up to the next recorded week, the last week, or the week before an event
+        last = min(record.next_kept(model, w.week),
+                   timeline.next_due(w.week, model.p.weeks + 1) - 1, model.p.weeks)
         weeks = range(w.week, last + 1)
-        crisis = np.array([timeline.crisis_intensity(x) for x in weeks])
+        crisis = timeline.crisis_over(weeks)
         w.state.week_hours = np.zeros(len(w.catalogue.names))
         share, hours = run_weeks(w, crisis)
         record.add_trace(list(weeks), share, hours)

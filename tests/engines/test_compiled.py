@@ -95,3 +95,62 @@ def test_the_compiled_cache_is_named_after_the_rules_it_inlines(tmp_path, monkey
     changed.write_text(open(loops.R.__file__).read() + "\n# a changed rule\n")
     monkeypatch.setattr(loops.R, "__file__", str(changed))
     assert loops.cache_dir() != before
+
+
+LONG = dict(n_agencies=30, n_isps=3, n_families=60, weeks=340, engine="compiled",
+            timeline=[{"kind": "leadership_change", "week": 300, "share": 0.5},
+                      {"kind": "violation", "week": 330, "share": 0.5,
+                       "dimension": "integrity", "severity": 3}])
+
+
+def _captions(read_every_week: bool) -> list[tuple[int, str]]:
+    model = TrustModel(rng=11, **LONG)
+    while model.running:
+        model.step()
+        if read_every_week:
+            len(model.log)
+    return list(model.log)
+
+
+def test_captions_worded_when_the_log_is_read_are_those_worded_each_week():
+    """The engine words its captions only when the log is read: read once at the end, it
+    holds what reading it every week gives, events' own notes in their place, and is cut
+    to LOG_LENGTH alike."""
+    from sim.model import LOG_LENGTH
+
+    eager, lazy = _captions(True), _captions(False)
+    assert lazy == eager and len(lazy) == LOG_LENGTH
+    assert [w for w, t in lazy if "Leadership change" in t or "violation" in t] == [300, 330]
+
+
+def _same_fields(shared, fresh) -> None:
+    from dataclasses import fields
+
+    for f in fields(fresh):
+        a, b = getattr(shared, f.name), getattr(fresh, f.name)
+        if isinstance(b, dict):
+            assert a.keys() == b.keys(), f.name
+            a, b = list(a.values()), list(b.values())
+        same = (np.array_equal(a, b) if isinstance(b, np.ndarray)
+                else all(np.array_equal(x, y) for x, y in zip(a, b, strict=True))
+                if isinstance(b, list) else a == b)
+        assert same, f.name
+
+
+@pytest.mark.parametrize("engine", ["agents", "vectorized", "compiled"])
+def test_runs_share_one_catalogue_and_stage_table_and_never_write_to_them(engine):
+    """Runs of the same overrides share one validated catalogue (shared_catalogue) and
+    stage table (stage_table), so no run, event or engine may change them."""
+    from sim.catalogue import build_catalogue, stages
+    from sim.world import StageTable
+
+    params = {**DOCKING, "engine": engine, "weeks": 60,
+              "interactions": {"co_learning": {"quality": 0.7}}}
+    models = [TrustModel(rng=seed, **params).run() for seed in (1, 2)]
+    a, b = (m.world for m in models)
+    assert a.catalogue is b.catalogue and a.stages is b.stages
+    _same_fields(a.catalogue, build_catalogue(params["interactions"]))
+    _same_fields(a.stages, StageTable.from_stages(stages(models[0].p.stage_model)))
+    for name in ("matrix", "driver_matrix"):
+        fresh = getattr(StageTable.from_stages(stages(models[0].p.stage_model)), name)
+        np.testing.assert_array_equal(getattr(a.stages, name), fresh)

@@ -93,16 +93,17 @@ def test_a_folder_being_written_is_refused_before_anything_is_touched(scenario, 
 
 
 def _interrupt_after(monkeypatch, n: int) -> list[int]:
-    """Make run_once raise KeyboardInterrupt on call n+1; returns the calls' seeds."""
-    real, calls = sim.runs.run_once, []
+    """Make run_columns (what a scenario's run calls) raise KeyboardInterrupt on call
+    n+1; returns the calls' seeds."""
+    real, calls = sim.runs.run_columns, []
 
-    def run_once(params, seed, every=1):
+    def run_columns(params, seed, every=1):
         calls.append(seed)
         if len(calls) == n + 1:
             raise KeyboardInterrupt
         return real(params, seed, every)
 
-    monkeypatch.setattr(sim.runs, "run_once", run_once)
+    monkeypatch.setattr(sim.runs, "run_columns", run_columns)
     return calls
 
 

@@ -75,7 +75,7 @@ def test_results_folder_and_manifest(write, minimal, tmp_path):
 
 def test_interrupt_keeps_finished_runs_and_marks_incomplete(write, minimal, tmp_path,
                                                             monkeypatch):
-    real = sim.runs.run_once
+    real = sim.runs.run_columns
     calls = []
 
     def interrupted_on_third(params, seed, every=1):
@@ -84,7 +84,7 @@ def test_interrupt_keeps_finished_runs_and_marks_incomplete(write, minimal, tmp_
             raise KeyboardInterrupt
         return real(params, seed, every)
 
-    monkeypatch.setattr(sim.runs, "run_once", interrupted_on_third)
+    monkeypatch.setattr(sim.runs, "run_columns", interrupted_on_third)
     sc = load_scenario(write("s.yaml", minimal(replicates=3)))
     out = tmp_path / "out"
     with pytest.raises(KeyboardInterrupt):
@@ -102,7 +102,7 @@ def test_a_run_that_raises_stops_the_run_with_one_line_and_keeps_the_others(
         write, minimal, tmp_path, monkeypatch):
     from sim.scenario.runner import RunFailed
 
-    real = sim.runs.run_once
+    real = sim.runs.run_columns
     bad = sim.runs.run_seed(7, 0, 1)
 
     def fails_on_replicate_1(params, seed, every=1):
@@ -112,7 +112,7 @@ def test_a_run_that_raises_stops_the_run_with_one_line_and_keeps_the_others(
             raise ValueError("boom")
         return real(params, seed, every)
 
-    monkeypatch.setattr(sim.runs, "run_once", fails_on_replicate_1)
+    monkeypatch.setattr(sim.runs, "run_columns", fails_on_replicate_1)
     sc = load_scenario(write("s.yaml", minimal(replicates=2)))
     out = tmp_path / "out"
     with pytest.raises(RunFailed) as info:
