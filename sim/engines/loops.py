@@ -209,6 +209,7 @@ def _support(isp_of, stage, isp_active, isp_hours, isp_mix, isp_tw, capacity, kn
     micro = 0
     for a in range(len(isp_of)):
         j = isp_of[a]
+        brokered[a], broken[a] = 0, False  # this week's, whether served or not
         if j < 0 or stage[a] == ABANDONED or not isp_active[j]:  # served_agencies
             continue
         hours = isp_hours[j] * (1.0 + surge) / max(caseload[j], 1)

@@ -15,7 +15,7 @@ from test_docking import CONFIG as DOCKING  # every event kind (tests/engines on
 from sim import processes
 from sim.engines import compiled, loops
 from sim.model import TrustModel
-from sim.runs import keep_weeks, run_once
+from sim.runs import keep_weeks, run_model, run_once
 from sim.schedule import SCHEDULE, Phase
 
 SMALL = dict(n_agencies=5, n_isps=2, n_families=80, weeks=30, engine="compiled",
@@ -55,6 +55,20 @@ def test_a_run_in_whole_compiled_stretches_equals_the_run_week_by_week(every):
         frame = stepped.datacollector.get_model_vars_dataframe()
         pd.testing.assert_frame_equal(fast.timeseries,
                                       keep_weeks(frame, every).reset_index(drop=True))
+
+
+def test_agencies_no_longer_served_inside_a_stretch_broker_and_break_no_promises():
+    """Within one compiled call of many weeks, an agency that abandons (so is no longer
+    served) must not repeat an earlier week's introductions or broken-promise captions:
+    a stretch gives the numbers and captions of the same weeks run one by one."""
+    params = dict(n_agencies=10, n_isps=2, n_families=100, weeks=60, strategy_mix=0.5,
+                  abandon_rate=0.05, engine="compiled")
+    for seed in (1, 2, 5):
+        stepped = TrustModel(rng=seed, record_every=0, **params).run()
+        fast = run_model(params, seed, 0)
+        assert str(fast.summary()) == str(stepped.summary())
+        assert list(fast.log) == list(stepped.log)
+        assert len(fast.state.ties["agency_agency"]) == len(stepped.state.ties["agency_agency"])
 
 
 @pytest.mark.parametrize("phase", sorted(compiled.MIRRORS))
