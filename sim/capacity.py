@@ -31,12 +31,32 @@ COSTS = {
     "bytes_per_tie": 450.0,  # measured 422-428 per directed partnership tie
     "seconds_per_tie": 1.0e-5,  # measured 3.9e-6 to 5.8e-6: one tie (networkx)
     "seconds_per_family": 2.0e-5,  # measured 1.8e-5: building a family and its agent
-    "seconds_per_family_week": 8.0e-7,  # measured 7.1e-7
-    "seconds_per_agency_week": 2.0e-5,  # measured 1.25e-5
-    "seconds_per_tie_week": 2.0e-6,  # measured 1.0e-6 to 1.75e-6
     # a joining agency draws a partner among every agency there (a Python loop per agency);
     # its ties append to buffers that grow by doubling, so no copying per tie
     "seconds_per_agency_joining": 2.0e-6,
+}
+#: Time per family-, agency- and tie-week by engine (``TrustModel(engine=...)``), measured
+#: with ``benchmarks/capacity.py --engine E`` on 2026-11-26 (this 2-core machine, idle
+#: unless said) and rounded up: the agents engine is a few hundred times slower than the
+#: vectorized one, the compiled one (the default) several times faster. A run whose
+#: agencies deliver from the start costs up to twice as much per family-week (every
+#: eligible family draws its engagement each week), hence the compiled margin.
+WEEKLY_COSTS = {
+    "compiled": {
+        "seconds_per_family_week": 1.5e-7,  # measured 6.95e-8
+        "seconds_per_agency_week": 2.5e-6,  # measured 1.27e-6
+        "seconds_per_tie_week": 4.0e-7,  # measured 1.5e-7 to 2.6e-7
+    },
+    "vectorized": {  # measured under a load of about 8; idle: 2.45e-7, 4.0e-6, 2.6e-7
+        "seconds_per_family_week": 8.0e-7,  # measured 7.1e-7
+        "seconds_per_agency_week": 2.0e-5,  # measured 1.25e-5
+        "seconds_per_tie_week": 2.0e-6,  # measured 1.0e-6 to 1.75e-6
+    },
+    "agents": {  # measured on populations a fiftieth of the others'
+        "seconds_per_family_week": 1.5e-4,  # measured 8.7e-5
+        "seconds_per_agency_week": 1.0e-3,  # measured 5.4e-4
+        "seconds_per_tie_week": 2.0e-4,  # measured 1.0e-4
+    },
 }
 #: Refused: one run estimated to take longer than this.
 MAX_RUN_SECONDS = 24 * 3600
@@ -132,8 +152,10 @@ def estimate(params: dict[str, Any]) -> Estimate:
               + c["bytes_per_tie"] * ties)
     build = (c["seconds_per_tie"] * ties + c["seconds_per_family"] * families
              + c["seconds_per_agency_joining"] * joins * agencies)
-    weekly = (c["seconds_per_family_week"] * families + c["seconds_per_agency_week"] * agencies
-              + c["seconds_per_tie_week"] * ties)
+    engine = params.get("engine", PARAMETERS["engine"].default)
+    w = WEEKLY_COSTS.get(engine, WEEKLY_COSTS["vectorized"])  # a bad name is refused elsewhere
+    weekly = (w["seconds_per_family_week"] * families + w["seconds_per_agency_week"] * agencies
+              + w["seconds_per_tie_week"] * ties)
     return Estimate(memory, build + weeks * weekly)
 
 

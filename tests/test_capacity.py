@@ -17,9 +17,9 @@ GiB = 2**30
 
 
 def _scenario(tmp_path: Path, population: dict, timeline: list | None = None,
-              weeks: int = 4) -> Path:
+              weeks: int = 4, parameters: dict | None = None) -> Path:
     data = {"name": "big", "weeks": weeks, "replicates": 2, "population": population,
-            "timeline": timeline or [], "arms": {"a": {}}}
+            "timeline": timeline or [], "parameters": parameters or {}, "arms": {"a": {}}}
     path = tmp_path / "big.yaml"
     path.write_text(yaml.safe_dump(data))
     return path
@@ -52,6 +52,20 @@ def test_the_estimate_grows_with_every_population_and_counts_joining_partners():
     assert capacity.estimate({"n_agencies": 100_000}).bytes > 1_000 * GiB
 
 
+def test_a_runs_time_is_estimated_for_its_engine():
+    """The engines differ a hundredfold in speed (benchmarks/capacity.py --engine), so a
+    run is priced by the engine it will use; the default engine's costs apply when none
+    is given."""
+    county = {"n_agencies": 12, "n_families": 1200, "weeks": 156}
+    seconds = {e: capacity.estimate({**county, "engine": e}).seconds
+               for e in ("agents", "vectorized", "compiled")}
+    assert seconds["agents"] > 10 * seconds["vectorized"]
+    assert seconds["vectorized"] > 2 * seconds["compiled"]
+    assert capacity.estimate(county).seconds == seconds["compiled"]
+    assert capacity.estimate({**county, "engine": "agents"}).bytes == \
+        capacity.estimate(county).bytes
+
+
 def test_a_hundred_thousand_agencies_are_refused_saying_what_they_need(monkeypatch, capsys,
                                                                        tmp_path):
     path = _scenario(tmp_path, {"n_agencies": 100_000})
@@ -78,8 +92,10 @@ def test_too_many_workers_for_the_memory_are_refused_with_a_count_that_fits(
 def test_a_run_of_a_hundred_years_over_millions_of_ties_is_refused_as_too_slow(
         monkeypatch, capsys, tmp_path):
     # 6,000 agencies at density 0.3: about 10.8 million ties (about 5 GiB, so it fits),
-    # each touched every week for 5,200 weeks
-    path = _scenario(tmp_path, {"n_agencies": 6000, "n_isps": 10}, weeks=5200)
+    # each touched every week for 5,200 weeks: over a day with the vectorized engine
+    # (the compiled one, the default, would take some hours)
+    path = _scenario(tmp_path, {"n_agencies": 6000, "n_isps": 10}, weeks=5200,
+                     parameters={"engine": "vectorized"})
     code, _, err = _run(monkeypatch, capsys, tmp_path, path)
     assert code == 2 and "one run would take" in err and "(estimated)" in err
 
