@@ -216,6 +216,15 @@ def task_size(params: dict[str, Any] | list, recording: Recording, workers: int,
     return max(1, min(by_time, by_memory, by_balance, MAX_TASK_SIZE))
 
 
+def chosen_task_size(given: int | None, first: RunSpec | None, recording: Recording,
+                     workers: int, n_runs: int) -> int:
+    """``given`` (``--task-size``), else ``task_size`` by the first run to do (1 when
+    none is left): what every runner hands ``execute``."""
+    if given is not None:
+        return given
+    return 1 if first is None else task_size(first.params, recording, workers, n_runs)
+
+
 # -- the loop ----------------------------------------------------------------------------
 def execute(specs: Iterable[RunSpec], backend: Backend, on_done: Callable[[Output], None],
             recording: Recording = Recording(), task_size: int = 1,

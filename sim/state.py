@@ -77,6 +77,17 @@ class TieSet:
         else:
             object.__setattr__(self, name, value)
 
+    def buffers(self) -> tuple[np.ndarray, ...]:
+        """The whole buffers in field order, spare rows included: what compiled code
+        appends ties to (``sim.engines.loops._append_tie``), handed back with ``adopt``."""
+        return tuple(self._buf[name] for name in self._FIELDS)
+
+    def adopt(self, buffers: tuple[np.ndarray, ...], n: int) -> None:
+        """Take buffers (in field order) whose first ``n`` rows are the ties now."""
+        self._buf = dict(zip(self._FIELDS, buffers, strict=True))
+        self._n = n
+        self._refresh()
+
     def append(self, truster: int, trustee: int, prior, r=0.0, s=0.0) -> int:
         """Add one tie; returns its row."""
         if self._n == len(self._buf["truster"]):

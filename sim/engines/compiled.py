@@ -250,15 +250,13 @@ def run_weeks(w: World, crisis: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         (st.isp_trustworthiness, st.isp_active, st.isp_mix, st.isp_hours),
         (st.family_group, st.family_agency, st.engaged, st.eligible, st.group_prior),
         _ties(st.ties["agency_isp"]), _ties(st.ties["isp_agency"]),
-        _ties(st.ties["family_agency"]), tuple(aa._buf[f] for f in aa._FIELDS), before,
+        _ties(st.ties["family_agency"]), aa.buffers(), before,
         _catalogue_arrays(w), (tab.driver_matrix, tab.matrix, tab.full, tab.last,
                                tab.delivers_from),
         np.zeros((16, 5), np.int64), share, hours, st.week_hours)
     buffers, count, micro, log, n_log = out
     if count != before:
-        aa._buf = dict(zip(aa._FIELDS, buffers, strict=True))
-        aa._n = count
-        aa._refresh()
+        aa.adopt(buffers, count)
         for row in range(before, count):
             st.partners[(int(aa.truster[row]), int(aa.trustee[row]))] = row
     w.micro_interactions += int(micro)

@@ -204,7 +204,6 @@ def _support(isp_of, stage, isp_active, isp_hours, isp_mix, isp_tw, capacity, kn
         if isp_of[a] >= 0 and stage[a] != ABANDONED:
             caseload[isp_of[a]] += 1
     n_types = len(cat_rate)
-    counts = np.zeros(n_types)
     good = np.zeros(n_types)
     micro = 0
     for a in range(len(isp_of)):
@@ -224,7 +223,6 @@ def _support(isp_of, stage, isp_active, isp_hours, isp_mix, isp_tw, capacity, kn
             normal = isp_mix[j] * shares_co[k] + (1.0 - isp_mix[j]) * shares_td[k]
             share = (1.0 - shift) * normal + shift * shares_crisis[k]
             c = np.random.poisson(hours * share * cat_rate[k])
-            counts[k] = c
             good[k] = 0.0
             if c == 0:
                 continue
@@ -501,9 +499,10 @@ def _forget_rows(r, s, s_open, n, factor):
 
 
 @njit
-def _append_tie(aa, n, truster, trustee, prior, r, s):
+def _append_tie(aa, n, linked, n_ag, truster, trustee, prior, r, s):
     """Add one agency -> agency tie to the buffers ``aa`` holding ``n`` ties (TieSet's
-    layout: truster, trustee, r, s, s_open, prior), doubling them when full."""
+    layout: truster, trustee, r, s, s_open, prior), doubling them when full, and to the
+    set ``linked`` (_links)."""
     if n == len(aa[0]):
         size = max(8, 2 * n)
         grown = (np.zeros(size, np.int64), np.zeros(size, np.int64), np.zeros((size, 3)),
@@ -515,6 +514,7 @@ def _append_tie(aa, n, truster, trustee, prior, r, s):
     aa[0][n], aa[1][n] = truster, trustee
     for d in range(3):
         aa[2][n, d], aa[3][n, d], aa[4][n, d], aa[5][n, d] = r[d], s[d], 0.0, prior
+    linked[truster * n_ag + trustee] = True
     return aa, n + 1
 
 
@@ -528,6 +528,19 @@ def _links(aa, n, n_agencies):
 
 
 @njit
+def _unlinked(a, linked, stage, open_only, others):
+    """Fill ``others`` with the agencies ``a`` has no tie to (not abandoned ones, with
+    ``open_only``); returns how many."""
+    n_ag, count = len(stage), 0
+    for b in range(n_ag):
+        if b != a and (a * n_ag + b) not in linked and not (open_only and
+                                                             stage[b] == ABANDONED):
+            others[count] = b
+            count += 1
+    return count
+
+
+@njit
 def _broker(stream, a, aa, n, linked, stage, to_r, to_s, back_r, back_s, propensity,
             benevolence, integrity, prior_w, propensity_weight):
     """The ISP introduces agency ``a`` to one it has no tie to, preferably in another
@@ -535,11 +548,7 @@ def _broker(stream, a, aa, n, linked, stage, to_r, to_s, back_r, back_s, propens
     (sim.processes.broker). Returns the buffers, their count and the partner (-1: none)."""
     n_ag = len(stage)
     others = np.empty(n_ag, np.int64)
-    count = 0
-    for b in range(n_ag):
-        if b != a and (a * n_ag + b) not in linked and stage[b] != ABANDONED:
-            others[count] = b
-            count += 1
+    count = _unlinked(a, linked, stage, True, others)
     if count == 0:
         return aa, n, -1
     group = _components(n_ag, aa[0][:n], aa[1][:n])
@@ -558,8 +567,7 @@ def _broker(stream, a, aa, n, linked, stage, to_r, to_s, back_r, back_s, propens
                                                back_s[y, d], prior_w)
         prior = R.partner_prior_mean(propensity[x], benevolence[y], integrity[y],
                                      propensity_weight)
-        aa, n = _append_tie(aa, n, x, y, prior, r, s)
-        linked[x * n_ag + y] = True
+        aa, n = _append_tie(aa, n, linked, n_ag, x, y, prior, r, s)
     return aa, n, b
 
 
@@ -574,19 +582,14 @@ def _emergency_ties(stream, aa, n, linked, stage, chance, propensity, benevolenc
     for a in range(n_ag):
         if not (_uniform(stream) < chance and stage[a] != ABANDONED):
             continue
-        count = 0
-        for b in range(n_ag):
-            if b != a and (a * n_ag + b) not in linked:
-                others[count] = b
-                count += 1
+        count = _unlinked(a, linked, stage, False, others)
         if count == 0:
             continue
         b = others[int(_uniform(stream) * count)]
         for x, y in ((a, b), (b, a)):
             prior = R.partner_prior_mean(propensity[x], benevolence[y], integrity[y],
                                          propensity_weight)
-            aa, n = _append_tie(aa, n, x, y, prior, zero, zero)
-            linked[x * n_ag + y] = True
+            aa, n = _append_tie(aa, n, linked, n_ag, x, y, prior, zero, zero)
         log, n_log = _log(log, n_log, week, EMERGENCY, a, b, 0)
     return aa, n, log, n_log
 

@@ -31,10 +31,10 @@ from sim.runner import (
     Recording,
     RunSpec,
     backend,
+    chosen_task_size,
     execute,
     one_line,
     prestart,
-    task_size,
 )
 from sim.scenario.loader import Scenario, load_scenario
 from sim.scenario.results import ResultsWriter, ScenarioResult, open_folder
@@ -125,9 +125,9 @@ def _run_into(writer: ResultsWriter, scenario: Scenario, back: Backend, progress
 
         try:
             runs = specs(scenario, todo)
-            if size is None and runs:
-                size = task_size(runs[0].params, Recording(), back.workers, len(runs))
-            execute(runs, back, on_done, task_size=size or 1)
+            size = chosen_task_size(size, runs[0] if runs else None, Recording(),
+                                    back.workers, len(runs))
+            execute(runs, back, on_done, task_size=size)
             writer.finish("complete")
         except BaseException as exc:
             error = None if isinstance(exc, KeyboardInterrupt) else one_line(exc)

@@ -23,7 +23,15 @@ from sim.codebook import write_codebook
 from sim.errors import ExperimentError, TrustsimError
 from sim.progress import RunProgress
 from sim.resultsdir import FolderLock, StorageError
-from sim.runner import Backend, Recording, RunSpec, backend, execute, prestart, task_size
+from sim.runner import (
+    Backend,
+    Recording,
+    RunSpec,
+    backend,
+    chosen_task_size,
+    execute,
+    prestart,
+)
 from sim.sweep.plan import Plan, make_plan
 from sim.sweep.spec import ExperimentSpec
 from sim.sweep.store import Store, read_manifest, release_memory, write_json, write_parquet
@@ -191,13 +199,12 @@ def _drive(plan: Plan, store: Store, back: Backend, progress: bool,
 
     recording = Recording(plan.spec.every, plan.spec.outcomes, plan.spec.weekly)
     first = next(store.missing(), None)
-    if size is None and first is not None:
-        size = task_size(_spec(plan, first).params, recording, back.workers,
-                         int((~store.done).sum()))
+    size = chosen_task_size(size, None if first is None else _spec(plan, first), recording,
+                            back.workers, int((~store.done).sum()))
     specs = (_spec(plan, rid) for rid in store.missing())
     try:
         with bar:
-            execute(specs, back, on_done, recording, task_size=size or 1, idle=idle)
+            execute(specs, back, on_done, recording, task_size=size, idle=idle)
         store.flush()
         _finish_manifest(store, plan, "complete")
     except BaseException as exc:
