@@ -23,15 +23,7 @@ from sim.codebook import write_codebook
 from sim.errors import ExperimentError, TrustsimError
 from sim.progress import RunProgress
 from sim.resultsdir import FolderLock, StorageError
-from sim.runner import (
-    Backend,
-    Recording,
-    RunSpec,
-    backend,
-    chosen_task_size,
-    execute,
-    prestart,
-)
+from sim.runner import Backend, Recording, RunSpec, backend, chosen_task_size, execute, prestart
 from sim.sweep.plan import Plan, make_plan
 from sim.sweep.spec import ExperimentSpec
 from sim.sweep.store import Store, read_manifest, release_memory, write_json, write_parquet
