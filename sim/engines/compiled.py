@@ -35,13 +35,13 @@ from sim.engines.loops import (
     INTRODUCTION,
     PARTNER_STRAIN,
     PARTNER_TESTS,
+    SEEDS_PER_WEEK,
     SUSTAINMENT_CHECK_WEEKS,
     _emergency,
     _families,
     _forget_rows,
     _leave,
     _partnerships,
-    _reseed,
     _stages,
     _support,
     _upkeep,
@@ -104,8 +104,8 @@ def support(w: World) -> None:
     brokered = np.zeros(st.n_agencies, dtype=np.int64)
     broken = np.zeros(st.n_agencies, dtype=np.bool_)
     w.micro_interactions += _support(
-        st.isp_of, st.stage, st.isp_active, st.isp_hours, st.isp_mix, st.isp_trustworthiness,
-        st.capacity, st.knowledge, st.benevolence, st.integrity,
+        w.derived["stream"], st.isp_of, st.stage, st.isp_active, st.isp_hours, st.isp_mix,
+        st.isp_trustworthiness, st.capacity, st.knowledge, st.benevolence, st.integrity,
         tuple(getattr(st, e) for e in EFFECTS), st.pressure, to_isp.r,
         to_isp.s, to_isp.s_open, to_isp.prior, isp_to.r, isp_to.s, *_catalogue_arrays(w),
         support_q(_params(w), w.crisis), _now(w), st.week_hours, brokered, broken)
@@ -120,10 +120,10 @@ def partnerships(w: World) -> None:
     st, p, P = w.state, w.p, _params(w)
     t = st.ties["agency_agency"]
     w.micro_interactions += _partnerships(
-        t.truster, t.trustee, t.r, t.s, t.prior, st.stage, st.capacity, st.knowledge,
-        st.benevolence, st.integrity, partner_rate(P, w.crisis), p.asymmetry, PARTNER_TESTS,
-        PARTNER_STRAIN, shared_purpose(P, w.crisis), p.prior_strength, p.receptivity,
-        p.peer_learning, _now(w))
+        w.derived["stream"], t.truster, t.trustee, t.r, t.s, t.prior, st.stage, st.capacity,
+        st.knowledge, st.benevolence, st.integrity, partner_rate(P, w.crisis), p.asymmetry,
+        PARTNER_TESTS, PARTNER_STRAIN, shared_purpose(P, w.crisis), p.prior_strength,
+        p.receptivity, p.peer_learning, _now(w))
 
 
 def families(w: World) -> None:
@@ -235,11 +235,11 @@ def run_weeks(w: World, crisis: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Weeks ``w.week`` .. ``w.week + len(crisis) - 1`` in one compiled call (the first
     week's events already applied, none in the others); returns each week's share of
     agencies at full implementation and its ISP hours by type (rows), for the trace. The
-    draws of each week are seeded from five raw draws of the run's generator, taken in
+    draws of each week are seeded from SEEDS_PER_WEEK raw draws of the run's generator, taken in
     week order, so running weeks one call at a time gives the same numbers."""
     st, tab = w.state, w.stages
     n = len(crisis)
-    seeds = w.rng.bit_generator.random_raw(5 * n)
+    seeds = w.rng.bit_generator.random_raw(SEEDS_PER_WEEK * n)
     aa = st.ties["agency_agency"]
     before = len(aa)
     share, hours = np.empty(n), np.empty((n, len(st.week_hours)))
@@ -285,9 +285,9 @@ def step(w: World, model=None) -> None:
     """The declared week, in one compiled call (``_weeks``), or phase by phase when the
     schedule holds a phase ``_weeks`` does not know.
 
-    Draws come from numba's own generator (per thread) and a xoshiro256++ stream
-    (``_uniform``, Bernoulli trials and uniforms), both seeded each week from the run's
-    generator: a week's draws depend only on the run's seed and its past."""
+    Every draw of a week comes from one xoshiro256++ stream (``sim.engines.streams``),
+    seeded each week from the run's generator: a week's draws depend only on the run's
+    seed and its past."""
     if tuple(phase.name for phase in SCHEDULE) == WEEK:
         run_weeks(w, np.array([w.crisis]))
     else:
@@ -338,9 +338,7 @@ def warm_up() -> None:
 
 def _phase_by_phase(w: World) -> None:
     """Each phase's loop called from Python, the vectorized phase where there is none."""
-    seeds = w.rng.bit_generator.random_raw(5)
-    _reseed(int(seeds[0] >> np.uint64(32)))
-    w.derived["stream"] = seeds[1:] | np.uint64(1)  # never the all-zero state
+    w.derived["stream"] = w.rng.bit_generator.random_raw(SEEDS_PER_WEEK) | np.uint64(1)
     for phase in SCHEDULE:
         if not phase.when(w):
             continue

@@ -3,15 +3,16 @@ its units, and ``_weeks``, the whole week (or a stretch of weeks) in one call.
 
 Each loop computes its units' chances with the equations of ``sim.rules`` (compiled from
 the same functions the other engines call), draws each unit's outcomes as it goes and
-applies them. Draws come from numba's generator (Poisson and binomial counts) and a
-xoshiro256++ stream (``_uniform``, Bernoulli trials and uniforms), both seeded each week
-from the run's own generator. ``sim.engines.compiled`` drives them; ``MIRRORS`` there
-ties each loop to the functions of ``sim.processes`` it restates.
+applies them. Every draw of a week comes from one xoshiro256++ stream
+(``sim.engines.streams``), seeded each week from the run's own generator.
+``sim.engines.compiled`` drives them; ``MIRRORS`` there ties each loop to the functions of
+``sim.processes`` it restates.
 """
 
 from __future__ import annotations
 
 import hashlib
+import math
 import os
 from pathlib import Path
 
@@ -24,6 +25,16 @@ from sim import network
 from sim import processes as pr
 from sim import rules as R
 from sim.catalogue import DRIVERS, contact_strain, contact_tests
+from sim.engines import streams
+from sim.engines.streams import (
+    binomial,
+    load,
+    next_success,
+    next_uniform,
+    poisson,
+    store,
+    uniform,
+)
 from sim.network import _components
 from sim.state import ABANDONED, NEVER
 
@@ -33,6 +44,7 @@ FAMILY_TESTS = contact_tests()["family_contact"]
 FIDELITY_WITH_LEAVERS = pr.FIDELITY_WITH_LEAVERS
 CAPTIONS_PER_WEEK = pr.CAPTIONS_PER_WEEK
 SUSTAINMENT_CHECK_WEEKS = pr.SUSTAINMENT_CHECK_WEEKS
+SEEDS_PER_WEEK = 4  # raw draws of the run's generator: a week's xoshiro256++ state
 ONE_END = np.zeros(0, dtype=np.int64)  # a tie kind with one agency end (_wipe)
 # _stages fills its drivers in this order
 if DRIVERS != ("readiness", "capacity", "fit", "knowledge", "fidelity", "leadership", "trust",
@@ -45,7 +57,8 @@ def cache_dir() -> str:
     in, not of the rules and helpers it compiles in, so the folder is named after the
     contents of all of them; a changed rule is compiled afresh, not read back stale."""
     digest = hashlib.sha256()
-    for path in (Path(R.__file__), Path(network.__file__), Path(__file__)):
+    for path in (Path(R.__file__), Path(network.__file__), Path(streams.__file__),
+                 Path(__file__)):
         digest.update(path.read_bytes())
     base = numba.config.CACHE_DIR or os.path.join(
         os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "trustsim")
@@ -61,52 +74,6 @@ def njit(fn):
 
 
 # --- small compiled helpers -------------------------------------------------------------------
-
-
-@njit
-def _reseed(seed):
-    np.random.seed(seed)
-
-
-@njit
-def _rotl(x, k):
-    return (x << np.uint64(k)) | (x >> np.uint64(64 - k))
-
-
-@njit
-def _next(x):
-    """xoshiro256++ (Blackman & Vigna 2021, 'Scrambled linear pseudorandom number
-    generators') on a state held as a tuple of four uint64 (in registers inside a loop):
-    a uniform in [0, 1) and the next state."""
-    s0, s1, s2, s3 = x
-    out = _rotl(s0 + s3, 23) + s0
-    t = s1 << np.uint64(17)
-    s2 ^= s0
-    s3 ^= s1
-    s1 ^= s2
-    s0 ^= s3
-    s2 ^= t
-    return (out >> np.uint64(11)) * (1.0 / 9007199254740992.0), (s0, s1, s2, _rotl(s3, 45))
-
-
-@njit
-def _load(stream):
-    return (stream[0], stream[1], stream[2], stream[3])
-
-
-@njit
-def _store(stream, x):
-    stream[0], stream[1], stream[2], stream[3] = x
-
-
-@njit
-def _uniform(stream):
-    """A uniform from the xoshiro256++ stream ``stream`` (4 x uint64 array; _next): the
-    bulk of a week's draws are Bernoulli trials, and this costs a tenth of numba's
-    Mersenne Twister per draw."""
-    u, x = _next(_load(stream))
-    _store(stream, x)
-    return u
 
 
 @njit
@@ -157,8 +124,8 @@ def _leave(stream, rates, staff, champion, knowledge, fidelity, fidelity_with_le
     chance = R.weekly_turnover(rates[0], rates[1], rates[2])
     any_left = False
     for a in range(len(staff)):
-        leavers = np.random.binomial(staff[a], chance)
-        u = _uniform(stream)
+        leavers = binomial(stream, staff[a], chance)
+        u = uniform(stream)
         share[a] = leavers / staff[a]
         if leavers > 0:
             any_left = True
@@ -188,7 +155,7 @@ def _wipe(share, first, second, r, s, s_open):
 
 
 @njit
-def _support(isp_of, stage, isp_active, isp_hours, isp_mix, isp_tw, capacity, knowledge,
+def _support(stream, isp_of, stage, isp_active, isp_hours, isp_mix, isp_tw, capacity, knowledge,
              benevolence, integrity, effects_state, pressure, to_r, to_s, to_open, to_prior,
              back_r, back_s, cat_rate, cat_tests, cat_quality, cat_legit, cat_strain,
              cat_evidence, cat_negative, cat_reciprocal, cat_encounter, cat_repair, gains,
@@ -222,7 +189,7 @@ def _support(isp_of, stage, isp_active, isp_hours, isp_mix, isp_tw, capacity, kn
         for k in range(n_types):
             normal = isp_mix[j] * shares_co[k] + (1.0 - isp_mix[j]) * shares_td[k]
             share = (1.0 - shift) * normal + shift * shares_crisis[k]
-            c = np.random.poisson(hours * share * cat_rate[k])
+            c = poisson(stream, hours * share * cat_rate[k])
             good[k] = 0.0
             if c == 0:
                 continue
@@ -230,7 +197,7 @@ def _support(isp_of, stage, isp_active, isp_hours, isp_mix, isp_tw, capacity, kn
             tw = tests[0] * isp_tw[j, 0] + tests[1] * isp_tw[j, 1] + tests[2] * isp_tw[j, 2]
             p_good = R.experienced_well(tw, tests[1], cat_quality[k], legit, cat_legit[k],
                                         strain, cat_strain[k], shared)
-            g = np.random.binomial(c, p_good)
+            g = binomial(stream, c, p_good)
             good[k] = g
             bad = (c - g) * cat_encounter[k] * (cat_evidence[k] * asymmetry * cat_negative[k])
             _add_evidence(to_r, to_s, a, tests, g * cat_evidence[k], bad)
@@ -240,7 +207,7 @@ def _support(isp_of, stage, isp_active, isp_hours, isp_mix, isp_tw, capacity, kn
                 p_kept = R.experienced_well(
                     _agency_tw_dot(tests, ability, benevolence[a], integrity[a]), tests[1],
                     1.0, 1.0, 0.0, strain, cat_strain[k], shared)
-                kept = np.random.binomial(c, p_kept)
+                kept = binomial(stream, c, p_kept)
                 _add_evidence(back_r, back_s, a, tests, kept * cat_evidence[k],
                               (c - kept) * (cat_evidence[k] * asymmetry * cat_negative[k]))
             addressed = addressed or (g > 0 and cat_repair[k])
@@ -269,7 +236,7 @@ def _support(isp_of, stage, isp_active, isp_hours, isp_mix, isp_tw, capacity, kn
 
 
 @njit
-def _partnerships(truster, trustee, r, s, prior, stage, capacity, knowledge, benevolence,
+def _partnerships(stream, truster, trustee, r, s, prior, stage, capacity, knowledge, benevolence,
                   integrity, rate, asym, tests, contact_strain, shared, prior_w, recept_exp,
                   peer_learning, now):
     """Joint-work contacts on every partnership tie, their evidence, and peer learning from
@@ -285,10 +252,10 @@ def _partnerships(truster, trustee, r, s, prior, stage, capacity, knowledge, ben
     for i in range(len(truster)):
         if stage[truster[i]] == ABANDONED:
             continue
-        c = np.random.poisson(rate)
+        c = poisson(stream, rate)
         if c == 0:
             continue
-        g = np.random.binomial(c, p_good[trustee[i]])
+        g = binomial(stream, c, p_good[trustee[i]])
         _add_evidence(r, s, i, tests, g, (c - g) * asym)
         micro += c
         if delivering[trustee[i]]:
@@ -308,10 +275,12 @@ def _partnerships(truster, trustee, r, s, prior, stage, capacity, knowledge, ben
 def _families(stream, fam_agency, fam_group, engaged, eligible, trustee, r, s, prior,
               group_prior, capacity, knowledge, benevolence, integrity, stage, voice, q, now,
               tests):
-    """Cases close and open, families meet their agency and engage or disengage
-    (sim.processes.family_chances / apply_family). Engagement is drawn only for families
-    not engaged and disengagement only for engaged ones: the other draw could not change
-    anything."""
+    """Families engage or disengage, meet their agency, and cases close and open
+    (sim.processes.family_chances / apply_family). Each family's chances are those of the
+    week's start, as in the other engines; the outcomes are drawn kind by kind over all
+    families, so each kind is a loop with few unpredictable branches. Engagement is drawn
+    only for families not engaged and disengagement only for engaged ones: the other draw
+    could not change anything."""
     close, contact, wom, voice_effect, power_gap, engage_rate, leave_rate, lapse, asym, \
         prior_w, eligibility = q
     _, ability, delivering = _agencies_now(capacity, knowledge, stage, now)
@@ -329,50 +298,61 @@ def _families(stream, fam_agency, fam_group, engaged, eligible, trustee, r, s, p
         for key in range(len(count)):
             if count[key] > 0:
                 community[key] /= count[key]
-    micro = 0
-    x = _load(stream)  # the stream's state in registers for the loop
-    for f in range(len(fam_agency)):
+    n = len(fam_agency)
+    x = load(stream)  # the stream's state in registers for the loops
+    # engagement, with the trust families had before this week's contacts
+    for f in range(n):
         a = fam_agency[f]
-        serves = delivering[a] and eligible[f]
-        trust = 0.0
-        if serves:  # trust is read only by engagement draws, which need the practice
-            for d in range(3):
-                m = prior[f, d]
-                if wom > 0:
-                    m = (1 - wom) * m + wom * community[a * n_groups + fam_group[f]]
-                trust += R.expected_trust(r[f, d], s[f, d], m, prior_w)
-            trust = trust / 3.0
-        u, x = _next(x)
-        if u < contact:
-            micro += 1
-            p_good = R.family_experience_probability(quality[a], group_prior[fam_group[f]],
-                                                     voice[a], voice_effect, power_gap)
-            u, x = _next(x)
-            good = 1.0 if u < p_good else 0.0  # adding 0.0 evidence changes nothing
-            _add_evidence(r, s, f, tests, good, (1.0 - good) * asym)
-        if engaged[f]:
-            if serves:
-                u, x = _next(x)
-                engaged[f] = not (u < R.disengagement_probability(leave_rate, trust, lapse))
-            else:
-                engaged[f] = False
-        elif serves:
-            u, x = _next(x)
-            engaged[f] = u < R.engagement_probability(engage_rate, trust, voice[a])
-        u, x = _next(x)
-        if u < close:
-            u, x = _next(x)
-            new = int(u * n_agencies)
-            fam_agency[f] = new
-            trustee[f] = new
-            for d in range(3):
-                r[f, d] = 0.0
-                s[f, d] = 0.0
+        if not (delivering[a] and eligible[f]):  # no practice to engage with
             engaged[f] = False
-            u, x = _next(x)
-            eligible[f] = u < eligibility
-    _store(stream, x)
-    return micro
+            continue
+        trust = 0.0
+        for d in range(3):
+            m = prior[f, d]
+            if wom > 0:
+                m = (1 - wom) * m + wom * community[a * n_groups + fam_group[f]]
+            trust += R.expected_trust(r[f, d], s[f, d], m, prior_w)
+        trust = trust / 3.0
+        u, x = next_uniform(x)
+        if engaged[f]:
+            engaged[f] = not (u < R.disengagement_probability(leave_rate, trust, lapse))
+        else:
+            engaged[f] = u < R.engagement_probability(engage_rate, trust, voice[a])
+    # contacts: the families met, listed without a branch, then their experience
+    met = np.empty(n, np.int64)
+    n_met = 0
+    for f in range(n):
+        u, x = next_uniform(x)
+        met[n_met] = f
+        n_met += u < contact
+    for i in range(n_met):
+        f = met[i]
+        a = fam_agency[f]
+        p_good = R.family_experience_probability(quality[a], group_prior[fam_group[f]],
+                                                 voice[a], voice_effect, power_gap)
+        u, x = next_uniform(x)
+        good = 1.0 if u < p_good else 0.0  # adding 0.0 evidence changes nothing
+        _add_evidence(r, s, f, tests, good, (1.0 - good) * asym)
+    # cases closing (rare: found by skipping to the next one) and the new cases opening
+    f_at = -1.0
+    log_open = math.log1p(-close) if close > 0 else 0.0
+    while close > 0:
+        f_at, x = next_success(x, f_at, log_open)
+        if f_at >= n:
+            break
+        f = int(f_at)
+        u, x = next_uniform(x)
+        new = int(u * n_agencies)
+        fam_agency[f] = new
+        trustee[f] = new
+        for d in range(3):
+            r[f, d] = 0.0
+            s[f, d] = 0.0
+        engaged[f] = False
+        u, x = next_uniform(x)
+        eligible[f] = u < eligibility
+    store(stream, x)
+    return n_met
 
 
 # --- implementation stages --------------------------------------------------------------------
@@ -397,7 +377,7 @@ def _stages(stream, stage, readiness, champion, capacity, fit, knowledge, fideli
             trusted[truster[i]] += _tie_trust(aa_r, aa_s, aa_prior, i, prior_w)
     drivers = np.empty(exponents.shape[1])
     for a in range(n):
-        u = _uniform(stream)
+        u = uniform(stream)
         old = stage[a]
         if old == ABANDONED:
             continue
@@ -454,7 +434,7 @@ def _emergency(stream, stage, chance):
     (sim.processes.emergency_partnership_chances); forming it is sim.processes' job."""
     new = np.zeros(len(stage), np.bool_)
     for a in range(len(stage)):
-        new[a] = _uniform(stream) < chance and stage[a] != ABANDONED
+        new[a] = uniform(stream) < chance and stage[a] != ABANDONED
     return new
 
 
@@ -559,7 +539,7 @@ def _broker(stream, a, aa, n, linked, stage, to_r, to_s, back_r, back_s, propens
             bridges[n_bridges] = others[i]
             n_bridges += 1
     pool = bridges[:n_bridges] if n_bridges else others[:count]
-    b = pool[int(_uniform(stream) * len(pool))]
+    b = pool[int(uniform(stream) * len(pool))]
     r, s = np.empty(3), np.empty(3)
     for x, y in ((a, b), (b, a)):
         for d in range(3):
@@ -580,12 +560,12 @@ def _emergency_ties(stream, aa, n, linked, stage, chance, propensity, benevolenc
     others = np.empty(n_ag, np.int64)
     zero = np.zeros(3)
     for a in range(n_ag):
-        if not (_uniform(stream) < chance and stage[a] != ABANDONED):
+        if not (uniform(stream) < chance and stage[a] != ABANDONED):
             continue
         count = _unlinked(a, linked, stage, False, others)
         if count == 0:
             continue
-        b = others[int(_uniform(stream) * count)]
+        b = others[int(uniform(stream) * count)]
         for x, y in ((a, b), (b, a)):
             prior = R.partner_prior_mean(propensity[x], benevolence[y], integrity[y],
                                          propensity_weight)
@@ -675,8 +655,8 @@ def _weeks(first, crisis, seeds, P, agencies, isps, families, ai, ia, fa, aa, aa
            stages, captions, trace_share, trace_hours, week_hours):
     """Weeks ``first``, ``first + 1``, ... (one per entry of ``crisis``, that week's
     intensity) of the declared week (sim.schedule.SCHEDULE, phase by phase in its order),
-    each week's draws seeded from ``seeds`` (five raw draws of the run's generator per
-    week). Fills the weekly trace (share at full implementation, ISP hours) and returns
+    each week's draws seeded from ``seeds`` (SEEDS_PER_WEEK raw draws of the run's generator
+    per week). Fills the weekly trace (share at full implementation, ISP hours) and returns
     the partnership ties' buffers and count, the micro-interactions and the caption log."""
     (readiness, capacity, fit, knowledge, fidelity, leadership, champion, propensity,
      benevolence, integrity, staff, voice, isp_of, stage, pressure, depth, advances,
@@ -695,9 +675,8 @@ def _weeks(first, crisis, seeds, P, agencies, isps, families, ai, ia, fa, aa, aa
     share = np.zeros(n_ag)
     for k in range(len(crisis)):
         week, c = first + k, crisis[k]
-        np.random.seed(np.uint32(seeds[5 * k] >> np.uint64(32)))
-        for i in range(4):
-            stream[i] = seeds[5 * k + 1 + i] | np.uint64(1)
+        for i in range(SEEDS_PER_WEEK):
+            stream[i] = seeds[SEEDS_PER_WEEK * k + i] | np.uint64(1)  # never all zero
         now = now_of(P, c, delivers_from)
         week_hours[:] = 0.0
         # forgetting
@@ -717,8 +696,8 @@ def _weeks(first, crisis, seeds, P, agencies, isps, families, ai, ia, fa, aa, aa
             _wipe(share, fa[1], ONE_END, fa[2], fa[3], fa[4])
         # support, then the introductions it brought about
         if len(isp_hours) > 0:
-            micro += _support(isp_of, stage, isp_active, isp_hours, isp_mix, isp_tw, capacity,
-                              knowledge, benevolence, integrity, effects, pressure, ai[2],
+            micro += _support(stream, isp_of, stage, isp_active, isp_hours, isp_mix, isp_tw,
+                              capacity, knowledge, benevolence, integrity, effects, pressure, ai[2],
                               ai[3], ai[4], ai[5], ia[2], ia[3], *cat, support_q(P, c), now,
                               week_hours, brokered, broken)
             shown = 0
@@ -736,7 +715,7 @@ def _weeks(first, crisis, seeds, P, agencies, isps, families, ai, ia, fa, aa, aa
         # partnerships
         if aa_n > 0 and P.partner_contact_rate > 0:
             micro += _partnerships(
-                aa[0][:aa_n], aa[1][:aa_n], aa[2], aa[3], aa[5], stage, capacity, knowledge,
+                stream, aa[0][:aa_n], aa[1][:aa_n], aa[2], aa[3], aa[5], stage, capacity, knowledge,
                 benevolence, integrity, partner_rate(P, c), P.asymmetry, PARTNER_TESTS,
                 PARTNER_STRAIN, shared_purpose(P, c), P.prior_strength, P.receptivity,
                 P.peer_learning, now)
