@@ -182,9 +182,22 @@ def log_gap_kept(gain: Num) -> Num:
 
 
 @jitable
+def gap_kept(gain: Num) -> Num:
+    """The share of the gap to 1 that one interaction of effective ``gain`` leaves."""
+    return 1.0 - np.minimum(gain, MAX_GAIN)
+
+
+@jitable
 def gap_closed(x: Num, total_log_kept: Num) -> Num:
     """x after interactions whose log_gap_kept values add up to ``total_log_kept``."""
-    return 1.0 - (1.0 - x) * np.exp(total_log_kept)
+    return gap_narrowed(x, np.exp(total_log_kept))
+
+
+@jitable
+def gap_narrowed(x: Num, kept: Num) -> Num:
+    """x after interactions that leave ``kept`` of its gap to 1 (the product of their
+    gap_kept: a loop over a few interactions multiplies instead of adding logarithms)."""
+    return 1.0 - (1.0 - x) * kept
 
 
 #: No single encounter closes the whole gap (keeps log(1 - g) finite).

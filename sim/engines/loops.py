@@ -32,6 +32,7 @@ from sim.engines.streams import (
     next_success,
     next_uniform,
     poisson,
+    poisson_given,
     store,
     uniform,
 )
@@ -155,6 +156,24 @@ def _wipe(share, first, second, r, s, s_open):
 
 
 @njit
+def _support_means(isp_hours, isp_mix, caseload, surge, shift, cat_rate, shares_co, shares_td,
+                   shares_crisis):
+    """Each ISP's mean count of each interaction type with each agency it serves this week
+    (its hours shared over its caseload, spent by its strategy's mix), and the chance of
+    none: the same for all its agencies, so worked out once per ISP."""
+    means = np.empty((len(isp_hours), len(cat_rate)))
+    nones = np.empty((len(isp_hours), len(cat_rate)))
+    for j in range(len(isp_hours)):
+        hours = isp_hours[j] * (1.0 + surge) / max(caseload[j], 1)
+        for k in range(len(cat_rate)):
+            normal = isp_mix[j] * shares_co[k] + (1.0 - isp_mix[j]) * shares_td[k]
+            share = (1.0 - shift) * normal + shift * shares_crisis[k]
+            means[j, k] = hours * share * cat_rate[k]
+            nones[j, k] = math.exp(-means[j, k])
+    return means, nones
+
+
+@njit
 def _support(stream, isp_of, stage, isp_active, isp_hours, isp_mix, isp_tw, capacity, knowledge,
              benevolence, integrity, effects_state, pressure, to_r, to_s, to_open, to_prior,
              back_r, back_s, cat_rate, cat_tests, cat_quality, cat_legit, cat_strain,
@@ -171,6 +190,8 @@ def _support(stream, isp_of, stage, isp_active, isp_hours, isp_mix, isp_tw, capa
         if isp_of[a] >= 0 and stage[a] != ABANDONED:
             caseload[isp_of[a]] += 1
     n_types = len(cat_rate)
+    means, nones = _support_means(isp_hours, isp_mix, caseload, surge, shift, cat_rate,
+                                  shares_co, shares_td, shares_crisis)
     good = np.zeros(n_types)
     micro = 0
     for a in range(len(isp_of)):
@@ -178,18 +199,15 @@ def _support(stream, isp_of, stage, isp_active, isp_hours, isp_mix, isp_tw, capa
         brokered[a], broken[a] = 0, False  # this week's, whether served or not
         if j < 0 or stage[a] == ABANDONED or not isp_active[j]:  # served_agencies
             continue
-        hours = isp_hours[j] * (1.0 + surge) / max(caseload[j], 1)
         trust = _tie_trust(to_r, to_s, to_prior, a, prior_w)
         legit = R.legitimacy(trust, authority)
         strain = 1.0 - cap[a]
         ability = abilities[a]
         addressed = False
         bad_promise = False
-        n_broker = 0
+        n_broker, n_good = 0, 0
         for k in range(n_types):
-            normal = isp_mix[j] * shares_co[k] + (1.0 - isp_mix[j]) * shares_td[k]
-            share = (1.0 - shift) * normal + shift * shares_crisis[k]
-            c = poisson(stream, hours * share * cat_rate[k])
+            c = poisson_given(stream, means[j, k], nones[j, k])
             good[k] = 0.0
             if c == 0:
                 continue
@@ -199,6 +217,7 @@ def _support(stream, isp_of, stage, isp_active, isp_hours, isp_mix, isp_tw, capa
                                         strain, cat_strain[k], shared)
             g = binomial(stream, c, p_good)
             good[k] = g
+            n_good += g
             bad = (c - g) * cat_encounter[k] * (cat_evidence[k] * asymmetry * cat_negative[k])
             _add_evidence(to_r, to_s, a, tests, g * cat_evidence[k], bad)
             for d in range(3):
@@ -220,13 +239,17 @@ def _support(stream, isp_of, stage, isp_active, isp_hours, isp_mix, isp_tw, capa
             for d, part in enumerate((repair_a, repair_b, repair_i)):
                 to_s[a, d] -= to_open[a, d] * part
                 to_open[a, d] = 0.0
-        recept = R.receptivity(_tie_trust(to_r, to_s, to_prior, a, prior_w), recept_exp)
-        for e in range(len(effects_state)):
-            total = 0.0
-            for k in range(n_types):
-                if good[k] > 0 and gains[k, e] != 0:  # log_gap_kept(0) adds (-)0.0
-                    total += good[k] * R.log_gap_kept(gains[k, e] * recept)
-            effects_state[e][a] = R.gap_closed(effects_state[e][a], total)
+        if n_good > 0:  # no encounter went well: no effect to apply
+            trust = _tie_trust(to_r, to_s, to_prior, a, prior_w)
+            recept = trust if recept_exp == 1.0 else R.receptivity(trust, recept_exp)
+            for e in range(len(effects_state)):
+                kept = 1.0  # rules.saturating_gain, its product taken term by term
+                for k in range(n_types):
+                    if good[k] > 0 and gains[k, e] != 0:
+                        for _ in range(int(good[k])):
+                            kept *= R.gap_kept(gains[k, e] * recept)
+                if kept != 1.0:  # nothing kept of the gap to 1 leaves x as it is
+                    effects_state[e][a] = R.gap_narrowed(effects_state[e][a], kept)
         brokered[a] = n_broker
         broken[a] = bad_promise
     return micro

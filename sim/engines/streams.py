@@ -3,14 +3,15 @@ counts the week needs (Bernoulli trials, Poisson and binomial counts, the next s
 a row of trials) drawn from it.
 
 Every draw of a week comes from this one stream, seeded from the run's own generator, so
-a run's numbers depend on its seed alone. The count samplers are exact in distribution
-(up to floating point) and follow the algorithms numpy's own generators use, so that the
-engines differ in their streams only, never in their distributions: Poisson counts by
-inversion below a mean of 10 and by transformed rejection above (Hormann 1993, 'The
-transformed rejection method for generating Poisson random variables'); binomial counts by
-inversion below a mean of 30 and by BTPE above (Kachitvichyanukul & Schmeiser 1988,
-'Binomial random variate generation'). The functions are inlined into the loops that call
-them (``register_jitable``), so they add no call and no cache of their own.
+a run's numbers depend on its seed alone. The count samplers are exact in distribution (up
+to floating point), and tests/engines/test_streams.py checks each against scipy's:
+Poisson counts by inversion below a mean of 10 and by transformed rejection above
+(Hormann 1993, 'The transformed rejection method for generating Poisson random
+variables'), as numpy draws them; binomial counts trial by trial for a few trials, then as
+numpy draws them, by inversion below a mean of 30 and by BTPE above (Kachitvichyanukul &
+Schmeiser 1988, 'Binomial random variate generation'). The functions are inlined into the
+loops that call them (``register_jitable``), so they add no call and no cache of their
+own.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import numpy as np
 from numba.extending import register_jitable as jitable
 
 _TO_UNIT = 1.0 / 9007199254740992.0  # 2**-53: the top 53 bits as a double in [0, 1)
+FEW_TRIALS = 8  # binomial counts of up to this many trials are drawn trial by trial
 
 
 @jitable
@@ -78,19 +80,20 @@ def next_success(x, after, log_failure):
 
 
 @jitable
-def _poisson_inversion(stream, mean):
+def _poisson_inversion(stream, mean, none):
     """Sequential search of the cumulative distribution (Devroye 1986, 'Non-uniform random
-    variate generation', X.3.3); a draw that runs past 10 standard deviations (rounding
-    in the tail) starts again, as numpy's binomial inversion does."""
-    bound = mean + 10.0 * math.sqrt(mean) + 10.0
-    first = math.exp(-mean)
+    variate generation', X.3.3), from ``none`` = exp(-mean); a draw that runs past 10
+    standard deviations (rounding in the tail) starts again, as numpy's binomial inversion
+    does."""
     while True:
-        k, p, u = 0, first, uniform(stream)
-        while u > p and k <= bound:
+        k, p, u = 0, none, uniform(stream)
+        while u > p:
             u -= p
             k += 1
             p *= mean / k
-        if k <= bound:
+            if k > 10 and k > mean + 10.0 * math.sqrt(mean) + 10.0:
+                break
+        else:
             return k
 
 
@@ -120,10 +123,17 @@ def _poisson_ptrs(stream, mean):
 @jitable
 def poisson(stream, mean):
     """A Poisson count with mean ``mean`` (0 for a mean of 0 or less)."""
+    return poisson_given(stream, mean, math.exp(-mean) if 0.0 < mean < 10.0 else 0.0)
+
+
+@jitable
+def poisson_given(stream, mean, none):
+    """``poisson``, given ``none`` = exp(-mean), the chance of a count of 0, for a loop
+    that draws many counts with the same mean (only means below 10 read it)."""
     if mean <= 0.0:
         return 0
     if mean < 10.0:
-        return _poisson_inversion(stream, mean)
+        return _poisson_inversion(stream, mean, none)
     return _poisson_ptrs(stream, mean)
 
 
@@ -224,12 +234,17 @@ def _binomial_btpe(stream, n, r):
 
 @jitable
 def binomial(stream, n, p):
-    """A binomial count of ``n`` trials with chance ``p`` each (numpy's choice of method,
-    on the smaller of p and 1 - p)."""
+    """A binomial count of ``n`` trials with chance ``p`` each: a few trials one by one,
+    more by numpy's choice of method on the smaller of p and 1 - p."""
     if n <= 0 or p <= 0.0:
         return 0
     if p >= 1.0:
         return n
+    if n <= FEW_TRIALS:  # each trial drawn: cheaper than a logarithm and an exponential
+        k = 0
+        for _ in range(n):
+            k += uniform(stream) < p
+        return k
     r = min(p, 1.0 - p)
     k = _binomial_inversion(stream, n, r) if n * r < 30.0 else _binomial_btpe(stream, n, r)
     return k if p <= 0.5 else n - k
