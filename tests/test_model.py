@@ -126,9 +126,20 @@ def _final(params, seeds=range(6)):
 
 
 def test_co_creative_support_builds_more_trust_than_top_down():
-    co = _final({**SMALL, "weeks": 60, "strategy_mix": 1.0})
-    top = _final({**SMALL, "weeks": 60, "strategy_mix": 0.0})
-    assert co["trust_agency_isp_final"] > top["trust_agency_isp_final"] + 0.2
+    # Paired by seed. Over 60 seeds the difference is about 0.20-0.21 in each engine
+    # (standard error 0.003-0.004); the bound asks for at least half of it after 4
+    # standard errors of these 6 seeds (about 0.011 each), so a different random stream
+    # cannot fail it, and a strategy that stopped building trust would.
+    seeds = range(6)
+    co = _finals({**SMALL, "weeks": 60, "strategy_mix": 1.0}, seeds)
+    top = _finals({**SMALL, "weeks": 60, "strategy_mix": 0.0}, seeds)
+    gap = co - top
+    assert gap.mean() - 4 * gap.std(ddof=1) / np.sqrt(len(gap)) > 0.1
+
+
+def _finals(params, seeds) -> np.ndarray:
+    return np.array([TrustModel(rng=s, **params).run().summary()["trust_agency_isp_final"]
+                     for s in seeds])
 
 
 def test_turnover_wipes_person_bound_trust():
