@@ -42,7 +42,10 @@ def test_failure_is_possible_after_start_up():
 
 
 def test_sustainment_is_earned_not_granted_and_can_be_lost():
-    fast = _runs(range(4), weeks=200, strategy_mix=1.0)
+    # About half of these runs end with an agency long enough at full implementation that
+    # has not (yet) earned sustainment (40 seeds: vectorized 0.45, compiled 0.48), so 12
+    # seeds all miss one with a chance under 1 in 1,000; with 4 seeds it was about 1 in 12.
+    fast = _runs(range(12), weeks=200, strategy_mix=1.0)
     assert any(m.state.stage.max() == 4 for m in fast)  # some earn sustainment
     at_full = [(m.state.weeks_at_full >= m.p.sustainment_weeks) & (m.state.stage == 3)
                for m in fast]

@@ -6,7 +6,7 @@ Every draw of a week comes from this one stream, seeded from the run's own gener
 a run's numbers depend on its seed alone. The count samplers are exact in distribution (up
 to floating point), and tests/engines/test_streams.py checks each against scipy's:
 Poisson counts by inversion below a mean of 10 and by transformed rejection above
-(Hormann 1993, 'The transformed rejection method for generating Poisson random
+(Hörmann 1993, 'The transformed rejection method for generating Poisson random
 variables'), as numpy draws them; binomial counts trial by trial for a few trials, then as
 numpy draws them, by inversion below a mean of 30 and by BTPE above (Kachitvichyanukul &
 Schmeiser 1988, 'Binomial random variate generation'). The functions are inlined into the
@@ -99,7 +99,7 @@ def _poisson_inversion(stream, mean, none):
 
 @jitable
 def _poisson_ptrs(stream, mean):
-    """Transformed rejection with squeeze (PTRS; Hormann 1993), as numpy draws means of 10
+    """Transformed rejection with squeeze (PTRS; Hörmann 1993), as numpy draws means of 10
     and more."""
     slam, loglam = math.sqrt(mean), math.log(mean)
     b = 0.931 + 2.53 * slam
