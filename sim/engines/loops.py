@@ -152,20 +152,6 @@ def _wipe(share, first, second, r, s, s_open):
                 s_open[i, d] *= keep
 
 
-@njit
-def _forget_and_wipe(share, agency, r, s, s_open, factor):
-    """_forget_rows and then _wipe on ties with one agency end, in one pass: the same
-    products in the same order (a keep of 1, where no one left, changes nothing)."""
-    for i in range(len(agency)):
-        keep = 1.0 - share[agency[i]]
-        for d in range(3):
-            r[i, d], s[i, d] = R.forget(r[i, d], s[i, d], factor)
-            s_open[i, d] *= factor
-            r[i, d] *= keep
-            s[i, d] *= keep
-            s_open[i, d] *= keep
-
-
 # --- implementation support -------------------------------------------------------------------
 
 
@@ -719,7 +705,8 @@ def _weeks(first, crisis, seeds, P, agencies, isps, families, ai, ia, fa, aa, aa
         # forgetting
         for r, s, s_open, m in ((ai[2], ai[3], ai[4], len(ai[0])),
                                 (ia[2], ia[3], ia[4], len(ia[0])),
-                                (aa[2], aa[3], aa[4], aa_n)):  # families': with turnover's
+                                (aa[2], aa[3], aa[4], aa_n),
+                                (fa[2], fa[3], fa[4], len(fa[0]))):
             _forget_rows(r, s, s_open, m, P.forgetting)
         # turnover
         if _leave(stream, (P.turnover_per_year, c, P.crisis_turnover), staff, champion,
@@ -729,9 +716,7 @@ def _weeks(first, crisis, seeds, P, agencies, isps, families, ai, ia, fa, aa, aa
             _wipe(share, ai[0], ONE_END, ai[2], ai[3], ai[4])
             _wipe(share, ia[1], ONE_END, ia[2], ia[3], ia[4])
             _wipe(share, aa[0][:aa_n], aa[1][:aa_n], aa[2], aa[3], aa[4])
-        # the family ties' forgetting and then their wipe, in one pass (nothing reads them
-        # in between)
-        _forget_and_wipe(share, fa[1], fa[2], fa[3], fa[4], P.forgetting)
+            _wipe(share, fa[1], ONE_END, fa[2], fa[3], fa[4])
         # support, then the introductions it brought about
         if len(isp_hours) > 0:
             micro += _support(stream, isp_of, stage, isp_active, isp_hours, isp_mix, isp_tw,
