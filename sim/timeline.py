@@ -40,15 +40,20 @@ class Crisis(_Event):
         return self.onset
 
     def intensity_at(self, week: float) -> float:
-        t = week - self.onset
-        if t < 0 or t >= self.duration:
-            return 0.0
+        return float(self.intensity_over([week])[0])
+
+    def intensity_over(self, weeks) -> np.ndarray:
+        """The intensity at each of ``weeks`` (an array: a stretch of compiled weeks asks
+        for all of its weeks at once)."""
+        t = np.asarray(weeks, dtype=float) - self.onset
         ramp = min(self.ramp, self.duration / 2)
         if ramp <= 0:
-            return self.intensity
-        up = min(1.0, (t + 1) / ramp)
-        down = min(1.0, (self.duration - t) / ramp)
-        return self.intensity * min(up, down)
+            level = np.full(t.shape, float(self.intensity))
+        else:
+            up = np.minimum(1.0, (t + 1) / ramp)
+            down = np.minimum(1.0, (self.duration - t) / ramp)
+            level = self.intensity * np.minimum(up, down)
+        return np.where((t < 0) | (t >= self.duration), 0.0, level)
 
 
 class SupportWithdrawn(_Event):
@@ -145,14 +150,12 @@ class Timeline:
 
     def crisis_intensity(self, week: int) -> float:
         """The strongest crisis under way at ``week`` (0 when none)."""
-        return max((e.intensity_at(week) for e in self.events if isinstance(e, Crisis)),
-                   default=0.0)
+        return float(self.crisis_over([week])[0])
 
-    def crisis_over(self, weeks: range) -> np.ndarray:
+    def crisis_over(self, weeks) -> np.ndarray:
         """``crisis_intensity`` of each of ``weeks`` (zeros at once without a crisis)."""
-        if not any(isinstance(e, Crisis) for e in self.events):
-            return np.zeros(len(weeks))
-        return np.array([self.crisis_intensity(week) for week in weeks])
+        levels = [e.intensity_over(weeks) for e in self.events if isinstance(e, Crisis)]
+        return np.maximum.reduce(levels) if levels else np.zeros(len(weeks))
 
     def due(self, week: int) -> list[_Event]:
         """Non-crisis events that take effect at ``week``."""
