@@ -31,7 +31,6 @@ from sim.engines.streams import (
     load,
     next_success,
     next_uniform,
-    poisson,
     poisson_given,
     store,
     uniform,
@@ -84,6 +83,12 @@ def _tie_trust(r, s, prior, row, weight):
     for d in range(3):
         total += R.expected_trust(r[row, d], s[row, d], prior[row, d], weight)
     return total / 3.0
+
+
+@njit
+def _receptivity(trust, exponent):
+    """rules.receptivity without the pow call at exponent 1, where pow(x, 1) is x."""
+    return trust if exponent == 1.0 else R.receptivity(trust, exponent)
 
 
 @njit
@@ -240,8 +245,7 @@ def _support(stream, isp_of, stage, isp_active, isp_hours, isp_mix, isp_tw, capa
                 to_s[a, d] -= to_open[a, d] * part
                 to_open[a, d] = 0.0
         if n_good > 0:  # no encounter went well: no effect to apply
-            trust = _tie_trust(to_r, to_s, to_prior, a, prior_w)
-            recept = trust if recept_exp == 1.0 else R.receptivity(trust, recept_exp)
+            recept = _receptivity(_tie_trust(to_r, to_s, to_prior, a, prior_w), recept_exp)
             for e in range(len(effects_state)):
                 kept = 1.0  # rules.saturating_gain, its product taken term by term
                 for k in range(n_types):
@@ -272,18 +276,19 @@ def _partnerships(stream, truster, trustee, r, s, prior, stage, capacity, knowle
             1.0, 0.0, 1.0 - cap[b], contact_strain, shared)
     learned = np.zeros(len(knowledge))
     micro = 0
+    none = math.exp(-rate)  # every tie's chance of no contact, worked out once
     for i in range(len(truster)):
         if stage[truster[i]] == ABANDONED:
             continue
-        c = poisson(stream, rate)
+        c = poisson_given(stream, rate, none)
         if c == 0:
             continue
         g = binomial(stream, c, p_good[trustee[i]])
         _add_evidence(r, s, i, tests, g, (c - g) * asym)
         micro += c
         if delivering[trustee[i]]:
-            learned[truster[i]] += g * R.receptivity(_tie_trust(r, s, prior, i, prior_w),
-                                                     recept_exp)
+            learned[truster[i]] += g * _receptivity(_tie_trust(r, s, prior, i, prior_w),
+                                                    recept_exp)
     keep = R.log_gap_kept(peer_learning)
     for a in range(len(knowledge)):
         if learned[a] > 0:
