@@ -30,10 +30,10 @@ def undirected_pairs(kind: str, n: int, rng: np.random.Generator, *, density: fl
     """Partnerships as an (m, 2) array of agency pairs a < b (each pair once)."""
     if n < 2:
         return np.zeros((0, 2), dtype=int)
+    if kind == "random" and 0 < density < 1:
+        return _gnp_pairs(n, density, _seed(rng))
     if kind == "edge_list":
         pairs = read_edge_list(edges, n)
-    elif kind == "random" and 0 < density < 1:
-        pairs = _gnp_pairs(n, density, _seed(rng))
     else:
         pairs = np.array(list(_graph(kind, n, rng, density, degree, rewiring).edges()),
                          dtype=int).reshape(-1, 2)
@@ -51,10 +51,11 @@ def _unique_rows(pairs: np.ndarray) -> np.ndarray:
 
 
 def _gnp_pairs(n: int, p: float, seed: int) -> np.ndarray:
-    """The ties of ``nx.fast_gnp_random_graph(n, p, seed=seed)`` for 0 < p < 1, as pairs
-    (w, v) with w < v: its algorithm (Batagelj & Brandes 2005) and its draws from
-    ``random.Random(seed)``, without building a graph, which took most of a county run's
-    set-up (tests/test_network.py checks that the ties are networkx's)."""
+    """The ties of ``nx.fast_gnp_random_graph(n, p, seed=seed)`` for 0 < p < 1, as
+    ``undirected_pairs`` gives them (pairs a < b, sorted): its algorithm (Batagelj &
+    Brandes 2005) and its draws from ``random.Random(seed)``, without building a graph,
+    which took most of a county run's set-up (tests/test_network.py checks that the ties
+    are networkx's)."""
     draw, lp = random.Random(seed).random, math.log(1.0 - p)
     pairs = []
     v, w = 1, -1
@@ -65,7 +66,7 @@ def _gnp_pairs(n: int, p: float, seed: int) -> np.ndarray:
             v = v + 1
         if v < n:
             pairs.append((w, v))
-    return np.array(pairs, dtype=int).reshape(-1, 2)
+    return np.array(sorted(pairs), dtype=int).reshape(-1, 2)
 
 
 def _graph(kind, n, rng, density, degree, rewiring) -> nx.Graph:
