@@ -8,7 +8,7 @@ import numpy as np
 
 from sim.network import undirected_pairs
 from sim.parameters import STAGES
-from sim.rules import partner_prior_mean
+from sim.rules import clip01, partner_prior_mean
 from sim.state import NEVER, State, TieSet
 
 
@@ -16,7 +16,7 @@ def _around(rng, mean: float, sd: float, n: int) -> np.ndarray:
     """Draws around ``mean`` clipped to [0, 1] (sd 0 gives exactly the mean)."""
     if sd <= 0:
         return np.full(n, float(mean))
-    return np.clip(rng.normal(mean, sd, n), 0.0, 1.0)
+    return clip01(rng.normal(mean, sd, n))
 
 
 def agency_values(p: SimpleNamespace, rng, n: int, sectors: list[str], first: int = 0,

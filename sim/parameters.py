@@ -8,8 +8,8 @@ docs/ODD.md for where each value comes from.
 
 from __future__ import annotations
 
-import copy
 import math
+import pickle
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -325,13 +325,17 @@ _TABLE = [
 ]
 
 PARAMETERS: dict[str, Parameter] = {p.name: p for p in _TABLE}
+_STRUCTURED_DEFAULTS = tuple(p.name for p in _TABLE if p.kind == "structured")
 
 
 def defaults() -> dict[str, Any]:
     """A fresh copy of every default (structured ones deep-copied; the others are
-    immutable)."""
-    return {name: copy.deepcopy(p.default) if p.kind == "structured" else p.default
-            for name, p in PARAMETERS.items()}
+    immutable). The structured defaults are plain lists and mappings, copied in one pickle
+    round trip, several times faster than ``copy.deepcopy`` (paid by every model built)."""
+    out = {name: p.default for name, p in PARAMETERS.items()}
+    structured = {name: out[name] for name in _STRUCTURED_DEFAULTS}
+    out.update(pickle.loads(pickle.dumps(structured, pickle.HIGHEST_PROTOCOL)))
+    return out
 
 
 def closest_name(name: str, names=None) -> str | None:

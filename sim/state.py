@@ -48,11 +48,13 @@ class TieSet:
 
     @classmethod
     def build(cls, kind, truster, trustee, prior, r0=0.0) -> TieSet:
+        """New ties: ``prior`` (one per tie, or one for all) on every dimension and ``r0``
+        positive evidence on each."""
         n = len(truster)
-        prior = np.broadcast_to(np.asarray(prior, float).reshape(-1, 1) if np.ndim(prior)
-                                else prior, (n, _D)).copy()
-        r = np.full((n, _D), float(r0))
-        return cls(kind, truster, trustee, r, np.zeros_like(r), prior)
+        rows = np.empty((n, _D))
+        rows[...] = np.reshape(prior, (-1, 1)) if np.ndim(prior) else prior
+        return cls(kind, truster, trustee, np.full((n, _D), float(r0)), np.zeros((n, _D)),
+                   rows)
 
     def __len__(self) -> int:
         return self._n

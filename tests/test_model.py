@@ -339,3 +339,14 @@ def test_defaults_copy_what_a_run_could_change_and_share_the_rest():
             assert a[name] is not b[name] or a[name] is None, name
         else:
             assert isinstance(p.default, int | float | str | None), name
+
+
+def test_milestone_medians_are_numpys():
+    from sim.outcomes import _median_of_sorted
+
+    rng = np.random.default_rng(0)
+    for n in range(0, 30):
+        weeks = np.sort(rng.integers(-1, 2000, n))
+        got, expected = _median_of_sorted(weeks), float(np.median(weeks)) if n else np.nan
+        assert got == expected or (np.isnan(got) and np.isnan(expected))
+        assert isinstance(got, float)
