@@ -7,7 +7,7 @@ the compiled engine's ratio to the vectorized one against the goal of issue 11 (
 the memory a task holds per run; the state scale's time and peak memory with both
 engines; a numba loop doing the same weekly updates as a county run (forgetting on every
 tie, family contacts, ISP micro-interactions, partner contacts, stage draws, the weekly
-trust means) as the reference for how fast the arithmetic alone can go; and runs per
+trust means) as a reference with no Python at all; and runs per
 second on 1, 2 and all local cores (and on a Dask cluster with ``--scheduler
 tcp://HOST:PORT``). Not a test: run it as ``python benchmarks/batched_speed.py`` (``make
 bench`` does). Each one-core figure runs in a fresh process pinned to one core, so peak
@@ -236,8 +236,9 @@ def main(scheduler: str | None) -> None:
           f"{com['runs_per_s'] / old['runs_per_s']:.1f}x the old way; "
           f"peak {com['peak_mib']:.0f} MiB, {com['mib_per_run']:.3f} MiB held per run")
     print(f"county  compiled reference loop         {ref['runs_per_s']:8.1f} runs/s  "
-          f"(the arithmetic limit: the compiled engine reaches "
-          f"{com['runs_per_s'] / ref['runs_per_s']:.0%} of it)")
+          f"(the same kinds of updates with no Python, every family drawing each kind "
+          f"every week: the compiled engine runs at {com['runs_per_s'] / ref['runs_per_s']:.0%}"
+          f" of its speed)")
     for engine in ("vectorized", "compiled"):
         st = measure(f"state_{engine}")
         print(f"state   {engine:10s} one run             {st['seconds']:8.1f} s  "
