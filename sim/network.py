@@ -4,15 +4,12 @@ Structures a user can choose with ``partnership_network``: random (Erdos-Renyi 1
 small_world (Watts & Strogatz 1998), scale_free (Barabasi & Albert 1999), hub_and_spoke
 (a lead agency tied to every other, as in a grant's lead-agency model), ring (a chain of
 neighbours closed into a loop), complete, and edge_list (a real county's partnerships
-from a CSV file). Generators are networkx's, which build in time linear in the ties,
-except the default random one (``_gnp_pairs``), which restates networkx's.
+from a CSV file). Generators are networkx's, which build in time linear in the ties.
 """
 
 from __future__ import annotations
 
 import csv
-import math
-import random
 from pathlib import Path
 
 import networkx as nx
@@ -30,8 +27,6 @@ def undirected_pairs(kind: str, n: int, rng: np.random.Generator, *, density: fl
     """Partnerships as an (m, 2) array of agency pairs a < b (each pair once)."""
     if n < 2:
         return np.zeros((0, 2), dtype=int)
-    if kind == "random" and 0 < density < 1:
-        return _gnp_pairs(n, density, _seed(rng))
     if kind == "edge_list":
         pairs = read_edge_list(edges, n)
     else:
@@ -48,25 +43,6 @@ def _unique_rows(pairs: np.ndarray) -> np.ndarray:
     new = np.ones(len(pairs), dtype=bool)
     new[1:] = (pairs[1:] != pairs[:-1]).any(axis=1)
     return pairs[new]
-
-
-def _gnp_pairs(n: int, p: float, seed: int) -> np.ndarray:
-    """The ties of ``nx.fast_gnp_random_graph(n, p, seed=seed)`` for 0 < p < 1, as
-    ``undirected_pairs`` gives them (pairs a < b, sorted): its algorithm (Batagelj &
-    Brandes 2005) and its draws from ``random.Random(seed)``, without building a graph,
-    which took most of a county run's set-up (tests/test_network.py checks that the ties
-    are networkx's)."""
-    draw, lp = random.Random(seed).random, math.log(1.0 - p)
-    pairs = []
-    v, w = 1, -1
-    while v < n:
-        w = w + 1 + int(math.log(1.0 - draw()) / lp)
-        while w >= v and v < n:
-            w = w - v
-            v = v + 1
-        if v < n:
-            pairs.append((w, v))
-    return np.array(sorted(pairs), dtype=int).reshape(-1, 2)
 
 
 def _graph(kind, n, rng, density, degree, rewiring) -> nx.Graph:

@@ -1,12 +1,12 @@
-"""Partnership networks: the random network's ties and the component labels brokering uses
-to find bridges."""
+"""Partnership networks: how ties are drawn and deduplicated, and the component labels
+brokering uses to find bridges."""
 
 from __future__ import annotations
 
 import networkx as nx
 import numpy as np
 
-from sim.network import _gnp_pairs, _unique_rows, components, undirected_pairs
+from sim.network import _unique_rows, components, undirected_pairs
 
 
 def test_components_are_the_connected_components_networkx_finds():
@@ -33,19 +33,6 @@ def test_unique_rows_are_numpys_unique_rows():
         got = _unique_rows(pairs)
         assert got.dtype == expected.dtype and got.shape == expected.shape
         np.testing.assert_array_equal(got, expected)
-
-
-def test_random_ties_are_networkx_fast_gnp_ties():
-    """The random network restates nx.fast_gnp_random_graph: the same ties from the same
-    seed, so seeded runs do not change."""
-    for seed in range(40):
-        for n in (2, 3, 12, 30):
-            for p in (1e-3, 0.05, 0.3, 0.5, 0.97):
-                graph = nx.fast_gnp_random_graph(n, p, seed=seed)
-                expected = sorted(tuple(sorted(e)) for e in graph.edges())
-                got = _gnp_pairs(n, p, seed)
-                assert got.dtype == int and got.shape == (len(expected), 2)
-                assert [tuple(e) for e in got.tolist()] == expected
 
 
 def test_random_network_takes_one_draw_of_the_runs_generator():
