@@ -116,7 +116,7 @@ def compiled(n: int) -> dict:
     import numpy as np
     from numba import njit
 
-    from sim.engines.streams import binomial, next_success, poisson, uniform
+    from sim.engines.streams import binomial, load, next_success, poisson, store, uniform
 
     @njit(cache=False)
     def run(stream, n_ag, n_fam, n_pair, k_types, weeks):
@@ -131,7 +131,7 @@ def compiled(n: int) -> dict:
         stage = np.zeros(n_ag, np.int64)
         knowledge = np.full(n_ag, 0.2)
         record = 0.0
-        log_open = math.log1p(-0.02)
+        log_stays_open = math.log1p(-0.02)
         for _ in range(weeks):
             for i in range(ties):  # forgetting
                 for d in range(3):
@@ -174,9 +174,8 @@ def compiled(n: int) -> dict:
                 engaged[f] = (engaged[f] and not leave) or (not engaged[f] and engage)
             at = -1.0
             while True:  # cases closing
-                at, x = next_success((stream[0], stream[1], stream[2], stream[3]), at,
-                                     log_open)
-                stream[0], stream[1], stream[2], stream[3] = x
+                at, x = next_success(load(stream), at, log_stays_open)
+                store(stream, x)
                 if at >= n_fam:
                     break
                 f = int(at)

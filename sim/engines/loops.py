@@ -363,9 +363,9 @@ def _families(stream, fam_agency, fam_group, engaged, eligible, trustee, r, s, p
         _add_evidence(r, s, f, tests, good, (1.0 - good) * asym)
     # cases closing (rare: found by skipping to the next one) and the new cases opening
     f_at = -1.0
-    log_open = math.log1p(-close) if close > 0 else 0.0
+    log_stays_open = math.log1p(-close) if close > 0 else 0.0
     while close > 0:
-        f_at, x = next_success(x, f_at, log_open)
+        f_at, x = next_success(x, f_at, log_stays_open)
         if f_at >= n:
             break
         f = int(f_at)
