@@ -14,9 +14,7 @@ import math
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-import mesa
 import numpy as np
-import pandas as pd
 
 from sim import processes
 from sim.catalogue import build_catalogue
@@ -145,6 +143,12 @@ def _share_at_full(model: TrustModel, counts: np.ndarray) -> float:
     return float(counts[model.full_stage + 1:].sum())
 
 
+def share_at_full(model: TrustModel) -> float:
+    """This week's share of agencies at full implementation (what the summary's
+    milestones read across weeks)."""
+    return _share_at_full(model, _stage_counts(model))
+
+
 def _stage_shares(model: TrustModel) -> dict[str, float]:
     counts = _stage_counts(model)
     out = {f"share_{s}": 0.0 for s in STAGE_NAMES}
@@ -217,102 +221,6 @@ def measure(model: TrustModel) -> dict[str, float]:
 def _first_week(weeks: np.ndarray, reached: np.ndarray) -> float:
     hits = np.flatnonzero(reached)
     return float(weeks[hits[0]]) if len(hits) else float("nan")
-
-
-class WeeklyRecord(mesa.DataCollector):
-    """Mesa's DataCollector, recording every weekly outcome from one ``measure`` pass.
-
-    Same tables and ``get_model_vars_dataframe`` as Mesa's (SolaraViz and batch_run read
-    it), without a reporter call and a deep copy per outcome per week: the values are
-    plain floats. Each agency's stage is recorded the Mesa way, as an agent-type reporter:
-    ``get_agenttype_vars_dataframe(Agency)`` has a ``stage`` column of stage names.
-
-    ``every`` says which weeks get the full record (``sim.runs.keep_weeks``: 1 all, k every
-    k-th and the last, 0 the last only), so a run that keeps few weeks does not pay for
-    measuring the others. ``trace`` holds, for every week, what the summary reads across
-    weeks (share at full, hours), so the summary is the same whichever weeks are kept.
-    """
-
-    def __init__(self, names: list[str], every: int = 1):
-        from sim.agents import Agency
-
-        super().__init__(model_reporters={"week": "week", **{n: n for n in names}},
-                         agenttype_reporters={Agency: {"stage": "stage"}})
-        self._names = names
-        self._name_set = frozenset(names)
-        self._agency = Agency
-        self.every = every
-        self.final: tuple[int, dict[str, float]] | None = None  # (week, run summary)
-        self.trace: dict[str, list[float]] = {"week": [], "share_at_full": [],
-                                              "cost_hours": []}
-
-    def keeps(self, model: TrustModel, week: int | None = None) -> bool:
-        """Whether this week (or ``week``) gets the full record."""
-        week = model.week if week is None else week
-        return self.next_kept(model, week) == week
-
-    def next_kept(self, model: TrustModel, week: int) -> int:
-        """The first week from ``week`` on that gets the full record: each week, each
-        ``every``-th, and from the last week of the run on."""
-        every, end = self.every, max(week, model.p.weeks)
-        if every == 1:
-            return week
-        return min(-(-week // every) * every, end) if every > 1 else end
-
-    def collect(self, model: TrustModel) -> None:
-        self.add_trace([model.week], np.array([_share_at_full(model, _stage_counts(model))]),
-                       model.state.week_hours[None])
-        if self.keeps(model):
-            self.record(model)
-
-    def add_trace(self, weeks: list[int], share_at_full: np.ndarray, hours: np.ndarray
-                  ) -> None:
-        """What the summary reads across weeks: the share at full implementation and the
-        ISP hours (one row of hours by type per week)."""
-        self.trace["week"].extend(weeks)
-        self.trace["share_at_full"].extend(share_at_full.tolist())
-        self.trace["cost_hours"].extend(hours.sum(axis=-1).tolist())
-
-    def record(self, model: TrustModel) -> None:
-        """This week's full record (``measure``), and the summary at the last week."""
-        values = model.measured()
-        if hasattr(self, "_collection_steps"):  # Mesa's own bookkeeping (batch_run reads it)
-            self._collection_steps.append(model.time)
-        self.model_vars["week"].append(model.week)
-        for name in self._names:
-            self.model_vars[name].append(values[name])
-        self._agenttype_records[model.week] = {self._agency: _stage_records(model)}
-        if model.week >= model.p.weeks:
-            self._add_summary(model)
-
-    def _add_summary(self, model: TrustModel) -> None:
-        """The last week's row also holds the run's summary outcomes (NaN on earlier weeks),
-        which is the row ``mesa.batch_run`` reports; names shared with weekly outcomes hold
-        the same value there already."""
-        n = len(self.model_vars["week"])
-        self.final = (model.week, summarise(model))  # model.summary() reads it back
-        for name, value in self.final[1].items():
-            if name not in self._name_set:
-                column = self.model_vars.setdefault(name, [])
-                column.extend([float("nan")] * (n - 1 - len(column)))
-                column.append(value)
-
-    def columns(self) -> dict[str, np.ndarray]:
-        """The weekly outcomes as one array per column (``week`` first): what a batch run
-        hands back, without building a DataFrame only to take it apart again."""
-        return {k: np.array(self.model_vars[k]) for k in ("week", *self._names)}
-
-    def get_model_vars_dataframe(self) -> pd.DataFrame:
-        """The weekly outcomes, one row per week."""
-        return pd.DataFrame(self.columns())
-
-
-def _stage_records(model: TrustModel) -> list[tuple]:
-    """(week, agent id, stage name) for every agency, read from the state arrays."""
-    names = [*model.stage_names, "abandoned"]  # index -1 is abandoned
-    stages = model.state.stage.tolist()
-    return [(model.week, agent.unique_id, names[s])
-            for agent, s in zip(model.agency_agents, stages, strict=True)]
 
 
 def _median_of_sorted(weeks: np.ndarray) -> float:

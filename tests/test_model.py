@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 from sim.agents import Agency, Family, ImplementationSupportPractitioner
-from sim.model import TrustModel, check_params
+from sim.config import check_params
+from sim.model import TrustModel
 from sim.outcomes import SUMMARY_OUTCOMES, WEEKLY_OUTCOMES
 from sim.world import CaptionLog
 

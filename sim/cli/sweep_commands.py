@@ -38,6 +38,9 @@ def sweep(
                                   "anything is written).")] = DEFAULT_MAX_RUNS,
 ) -> None:
     """Run an experiment's design points x replicates; resume an interrupted sweep."""
+    from sim.runner import prestart
+
+    prestart(workers, scheduler)  # first: the workers get ready while the rest imports
     from sim import capacity
     from sim.scenario.runner import command_line
     from sim.sweep.runner import SweepInterrupted, run

@@ -164,7 +164,7 @@ _PARAM_MESSAGE = re.compile(r"^parameter '([^']+)'((?:\.\w+)*)\s*(.*)$", re.DOTA
 
 def from_model_error(exc: ValueError, arm: str, arm_keys: set[str], prov: Provenance,
                      default: str) -> ScenarioError:
-    """A ValueError of ``sim.model.check_params`` placed at its field in the scenario."""
+    """A ValueError of ``sim.config.check_params`` placed at its field in the scenario."""
     text = " ".join(str(exc).split())
     match = _PARAM_MESSAGE.match(text)
     if not match:

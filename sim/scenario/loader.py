@@ -189,7 +189,7 @@ def _check_event_weeks(scenario: Scenario, shown: str) -> None:
 
 
 def _check_arms(scenario: Scenario, shown: str) -> None:
-    from sim.model import check_params
+    from sim.config import check_params
 
     for arm in scenario.arms:
         try:

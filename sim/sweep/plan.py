@@ -146,7 +146,7 @@ def largest_run(spec: ExperimentSpec, base: dict[str, Any]) -> dict[str, Any]:
 
 def _check_base(base: dict[str, Any], source: str) -> None:
     """The scenario was checked with its own weeks; a shorter run may cut its timeline."""
-    from sim.model import check_params
+    from sim.config import check_params
 
     try:
         check_params(base)

@@ -140,7 +140,7 @@ def test_numeric_strings_are_refused_everywhere(write, minimal, where):
 
 
 def test_an_event_at_the_last_week_is_accepted_by_file_and_api_alike(write, minimal):
-    from sim.model import check_params
+    from sim.config import check_params
 
     event = {"kind": "crisis", "onset": 30, "duration": 4}
     sc = load_scenario(write("s.yaml", minimal(timeline=[event])))
@@ -160,7 +160,7 @@ def test_a_family_group_name_the_model_refuses_is_refused_by_the_schema(write, m
 
 @pytest.mark.parametrize("value", [math.inf, -math.inf, math.nan, 1e308])
 def test_the_api_refuses_non_finite_numbers_too(value):
-    from sim.model import check_params
+    from sim.config import check_params
 
     for params in ({"asymmetry": value}, {"n_families": value},
                    {"strategies": {"co_creative": {"co_learning": value}}},

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from sim.catalogue import build_catalogue
+from sim.config import check_params
 from sim.errors import ExperimentError
-from sim.model import check_params
 from sim.sweep.paths import Target, apply, check_parameters, valid_targets
 from sim.sweep.spec import parse_experiment
 

@@ -96,3 +96,18 @@ def test_common_random_numbers_share_seeds_across_points(experiment):
     assert plan.run_seed(2, 0) != plan.run_seed(2, 1)
     default = sweep.make_plan(experiment(name="b.yaml"))
     assert len({default.run_seed(p, 1) for p in range(6)}) == 6
+
+
+def test_planning_a_sweep_does_not_import_mesa():
+    """The coordinator reads, checks and plans a sweep without Mesa (over a second to
+    import), while the workers' forkserver imports it on the other cores: Mesa on the
+    coordinator's path would delay every sweep's first run by that second."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from sim.sweep.plan import make_plan; "
+            f"make_plan({str(DATA / 'grid.yaml')!r}); "
+            "print(sorted(m for m in ('mesa', 'sim.model') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.strip() == "[]"
