@@ -11,7 +11,7 @@ import mesa
 import numpy as np
 import pandas as pd
 
-from sim.outcomes import share_at_full, summarise
+from sim import outcomes
 
 if TYPE_CHECKING:
     from sim.model import TrustModel
@@ -58,7 +58,7 @@ class WeeklyRecord(mesa.DataCollector):
         return min(-(-week // every) * every, end) if every > 1 else end
 
     def collect(self, model: TrustModel) -> None:
-        self.add_trace([model.week], np.array([share_at_full(model)]),
+        self.add_trace([model.week], np.array([outcomes.share_at_full(model)]),
                        model.state.week_hours[None])
         if self.keeps(model):
             self.record(model)
@@ -88,7 +88,7 @@ class WeeklyRecord(mesa.DataCollector):
         which is the row ``mesa.batch_run`` reports; names shared with weekly outcomes hold
         the same value there already."""
         n = len(self.model_vars["week"])
-        self.final = (model.week, summarise(model))  # model.summary() reads it back
+        self.final = (model.week, outcomes.summarise(model))  # model.summary() reads it back
         for name, value in self.final[1].items():
             if name not in self._name_set:
                 column = self.model_vars.setdefault(name, [])

@@ -5,7 +5,8 @@ Implementation outcomes follow Proctor et al. (2011); stages of collaboration fo
 of Implementation Completion (Chamberlain, Brown & Saldana 2011; Saldana et al. 2023);
 reach by family group and its gap answer the equity question (Metz 2024).
 All weekly measures are computed together once per week (``measure``) and the
-``DataCollector`` reads them, so collecting costs one pass over the arrays.
+``DataCollector`` (``sim.datacollector.WeeklyRecord``) reads them, so collecting costs
+one pass over the arrays.
 """
 
 from __future__ import annotations

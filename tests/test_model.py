@@ -7,7 +7,6 @@ import numpy as np
 import pytest
 
 from sim.agents import Agency, Family, ImplementationSupportPractitioner
-from sim.config import check_params
 from sim.model import TrustModel
 from sim.outcomes import SUMMARY_OUTCOMES, WEEKLY_OUTCOMES
 from sim.world import CaptionLog
@@ -58,20 +57,6 @@ def test_mesa_batch_run_works_unchanged():
     assert {r["strategy_mix"] for r in rows} == {0.0, 1.0}
 
 
-def test_mesa_batch_run_rows_of_the_last_week_carry_the_summary_outcomes():
-    """A batch_run user gets the run's summary outcomes (time to 50% at full, final
-    sustainability, ...) in the last step's rows, equal to ``model.summary()``."""
-    rows = mesa.batch_run(TrustModel, {"weeks": 12, "n_families": 50}, rng=[3],
-                          number_processes=1, data_collection_period=-1,
-                          display_progress=False)
-    expected = TrustModel(rng=3, weeks=12, n_families=50).run().summary()
-    for name, value in expected.items():
-        got = rows[0][name]
-        assert got == value or (np.isnan(got) and np.isnan(value)), name
-    weekly = TrustModel(rng=3, weeks=12).run().datacollector.get_model_vars_dataframe()
-    assert "time_to_50_full" not in weekly.columns  # the weekly record stays weekly
-
-
 def test_sustainability_is_nan_until_an_agency_reaches_full_implementation():
     """Sustainability is a share of the agencies that reached full implementation: with
     none there it is undefined (NaN), not 0; the summary's is named final_sustainability,
@@ -81,31 +66,6 @@ def test_sustainability_is_nan_until_an_agency_reaches_full_implementation():
     assert np.isnan(model.datacollector.get_model_vars_dataframe()["sustainability"]).all()
     summary = model.summary()
     assert np.isnan(summary["final_sustainability"]) and "sustainability" not in summary
-
-
-@pytest.mark.parametrize("params, words", [
-    ({"bogus": 1}, ["unknown parameter 'bogus'"]),
-    ({"asymetry": 2}, ["unknown parameter 'asymetry'", "did you mean 'asymmetry'"]),
-    ({"asymmetry": 9}, ["'asymmetry'", "[1, 5]"]),
-    ({"turnover_per_year": 1.5}, ["'turnover_per_year'", "[0, 1]"]),
-    ({"n_agencies": -3}, ["'n_agencies'", "[1, 100000]"]),
-    ({"n_families": 2.5}, ["'n_families'", "whole number"]),
-    ({"stage_model": "epis"}, ["'stage_model'", "'nirn'", "'single'"]),
-    ({"engine": "fast"}, ["'engine'", "'vectorized'"]),
-    ({"timeline": [{"kind": "crisis", "onset": 5}]}, ["timeline.0", "duration"]),
-    ({"timeline": [{"kind": "meteor", "week": 5}]}, ["timeline.0"]),
-    ({"weeks": 10, "timeline": [{"kind": "funding_cut", "week": 20}]}, ["after the end"]),
-    ({"interactions": {"co_learning": {"hours": -1}}}, ["interactions.co_learning.hours"]),
-    ({"strategies": {"top_down": {"hugging": 1}}}, ["strategies.top_down.hugging"]),
-    ({"family_groups": [{"name": "a", "share": 0.5}]}, ["family_groups.0"]),
-])
-def test_bad_parameters_raise_value_error_naming_them(params, words):
-    with pytest.raises(ValueError) as info:
-        TrustModel(rng=1, **params)
-    for word in words:
-        assert word in str(info.value)
-    with pytest.raises(ValueError):
-        check_params(params)
 
 
 def test_interaction_catalogue_is_data_a_scenario_can_extend():
@@ -313,21 +273,6 @@ def test_the_caption_log_words_pending_rows_as_if_worded_at_once():
             assert list(log.read()) == list(eager)
     assert list(log.read()) == list(eager)
     assert worded[-5:] == [18, 19, 20, 21, 22] and len(worded) < 23
-
-
-@pytest.mark.parametrize("every", [-1, 0, 1, 2, 5])
-def test_next_kept_is_the_first_week_on_that_the_record_keeps(every):
-    """run_to_end runs up to ``next_kept`` in one stretch: it must be the first week
-    (on from the one asked) that every ``every``-th and the last week rule keeps."""
-    model = TrustModel(rng=1, weeks=12, n_families=10, record_every=every)
-    record = model.datacollector
-
-    def kept(week: int) -> bool:
-        return every == 1 or (every > 1 and week % every == 0) or week >= 12
-
-    for week in range(15):
-        assert record.next_kept(model, week) == next(k for k in range(week, 99) if kept(k))
-        assert record.keeps(model, week) == kept(week)
 
 
 def test_defaults_copy_what_a_run_could_change_and_share_the_rest():
