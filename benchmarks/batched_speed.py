@@ -3,8 +3,10 @@
 Prints county-scale runs per second on one core: the vectorized engine one run at a time
 with every week measured (how runs ran before), the vectorized and the compiled engine
 in a task of runs through ``sim.runner.run_group`` (what every runner's worker calls),
-the compiled engine's ratio to the vectorized one against the goal of issue 11 (30x) and
-the memory a task holds per run; the state scale's time and peak memory with both
+the compiled engine's ratio to the vectorized one against the goal of issue 11 (30x),
+measured both apart and paired (alternating blocks of the two engines in one process, so
+the machine's changing speed falls on both alike), and the memory a task holds per run;
+the state scale's time and peak memory with both
 engines; a numba loop doing the same weekly updates as a county run (forgetting on every
 tie, family contacts, ISP micro-interactions, partner contacts, stage draws, the weekly
 trust means) as a reference with no Python at all; and runs per
@@ -80,6 +82,32 @@ def task(n: int, engine: str) -> dict:
     seconds = time.perf_counter() - t
     return dict(runs_per_s=n / seconds, peak_mib=_rss_mib(),
                 mib_per_run=(_rss_mib() - base) / n)
+
+
+def paired(rounds: int, vectorized_runs: int = 2, compiled_runs: int = 60) -> dict:
+    """The compiled engine's ratio to the vectorized one in one process, block by block:
+    a few vectorized runs, then about as long of compiled runs, ``rounds`` times, so that
+    both engines are timed in the same seconds (this machine's speed moves by a fifth
+    from one minute to the next, and separate measurements of the two carry that into
+    the ratio). Returns the ratio of the totals and each block pair's ratio."""
+    from statistics import median
+
+    vec, com = {**COUNTY, "engine": "vectorized"}, {**COUNTY, "engine": "compiled"}
+    seeds = _seeds(rounds * compiled_runs)  # other runs in every block
+    _task([vec], seeds[:1])  # imports, compiled code and first-call costs out of it
+    _task([com], seeds[:1])
+    spent, ratios = [0.0, 0.0], []
+    for k in range(rounds):
+        t0 = time.perf_counter()
+        _task([vec] * vectorized_runs, seeds[k * vectorized_runs:(k + 1) * vectorized_runs])
+        t1 = time.perf_counter()
+        _task([com] * compiled_runs, seeds[k * compiled_runs:(k + 1) * compiled_runs])
+        t2 = time.perf_counter()
+        spent[0] += t1 - t0
+        spent[1] += t2 - t1
+        ratios.append((compiled_runs / (t2 - t1)) / (vectorized_runs / (t1 - t0)))
+    total = (compiled_runs * rounds / spent[1]) / (vectorized_runs * rounds / spent[0])
+    return dict(ratio=total, median=median(ratios), low=min(ratios), high=max(ratios))
 
 
 def state(engine: str) -> dict:
@@ -210,7 +238,8 @@ JOBS = {"single": lambda: single(COUNTY_RUNS),
         "compiled_engine": lambda: task(5 * COUNTY_RUNS, "compiled"),
         "state_vectorized": lambda: state("vectorized"),
         "state_compiled": lambda: state("compiled"),
-        "compiled": lambda: compiled(200)}
+        "compiled": lambda: compiled(200),
+        "paired": lambda: paired(10)}
 
 
 def measure(job: str, pin: bool = True) -> dict:
@@ -234,6 +263,10 @@ def main(scheduler: str | None) -> None:
           f"{ratio:5.1f}x vectorized (goal of issue 11: at least {GOAL:.0f}x), "
           f"{com['runs_per_s'] / old['runs_per_s']:.1f}x the old way; "
           f"peak {com['peak_mib']:.0f} MiB, {com['mib_per_run']:.3f} MiB held per run")
+    both = measure("paired")
+    print(f"county  compiled/vectorized, paired     {both['ratio']:8.1f}x     (one process, "
+          f"10 alternating blocks timed in the same seconds: median {both['median']:.1f}x, "
+          f"{both['low']:.1f}-{both['high']:.1f}x; goal {GOAL:.0f}x)")
     print(f"county  compiled reference loop         {ref['runs_per_s']:8.1f} runs/s  "
           f"(the same kinds of updates with no Python, every family drawing each kind "
           f"every week: the compiled engine runs at {com['runs_per_s'] / ref['runs_per_s']:.0%}"
