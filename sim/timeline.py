@@ -39,9 +39,6 @@ class Crisis(_Event):
     def start(self) -> int:
         return self.onset
 
-    def intensity_at(self, week: float) -> float:
-        return float(self.intensity_over([week])[0])
-
     def intensity_over(self, weeks) -> np.ndarray:
         """The intensity at each of ``weeks`` (an array: a stretch of compiled weeks asks
         for all of its weeks at once)."""
@@ -144,13 +141,21 @@ class Timeline:
 
     def __init__(self, events: list[_Event]):
         self.events = list(events)
+        self._levels: np.ndarray | None = None  # crisis_intensity of weeks 0 .. last crisis
 
     def add(self, event: _Event) -> None:
         self.events.append(event)
+        self._levels = None
 
     def crisis_intensity(self, week: int) -> float:
-        """The strongest crisis under way at ``week`` (0 when none)."""
-        return float(self.crisis_over([week])[0])
+        """The strongest crisis under way at ``week`` (0 when none). Read from a table of
+        every week up to the end of the last crisis, worked out once (by ``crisis_over``):
+        a run stepped week by week asks for each week in turn."""
+        if self._levels is None:
+            end = max((e.onset + e.duration for e in self.events if isinstance(e, Crisis)),
+                      default=0)
+            self._levels = self.crisis_over(range(end + 1))
+        return float(self._levels[week]) if 0 <= week < len(self._levels) else 0.0
 
     def crisis_over(self, weeks) -> np.ndarray:
         """``crisis_intensity`` of each of ``weeks`` (zeros at once without a crisis)."""
