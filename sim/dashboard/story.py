@@ -214,8 +214,9 @@ def scenario_notes(path: str) -> str:
         if not line.startswith("#"):
             break
         lines.append(line[1:].removeprefix(" "))
-    if lines and lines[0].split(":", 1)[0].endswith(".yaml"):  # "covid_pivot.yaml: ..."
-        lines[0] = lines[0].split(":", 1)[1].strip()
+    name, _, rest = lines[0].partition(":") if lines else ("", "", "")
+    if name.strip().endswith((".yaml", ".yml")):  # "covid_pivot.yaml: ..." or just the name
+        lines[0] = rest.strip()
     return "\n".join(lines).strip()
 
 
