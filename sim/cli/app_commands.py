@@ -64,7 +64,7 @@ def serve_app(
                 # what `solara run sim.app --production` sets, which this start replaces
                 "SOLARA_APP": "sim.app", "SOLARA_MODE": "production",
                 "SOLARA_THEME_SHOW_BANNER": "False"})
-    url = f"http://{host}:{port}/"
+    url = f"http://{f'[{host}]' if ':' in host else host}:{port}/"  # IPv6 in brackets
     if not is_loopback(host):
         token = token or new_token()
         print(f"trustsim: warning: serving on {host}, reachable from other machines; only "

@@ -160,16 +160,16 @@ class Guard:
         conn = HTTPConnection(scope)
         scheme = scope.get("scheme", "http")
         port = (scope.get("server") or (None, None))[1]
-        raw = conn.headers.get("host", "")
+        raw = ", ".join(conn.headers.getlist("host"))  # two Host headers: refused
         host = host_and_port(raw, scheme)
         if host is None or not self.host_ok(host[0]) or port not in (None, host[1]):
             where = f" with port {port}" if port else ""
-            return f"Refused: Host {raw!r} is not this dashboard's address; expected " \
-                   f"{self.expected}{where}."
-        origin = conn.headers.get("origin")
-        if origin is not None and not same_origin(origin, raw, scheme):
-            return (f"Refused: Origin {origin!r} is not this dashboard's own page; "
-                    f"expected http://{raw}.")
+            return (f"Refused: Host {raw!r} is not this dashboard's address; expected "
+                    f"{self.expected}{where}.")
+        for origin in conn.headers.getlist("origin"):
+            if not same_origin(origin, raw, scheme):
+                return (f"Refused: Origin {origin!r} is not this dashboard's own page; "
+                        f"expected http://{raw}.")
         if self.token and not (self.query_token(scope) or self.cookie_token(conn, port)):
             return TOKEN_REFUSAL
         return None
@@ -229,8 +229,8 @@ async def refuse(scope: Scope, receive: ASGIApp, send: ASGIApp, why: str) -> Non
         return
     from starlette.responses import PlainTextResponse
 
-    await PlainTextResponse(why + "\n", status_code=403,
-                            headers={"Cache-Control": "no-store"})(scope, receive, send)
+    headers = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
+    await PlainTextResponse(why + "\n", 403, headers)(scope, receive, send)
 
 
 def guarded_app(app: ASGIApp | None = None) -> Guard:

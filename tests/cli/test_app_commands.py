@@ -114,7 +114,8 @@ def test_app_off_loopback_requires_a_token_and_warns(monkeypatch, host):
     lines = err.strip().splitlines()
     assert lines[0].startswith(f"trustsim: warning: serving on {host}, reachable from other "
                                "machines;")
-    assert lines[1] == f"trustsim: open http://{host}:8800/?token={token} (Ctrl-C stops it)"
+    at = f"[{host}]" if ":" in host else host  # an IPv6 address in brackets, as in a URL
+    assert lines[1] == f"trustsim: open http://{at}:8800/?token={token} (Ctrl-C stops it)"
 
 
 @pytest.mark.parametrize("host", ["127.0.0.1", "127.3.2.1", "localhost", "::1"])

@@ -37,10 +37,12 @@ class Reply:
 
 def ask(guard, path: str = "/", *, host: str | None = f"127.0.0.1:{PORT}",
         origin: str | None = None, cookie: str | None = None, websocket: bool = False,
-        method: str = "GET", query: str = "") -> Reply:
-    """One request through ``guard`` (in front of a stand-in for Solara)."""
+        method: str = "GET", query: str = "", extra: tuple = ()) -> Reply:
+    """One request through ``guard`` (in front of a stand-in for Solara); ``extra``:
+    more (name, value) headers."""
     reply = Reply()
     headers = [(b"host", host.encode())] if host is not None else []
+    headers += [(k.encode(), v.encode()) for k, v in extra]
     headers += [(b"origin", origin.encode())] if origin is not None else []
     headers += [(b"cookie", cookie.encode())] if cookie is not None else []
     scope = {"type": "websocket" if websocket else "http", "path": path, "raw_path":
@@ -111,6 +113,11 @@ LOOPBACK_HOSTILE = {
     "Origin naming another loopback host": dict(origin=f"http://localhost:{PORT}",
                                                websocket=True),
     "foreign Host on a websocket": dict(host=f"evil.example:{PORT}", websocket=True),
+    "a second, foreign Host": dict(extra=[("host", f"evil.example:{PORT}")]),
+    "a second, foreign Origin": dict(origin=f"http://127.0.0.1:{PORT}", websocket=True,
+                                     extra=[("origin", "http://evil.example")]),
+    "Origin with a path": dict(origin=f"http://127.0.0.1:{PORT}/x", websocket=True),
+    "Origin of another scheme": dict(origin=f"file://127.0.0.1:{PORT}", websocket=True),
 }
 
 
@@ -171,6 +178,7 @@ def test_off_loopback_nothing_without_the_token(where, how):
 def test_the_refusal_says_how_to_get_in():
     reply = ask(off_loopback, host=HOST)
     assert reply.header("content-type")[0].startswith("text/plain")
+    assert reply.header("x-content-type-options") == ["nosniff"]
     assert reply.body.decode() == ("This dashboard needs the address with its token, as "
                                    "printed by `trustsim app`.\n")
 
