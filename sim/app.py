@@ -1,7 +1,7 @@
 """The trainers' live dashboard: watch trust let a system pivot, on a projector.
 
-``trustsim app [SCENARIO]`` starts it (``solara run sim.app`` underneath; the scenario
-comes in ``TRUSTSIM_APP_SCENARIO``). One screen at 1280x720 or larger, no scrolling: the
+``trustsim app [SCENARIO]`` starts it (Solara behind ``sim.dashboard.access.Guard``; the
+scenario comes in ``TRUSTSIM_APP_SCENARIO``). One screen at 1280x720 or larger, no scrolling: the
 status line, one row of controls (Play, Step, Reset, Crisis now, Switch strategy now,
 Save), the captions in a fixed-height strip and four panels; the sidebar holds the
 scenario, the settings Reset applies and the scenario's own notes. Compare mode runs two
@@ -45,7 +45,6 @@ from sim.dashboard.access import (
     refusal,
     served_dirs,
     served_file,
-    token_ok,
 )
 from sim.dashboard.story import (
     arm_label,
@@ -65,7 +64,7 @@ from sim.scenario.loader import Scenario, load_scenario
 from sim.timeline import parse_timeline
 
 __all__ = ["DIRS_ENV", "REPO_SCENARIOS", "TOKEN_ENV", "captions", "crisis_at", "mix_at",
-           "status_line", "token_ok"]
+           "status_line"]
 
 SCENARIO_ENV = "TRUSTSIM_APP_SCENARIO"
 SAVE_DIR_ENV = "TRUSTSIM_APP_SAVE_DIR"
@@ -772,10 +771,6 @@ def AboutScenario(path: str, model: Any):
 def Page():
     solara.Style(CSS)
     solara.Title("Trust and implementation: workshop dashboard")
-    if not token_ok(solara.use_router().search, os.environ.get(TOKEN_ENV)):
-        solara.Error("This dashboard needs the address with its token, as printed by "
-                     "`trustsim app`.")
-        return
     if _choice.value is None and _choice_error.value is None:
         start = os.environ.get(SCENARIO_ENV, DEFAULT_SCENARIO)
         scenario, error = try_load(start)

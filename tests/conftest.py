@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import shutil
+import socket
 import subprocess
+import sys
+import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -44,3 +49,46 @@ def stop_process():
             proc.kill()
             proc.wait()
     return stop
+
+
+@pytest.fixture(scope="session")
+def start_app(stop_process):
+    """``with start_app(args, log, query) as port``: ``trustsim app scenarios/covid_pivot.yaml
+    *args`` on a free loopback port, started as a user starts it, once its page (with
+    ``query``) answers 200; stopped afterwards. The server takes seconds to start."""
+    script = Path(sys.executable).parent / "trustsim"
+    trustsim = [str(script)] if script.exists() else [
+        sys.executable, "-c", "from sim.cli import main; main()"]
+    covid = TESTS.parent / "scenarios" / "covid_pivot.yaml"
+
+    @contextlib.contextmanager
+    def start(args: list, log: Path, query: str = ""):
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        with open(log, "w") as out:
+            proc = subprocess.Popen([*trustsim, "app", str(covid), "--port", str(port),
+                                     *map(str, args)], cwd=TESTS.parent, stdout=out,
+                                    stderr=subprocess.STDOUT)
+        try:
+            deadline = time.monotonic() + 120
+            while not _answers(f"http://127.0.0.1:{port}/{query}"):
+                if proc.poll() is not None:
+                    pytest.fail(f"trustsim app exited with {proc.returncode}:\n"
+                                f"{log.read_text()}")
+                if time.monotonic() > deadline:
+                    pytest.fail(f"trustsim app did not serve within 120 s:\n{log.read_text()}")
+                time.sleep(0.5)
+            yield port
+        finally:
+            stop_process(proc, timeout=15)
+
+    return start
+
+
+def _answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return response.status == 200
+    except OSError:
+        return False

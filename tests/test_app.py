@@ -239,13 +239,18 @@ def test_captions_and_status_are_text_never_html():
     assert rc.find(solara.widgets.HTML).widgets == []
 
 
-@pytest.mark.parametrize(("search", "token", "ok"), [
-    (None, None, True), ("", None, True), ("token=abc", "abc", True),
-    ("x=1&token=abc", "abc", True), (None, "abc", False), ("token=abd", "abc", False),
-    ("token=", "abc", False),
-])
-def test_the_page_needs_the_token_when_one_is_set(search, token, ok):
-    assert app.token_ok(search, token) is ok
+def test_the_page_leaves_the_token_to_the_network_guard(monkeypatch):
+    """A visitor the guard let in by the token's cookie opens the bare address: the page
+    shows the dashboard (the guard, sim.dashboard.access.Guard, refused everyone else)."""
+    import ipyvuetify
+    import solara
+
+    monkeypatch.setenv(app.TOKEN_ENV, "abc")
+    monkeypatch.setenv(app.SCENARIO_ENV, str(COVID))
+    monkeypatch.setattr(app, "Dashboard", lambda *args: solara.Text("the dashboard"))
+    _, rc = solara.render(app.Page(), handle_error=False)
+    rc.find(children=["the dashboard"]).assert_single()
+    assert rc.find(ipyvuetify.Alert).widgets == []  # no "needs the address with its token"
 
 
 # --- reliable controls, compare mode, the scenario's own notes (issue 13) -------------------

@@ -7,11 +7,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -23,9 +19,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]  # each drives a page for s
 
 ROOT = Path(__file__).resolve().parents[1]
 COVID = ROOT / "scenarios" / "covid_pivot.yaml"
-SCRIPT = Path(sys.executable).parent / "trustsim"
-TRUSTSIM = [str(SCRIPT)] if SCRIPT.exists() else [
-    sys.executable, "-c", "from sim.cli import main; main()"]
 # Debian's chromium refuses connections without the background-networking flags here.
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
                  "--no-first-run", "--disable-background-networking",
@@ -52,12 +45,6 @@ def find_chromium() -> str | None:
         return None
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def chromium():
     pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
@@ -75,35 +62,15 @@ def folders(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory, folders, stop_process):
+def server(tmp_path_factory, folders, start_app):
     """`trustsim app scenarios/covid_pivot.yaml --token ...` on a free port; yields the
     page address with its token."""
     save_dir, mine = folders
     log = tmp_path_factory.mktemp("server") / "server.log"
-    port = free_port()
-    with open(log, "w") as out:
-        proc = subprocess.Popen([*TRUSTSIM, "app", str(COVID), "--port", str(port),
-                                 "--save-dir", str(save_dir), "--scenario-dir", str(mine),
-                                 "--token", TOKEN], cwd=ROOT, stdout=out,
-                                stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}/"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"trustsim app exited with {proc.returncode}:\n{log.read_text()}")
-            try:
-                with urllib.request.urlopen(url, timeout=5) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"trustsim app did not serve within 120 s:\n{log.read_text()}")
-            time.sleep(0.5)
-        yield f"{url}?token={TOKEN}"
-    finally:
-        stop_process(proc, timeout=15)
+    args = ["--save-dir", save_dir, "--scenario-dir", mine, "--token", TOKEN]
+    # the guard answers 403 without the token (tests/dashboard/test_access.py)
+    with start_app(args, log, query=f"?token={TOKEN}") as port:
+        yield f"http://127.0.0.1:{port}/?token={TOKEN}"
 
 
 @pytest.fixture(scope="module")

@@ -114,7 +114,8 @@ def test_app_off_loopback_requires_a_token_and_warns(monkeypatch, host):
     lines = err.strip().splitlines()
     assert lines[0].startswith(f"trustsim: warning: serving on {host}, reachable from other "
                                "machines;")
-    assert lines[1] == f"trustsim: open http://{host}:8800/?token={token} (Ctrl-C stops it)"
+    at = f"[{host}]" if ":" in host else host  # an IPv6 address in brackets, as in a URL
+    assert lines[1] == f"trustsim: open http://{at}:8800/?token={token} (Ctrl-C stops it)"
 
 
 @pytest.mark.parametrize("host", ["127.0.0.1", "127.3.2.1", "localhost", "::1"])
@@ -128,3 +129,52 @@ def test_app_serves_named_scenario_folders(monkeypatch, tmp_path):
     env, _, _ = served(monkeypatch, "--scenario-dir", tmp_path)
     dirs = env["TRUSTSIM_APP_DIRS"].split(os.pathsep)
     assert str(tmp_path.resolve()) in dirs and str(COVID.parent) in dirs
+
+
+def test_app_serves_solara_behind_the_network_guard(monkeypatch):
+    """Every request reaches Solara through sim.dashboard.access.Guard, configured with
+    the bound host and the token (what `solara run` set is kept: the app, production)."""
+    from sim.dashboard import access
+
+    env, argv, _ = served(monkeypatch, "--host", "0.0.0.0", "--port", 8800)
+    assert argv[1:] == ["-m", "uvicorn", "sim.dashboard.access:guarded_app", "--factory",
+                        "--host", "0.0.0.0", "--port", "8800", "--log-level", "warning",
+                        "--no-access-log"]
+    assert (env["SOLARA_APP"], env["SOLARA_MODE"]) == ("sim.app", "production")
+    for name in (access.HOST_ENV, access.TOKEN_ENV):
+        monkeypatch.setenv(name, env[name])
+    guard = access.guarded_app(app=lambda scope, receive, send: None)
+    assert (guard.host, guard.token, guard.loopback) == ("0.0.0.0", env[access.TOKEN_ENV],
+                                                         False)
+
+
+def test_app_on_port_zero_prints_the_port_it_serves(monkeypatch):
+    _, argv, err = served(monkeypatch, "--port", 0)
+    port = int(argv[argv.index("--port") + 1])
+    assert port > 0 and f"trustsim: open http://127.0.0.1:{port}/ " in err
+
+
+def _cli(monkeypatch, capsys, *args) -> tuple[int, str]:
+    """``trustsim`` in-process as the script runs it (exit code, stderr); never serves."""
+    from sim.cli import main
+
+    monkeypatch.setattr("os.execve", lambda *a: pytest.fail("it went on to serve"))
+    monkeypatch.setattr(sys, "argv", ["trustsim", *map(str, args)])
+    with pytest.raises(SystemExit) as exc:
+        main()
+    return exc.value.code, capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("args", "expected"), [
+    (["--token", "two words"], "trustsim: --token: 'two words' is not a usable token; "
+                               "expected letters, digits and . _ ~ - only"),
+    (["--token", "a;b=c"], "trustsim: --token: 'a;b=c' is not a usable token;"),
+    (["--token", "tok\nen"], "trustsim: --token: 'tok\\nen' is not a usable token;"),
+    (["--host", "no-such-host.invalid", "--port", 0],
+     "trustsim: --host: cannot serve on 'no-such-host.invalid' ("),
+])
+def test_app_hostile_options_are_one_line(monkeypatch, capsys, args, expected):
+    code, err = _cli(monkeypatch, capsys, "app", COVID, *args)
+    assert code == 2, err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err, err
+    assert err.startswith(expected), err
