@@ -21,7 +21,7 @@ import pandas as pd
 from sim.censor import censored_share, is_time
 from sim.errors import ExperimentError
 from sim.sweep.design import problem
-from sim.sweep.results import SweepResults, load
+from sim.sweep.results import SweepResults, load, read_design
 
 #: Outcomes figures show when none are named: adoption speed, depth, durability, equity.
 FOCUS = ("time_to_50_full", "final_share_at_full", "final_sustainability", "final_reach",
@@ -151,7 +151,7 @@ def _sensitivity(res: SweepResults, summary: pd.DataFrame, design: str,
                                    seed=spec["seed"])
                 keys = ("S1", "S1_conf", "ST", "ST_conf")
             else:
-                x = pd.read_parquet(res.root / "design.parquet")[names].to_numpy()
+                x = read_design(res.root)[names].to_numpy()
                 si = morris.analyze(prob, x, y, num_levels=spec["levels"], seed=spec["seed"])
                 keys = ("mu", "mu_star", "sigma", "mu_star_conf")
         never = censored_share(res.summaries[o]) if is_time(o) else math.nan
