@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from sim.condition import MAX_LENGTH, parse_condition
+from sim.condition import parse_condition
 from sim.errors import ExperimentError, show_value
 from sim.scenario.schema import Name
 from sim.yamlfile import display_path, read_mapping
@@ -83,7 +83,7 @@ class Discover(_Strict):
     """Defaults for ``trustsim discover`` on this experiment's results (docs/discovery.md)."""
 
     outcome: str
-    where: Annotated[str, Field(max_length=MAX_LENGTH)]
+    where: str  # checked by ``check`` (its length first, unparsed)
     mass_min: Annotated[float, Field(gt=0, lt=1)] = 0.05
 
     def check(self, columns: list[str] | None) -> None:
