@@ -20,6 +20,7 @@ import pandas as pd
 
 from sim.censor import censored_share, is_time
 from sim.errors import ExperimentError
+from sim.resultsdir import FolderLock
 from sim.sweep.design import problem
 from sim.sweep.results import SweepResults, load, read_design
 
@@ -45,7 +46,14 @@ def analyze(root: str | Path, outcomes: list[str] | None = None,
     """Analyse the sweep in ``root``; write tables and figures to ``root/analysis``."""
     res = load(root)
     result = Analysis(Path(out) if out else res.root / "analysis")
-    result.out.mkdir(parents=True, exist_ok=True)
+    with FolderLock(result.out):  # one writer at a time, as for runs and sweeps
+        _analyze(res, result, outcomes, points)
+    return result
+
+
+def _analyze(res: SweepResults, result: Analysis, outcomes: list[str] | None,
+             points: list[int] | None) -> Analysis:
+    root = res.root
     if res.summaries.empty:
         result.notes.append("no finished runs to analyse")
         return result

@@ -238,3 +238,14 @@ def test_a_fifo_in_place_of_a_file_does_not_block(tmp_path, write_sweep, command
     # a damaged part is left out with a warning (as sweep.load does); the rest refuses
     assert done.returncode in ((0, 2) if name.startswith("summaries") else (2,)), done.stderr
     assert "Traceback" not in done.stderr and name in done.stderr, done.stderr
+
+
+def test_one_analysis_writes_its_folder_at_a_time(one_line, cli, fake_sweep):
+    from sim.resultsdir import FolderLock
+
+    with FolderLock(fake_sweep / "analysis"):  # another analysis writing there
+        err = one_line("analyze", fake_sweep)
+    assert "analysis: in use by another trustsim run" in err
+    assert cli("analyze", fake_sweep)[0] == 0
+    assert (fake_sweep / "analysis" / "point_summary.csv").is_file()
+    assert not (fake_sweep / "analysis" / ".lock").exists()
