@@ -9,6 +9,8 @@ the points of interest, and EMA Workbench's PRIM and CART (the optional
 
 from __future__ import annotations
 
+import contextlib
+import math
 import re
 import warnings
 from dataclasses import dataclass, field
@@ -21,9 +23,20 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from sim.errors import ExperimentError  # noqa: E402
+from sim import provenance  # noqa: E402
+from sim.condition import parse_condition  # noqa: E402
+from sim.errors import ExperimentError, show_value  # noqa: E402
 from sim.optional import require  # noqa: E402
-from sim.resultsdir import FolderLock  # noqa: E402
+from sim.resultsdir import (  # noqa: E402
+    LOCK,
+    MANIFEST,
+    FolderLock,
+    StorageError,
+    storage_errors,
+    write_atomic,
+    write_json,
+)
+from sim.sweep.spec import parse_discover  # noqa: E402
 
 
 @dataclass
@@ -45,46 +58,26 @@ class Discovery:
 
 def cases_of_interest(frame: pd.DataFrame, outcome: str, where: str, source: str
                       ) -> np.ndarray:
-    """``where`` evaluated on the point table (``< -8`` is short for ``OUTCOME < -8``)."""
-    expr = f"`{outcome}` {where}" if re.match(r"\s*(<|>|==|!=)", where) else where
-    try:
-        mask = frame.eval(expr)
-    except Exception as exc:  # noqa: BLE001 - pandas raises many kinds; one line
-        reason = " ".join(str(exc).split())[:120] or type(exc).__name__
-        raise ExperimentError(f"cannot evaluate {where!r} ({reason}); expected a condition "
-                              f"such as '{outcome} < -8'", source=source,
-                              field="--where") from None
-    if not isinstance(mask, pd.Series) or mask.dtype != bool:
-        raise ExperimentError(f"{where!r} is not a condition (true or false per point); "
-                              f"expected e.g. '{outcome} < -8'", source=source, field="--where")
-    return mask.to_numpy()
+    """``where`` (sim.condition: checked, never run as code) per row of the point table;
+    it may name the table's numeric columns (``< -8`` is short for ``OUTCOME < -8``)."""
+    numeric = [c for c in frame.columns if pd.api.types.is_numeric_dtype(frame[c])]
+    condition = parse_condition(where, numeric, outcome, source=source, field="--where")
+    return condition.evaluate({c: frame[c].to_numpy() for c in condition.columns})
 
 
 def discover(sweep_dir: str | Path, outcome: str | None = None, where: str | None = None,
-             out: str | Path | None = None, mass_min: float | None = None) -> Discovery:
-    """PRIM box and CART tree of the points where ``where`` holds; files go to ``out``
-    (default ``SWEEP_DIR/discovery/<outcome>``)."""
+             out: str | Path | None = None, mass_min: float | None = None,
+             command: str | None = None) -> Discovery:
+    """PRIM box and CART tree of the points where ``where`` holds; files and a manifest go
+    to a new folder: ``out`` (new or empty) or ``SWEEP_DIR/discovery/<outcome>[-N]``."""
     prim = require("ema_workbench.analysis.prim", "discovery")
     cart = require("ema_workbench.analysis.cart", "discovery")
     from sim.sweep import load
     from sim.sweep.analysis import point_values
 
     root = Path(sweep_dir)
-    if not (root / "manifest.json").is_file():
-        raise ExperimentError("is not a sweep results folder (no manifest.json)",
-                              source=str(root))
     res = load(root)
-    block = res.manifest["experiment"].get("discover") or {}
-    outcome = outcome or block.get("outcome")
-    where = where or block.get("where")
-    mass_min = mass_min or block.get("mass_min") or 0.05
-    if not outcome or not where:
-        raise ExperimentError("give --outcome and --where (or a discover: block in the "
-                              "experiment)", source=str(root))
-    names = res.outcomes
-    if outcome not in names:
-        raise ExperimentError(f"no outcome '{outcome}' in this sweep; it has: "
-                              + ", ".join(names), source=str(root), field="--outcome")
+    outcome, where, mass_min = _question(res, outcome, where, mass_min)
     x = res.points[res.parameters].reset_index(drop=True)
     frame = x.assign(**{outcome: point_values(res, res.medians("point", [outcome]),
                                               outcome)})
@@ -93,22 +86,115 @@ def discover(sweep_dir: str | Path, outcome: str | None = None, where: str | Non
                                    "run and are left out"]
     y = cases_of_interest(frame[keep], outcome, where, str(root))
     x = x[keep].reset_index(drop=True)
+    _enough(len(x), mass_min, str(root))
     if y.all() or not y.any():
         raise ExperimentError(f"{'every' if y.all() else 'no'} design point meets {where!r}; "
                               "PRIM and CART need points of both kinds", source=str(root),
                               field="--where")
-    target = Path(out) if out else root / "discovery" / re.sub(r"\W+", "_", outcome)
-    with FolderLock(target), warnings.catch_warnings():
+    with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         box = prim.Prim(x, y, mass_min=mass_min).find_box()
         stats, limits = box.inspect(style="data")[0]
         tree = cart.CART(x, y, mass_min=mass_min)
         tree.build_tree()
-        result = Discovery(target, outcome, where, len(x), int(y.sum()),
-                           _limits_table(limits, x), stats, box.peeling_trajectory,
-                           tree.boxes_to_dataframe(), tree.stats_to_dataframe(), notes)
+    target = _new_folder(root, outcome, Path(out) if out else None)
+    result = Discovery(target, outcome, where, len(x), int(y.sum()),
+                       _limits_table(limits, x), stats, box.peeling_trajectory,
+                       tree.boxes_to_dataframe(), tree.stats_to_dataframe(), notes)
+    with FolderLock(target), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        _refuse_nonempty(target)
+        _write_manifest(result, res, mass_min, command)
         _write(result, box, tree)
+        _write_manifest(result, res, mass_min, command, status="complete")
     return result
+
+
+def _question(res, outcome: str | None, where: str | None, mass_min: float | None
+              ) -> tuple[str, str, float]:
+    """The outcome, condition and mass_min: given, else the experiment's ``discover:``
+    block as the folder's manifest holds it (checked again: a folder is never trusted)."""
+    source = str(res.root / "manifest.json")
+    block = res.manifest["experiment"].get("discover")
+    if block is not None and not (outcome and where and mass_min):
+        block = parse_discover(block, [*res.parameters, block.get("outcome")], source)
+        outcome, where = outcome or block.outcome, where or block.where
+        mass_min = mass_min or block.mass_min
+    if res.summaries.empty:
+        raise ExperimentError("has no finished runs to discover in", source=str(res.root))
+    if not outcome or not where:
+        raise ExperimentError("give --outcome and --where (or a discover: block in the "
+                              "experiment)", source=str(res.root))
+    if outcome not in res.outcomes:
+        raise ExperimentError(f"no outcome '{outcome}' in this sweep; it has: "
+                              + ", ".join(res.outcomes), source=str(res.root), field="--outcome")
+    return outcome, where, mass_min or 0.05
+
+
+def _enough(n: int, mass_min: float, source: str) -> None:
+    """CART's leaves hold at least ``mass_min`` of the points: at least one point."""
+    if int(mass_min * n) >= 1:
+        return
+    need = math.ceil(1 / mass_min)
+    while int(mass_min * need) < 1:
+        need += 1
+    raise ExperimentError(f"{n} design points with finished runs are too few: with "
+                          f"--mass-min {mass_min:g} (the smallest share of points a box or "
+                          f"leaf holds) discovery needs at least {need}; raise --mass-min "
+                          "or sweep more points", source=source)
+
+
+def _new_folder(root: Path, outcome: str, out: Path | None) -> Path:
+    """A folder for this discovery alone: ``out`` (created if missing; never through a
+    symbolic link), else the first free ``root/discovery/<outcome>``, ``<outcome>-2``..."""
+    if out is not None:
+        _not_a_link(out)
+        if out.is_dir():
+            _refuse_nonempty(out)  # before locking: a refused folder is not touched
+        with storage_errors(out, "cannot create the discovery folder"):
+            out.mkdir(parents=True, exist_ok=True)
+        return out
+    parent = root / "discovery"
+    _not_a_link(parent)
+    stem = re.sub(r"\W+", "_", outcome)
+    with storage_errors(parent, "cannot create the discovery folder"):
+        parent.mkdir(exist_ok=True)
+        for n in range(1, 100_000):
+            target = parent / (stem if n == 1 else f"{stem}-{n}")
+            with contextlib.suppress(FileExistsError):
+                target.mkdir()  # atomic: two discoveries never get the same folder
+                return target
+    raise StorageError("has no free name left for a new discovery", source=str(parent))
+
+
+def _not_a_link(path: Path) -> None:
+    if path.is_symlink():
+        raise StorageError("is a symbolic link; discover writes only into a folder of its "
+                           "own, never through a link", source=str(path))
+
+
+def _refuse_nonempty(folder: Path) -> None:
+    """Never replace what is there: a folder someone wrote into is refused."""
+    with storage_errors(folder, "cannot read the discovery folder"):
+        found = sorted(p.name for p in folder.iterdir() if p.name != LOCK)
+    if found:
+        raise StorageError(f"is not empty (it holds {show_value(found)}); discover writes a "
+                           "new folder: choose another --out or leave it out",
+                           source=str(folder))
+
+
+def _write_manifest(result: Discovery, res, mass_min: float, command: str | None,
+                    status: str = "running") -> None:
+    """What was asked of which sweep with which libraries, so a discovery can be cited."""
+    data = {**provenance.header("discovery", command),
+            "versions": provenance.versions(("ema-workbench", "scikit-learn")),
+            "sweep": str(res.root), "sweep_fingerprint": res.manifest.get("fingerprint"),
+            "outcome": result.outcome, "where": result.where, "mass_min": mass_min,
+            "n_points": result.n_points, "n_interest": result.n_interest,
+            "notes": result.notes, "status": status}
+    if status != "running":
+        data["finished"] = provenance.now()
+    write_json(result.out / MANIFEST, data)
 
 
 def _limits_table(limits: pd.DataFrame, x: pd.DataFrame) -> pd.DataFrame:
@@ -123,22 +209,29 @@ def _limits_table(limits: pd.DataFrame, x: pd.DataFrame) -> pd.DataFrame:
 
 
 def _write(result: Discovery, box, tree) -> None:
-    out = result.out
-    result.prim_box.to_csv(out / "prim_box.csv", index=False)
-    result.prim_stats.to_frame("value").to_csv(out / "prim_stats.csv")
-    result.trajectory.to_csv(out / "prim_trajectory.csv", index=False)
-    cart_boxes = result.cart_boxes.copy()
-    cart_boxes.columns = [" ".join(map(str, c)) for c in cart_boxes.columns]
-    cart_boxes.to_csv(out / "cart_boxes.csv")
-    result.cart_stats.to_csv(out / "cart_stats.csv")
-    box.show_tradeoff().savefig(out / "prim_trajectory.png", dpi=110)
-    box.inspect(style="graph")
-    plt.gcf().savefig(out / "prim_box.png", dpi=110)
+    """Tables, text and figures, each written atomically."""
     from sklearn.tree import export_text, plot_tree
 
-    (out / "cart_tree.txt").write_text(export_text(tree.clf, feature_names=tree.feature_names))
+    out = result.out
+    cart_boxes = result.cart_boxes.copy()
+    cart_boxes.columns = [" ".join(map(str, c)) for c in cart_boxes.columns]
+    for name, table, index in (("prim_box", result.prim_box, False),
+                               ("prim_stats", result.prim_stats.to_frame("value"), True),
+                               ("prim_trajectory", result.trajectory, False),
+                               ("cart_boxes", cart_boxes, True),
+                               ("cart_stats", result.cart_stats, True)):
+        write_atomic(out / f"{name}.csv", table.to_csv(index=index).encode())
+    _figure(out / "prim_trajectory.png", box.show_tradeoff())
+    box.inspect(style="graph")
+    _figure(out / "prim_box.png", plt.gcf())
+    write_atomic(out / "cart_tree.txt",
+                 export_text(tree.clf, feature_names=tree.feature_names).encode())
     fig, ax = plt.subplots(figsize=(10, 6))
     plot_tree(tree.clf, feature_names=tree.feature_names, class_names=["other", "interest"],
               filled=True, ax=ax, fontsize=7)
-    fig.savefig(out / "cart_tree.png", dpi=110)
+    _figure(out / "cart_tree.png", fig)
     plt.close("all")
+
+
+def _figure(path: Path, fig) -> None:
+    write_atomic(path, lambda fh: fig.savefig(fh, format="png", dpi=110))

@@ -24,12 +24,13 @@ def now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-def versions() -> dict[str, str]:
-    """trustsim, Python and the installed versions of the libraries the numbers rest on."""
+def versions(extra: tuple[str, ...] = ()) -> dict[str, str]:
+    """trustsim, Python and the installed versions of the libraries the numbers rest on
+    (``extra``: more distributions, e.g. those a discovery rests on)."""
     import sim
 
     found = {"trustsim": sim.__version__, "python": platform.python_version()}
-    for name in LIBRARIES:
+    for name in (*LIBRARIES, *extra):
         try:
             found[name.lower()] = metadata.version(name)
         except metadata.PackageNotFoundError:

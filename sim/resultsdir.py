@@ -16,6 +16,7 @@ import io
 import json
 import os
 import re
+import stat
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -79,16 +80,40 @@ def write_json(path: Path, data: dict[str, Any]) -> None:
     write_atomic(path, (json.dumps(data, indent=2, default=str) + "\n").encode())
 
 
+def require_regular(path: Path) -> Path:
+    """``path`` if it is a regular file (or a link to one); OSError otherwise, so that a
+    FIFO or device planted in a results folder is never opened (a FIFO blocks its reader
+    forever)."""
+    if not stat.S_ISREG(os.stat(path).st_mode):
+        raise OSError(errno.EINVAL, "not a regular file", str(path))
+    return path
+
+
+def read_regular(path: Path) -> bytes:
+    """The bytes of a regular file; OSError for anything else (see ``require_regular``).
+    Opened without blocking and checked on the open file, so a swap after the check
+    cannot make it block."""
+    fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC | getattr(os, "O_NONBLOCK", 0))
+    with open(fd, "rb") as fh:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(errno.EINVAL, "not a regular file", str(path))
+        return fh.read()
+
+
 def read_manifest(folder: Path, error: type[TrustsimError], what: str) -> dict[str, Any]:
     """The manifest of a results folder; ``error`` (one line) when there is none or it
     cannot be read. ``what`` names the kind of folder in the message."""
     path = Path(folder) / MANIFEST
     try:
-        data = json.loads(path.read_text())
+        data = json.loads(read_regular(path))
     except FileNotFoundError:
         raise error(f"not a {what} (no manifest.json)", source=str(folder)) from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise error(f"cannot read manifest.json ({exc})", source=str(path)) from None
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+        raise error(f"cannot read manifest.json ({reason})", source=str(path)) from None
+    except RecursionError:
+        raise error("cannot read manifest.json (nested too deeply)", source=str(path)
+                    ) from None
     if not isinstance(data, dict):
         raise error("manifest.json is not a JSON object", source=str(path))
     return data
@@ -265,18 +290,22 @@ def verify_batch(root: Path, parts: list[Path], record: Path, checksum: bool = T
     expected: dict[str, Any] = {}
     if record.exists():
         try:
-            expected = json.loads(record.read_text())["parts"]
-        except (OSError, ValueError, KeyError, TypeError) as exc:
+            expected = json.loads(read_regular(record))["parts"]
+        except (OSError, ValueError, KeyError, TypeError, RecursionError) as exc:
             return f"its record {record.name} cannot be read ({exc})"
+        if not isinstance(expected, dict):
+            return f"its record {record.name} cannot be read (parts is not a mapping)"
     for path in parts:
         want = expected.get(path.relative_to(root).as_posix())
         if not path.exists():
             if want is not None:
                 return f"{path.relative_to(root)} is missing"
             continue
+        if not stat.S_ISREG(os.stat(path).st_mode):  # a FIFO would block its reader
+            return f"{path.relative_to(root)} is not a regular file"
         try:
             if want is not None and checksum:
-                blob = path.read_bytes()
+                blob = read_regular(path)
                 if len(blob) != want["bytes"]:
                     return (f"{path.relative_to(root)} has {len(blob)} bytes, expected "
                             f"{want['bytes']}")

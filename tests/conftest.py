@@ -92,3 +92,18 @@ def _answers(url: str) -> bool:
             return response.status == 200
     except OSError:
         return False
+
+
+@pytest.fixture
+def cli(monkeypatch, capsys):
+    """``cli(*args)``: ``trustsim ARGS`` run in this process; its exit status and standard
+    error."""
+    from sim.cli import main
+
+    def run(*args) -> tuple[int, str]:
+        monkeypatch.setattr(sys, "argv", ["trustsim", *map(str, args)])
+        with pytest.raises(SystemExit) as exc:
+            main()
+            raise SystemExit(0)
+        return exc.value.code, capsys.readouterr().err
+    return run

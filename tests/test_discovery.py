@@ -25,14 +25,15 @@ def test_prim_finds_the_planted_box(planted_sweep, tmp_path):
 def test_the_experiments_discover_block_is_the_default(planted_sweep):
     res = discover(planted_sweep)
     assert res.where == PLANT
-    assert res.out == planted_sweep / "discovery" / "final_share_at_full"
+    assert res.out.parent == planted_sweep / "discovery"  # a new folder each time
+    assert res.out.name.startswith("final_share_at_full")
 
 
 @pytest.mark.parametrize("outcome, where, words", [
     ("final_shar", "< 1", "--outcome: no outcome 'final_shar' in this sweep"),
-    ("final_share_at_full", "strategy_mix +", "--where: cannot evaluate"),
-    ("final_share_at_full", "strategy_mix + 1", "--where: 'strategy_mix + 1' is not a "
-                                                "condition"),
+    ("final_share_at_full", "strategy_mix +", "--where: 'strategy_mix +': cannot parse"),
+    ("final_share_at_full", "strategy_mix + 1", "--where: 'strategy_mix + 1': it is a "
+                                                "number, not a condition"),
     ("final_share_at_full", ">= 0", "--where: every design point meets '>= 0'"),
 ])
 def test_bad_options_are_one_line(planted_sweep, tmp_path, outcome, where, words):
@@ -42,5 +43,5 @@ def test_bad_options_are_one_line(planted_sweep, tmp_path, outcome, where, words
 
 
 def test_not_a_sweep_folder(tmp_path):
-    with pytest.raises(ExperimentError, match="is not a sweep results folder"):
+    with pytest.raises(ExperimentError, match="not a sweep results folder"):
         discover(tmp_path, "x", "< 1")

@@ -18,10 +18,11 @@ def discover(
                           "discover: block).")] = None,
     where: Annotated[str | None, typer.Option(
         "--where", help="Condition marking the points of interest, e.g. "
-                        "'time_to_50_full < -8' or just '< -8'.")] = None,
+                        "'time_to_50_full < -8' or just '< -8' (names, numbers, "
+                        "comparisons, and/or/not, + - * /; docs/discovery.md).")] = None,
     out: Annotated[Path | None, typer.Option(
-        "--out", "-o", help="Folder for tables and figures (default "
-                            "SWEEP_DIR/discovery/<outcome>).")] = None,
+        "--out", "-o", help="New or empty folder for tables, figures and a manifest "
+                            "(default: a new SWEEP_DIR/discovery/<outcome>[-N]).")] = None,
     mass_min: Annotated[float | None, typer.Option(
         "--mass-min", min=0.001, max=0.999, help="Smallest share of points a box or leaf "
                                                  "may hold (default 0.05).")] = None,
@@ -30,8 +31,10 @@ def discover(
     condition holds."""
     from sim.cli.tables import print_table
     from sim.discovery import discover as run
+    from sim.scenario.runner import command_line
 
-    res = run(sweep_dir, outcome=outcome, where=where, out=out, mass_min=mass_min)
+    res = run(sweep_dir, outcome=outcome, where=where, out=out, mass_min=mass_min,
+              command=command_line())
     typer.echo(f"{res.n_interest} of {res.n_points} design points meet "
                   f"{res.where!r} ({res.outcome}, replicate mean)")
     s = res.prim_stats

@@ -20,8 +20,9 @@ import pandas as pd
 
 from sim.censor import censored_share, is_time
 from sim.errors import ExperimentError
+from sim.resultsdir import FolderLock
 from sim.sweep.design import problem
-from sim.sweep.results import SweepResults, load
+from sim.sweep.results import SweepResults, load, read_design
 
 #: Outcomes figures show when none are named: adoption speed, depth, durability, equity.
 FOCUS = ("time_to_50_full", "final_share_at_full", "final_sustainability", "final_reach",
@@ -45,7 +46,14 @@ def analyze(root: str | Path, outcomes: list[str] | None = None,
     """Analyse the sweep in ``root``; write tables and figures to ``root/analysis``."""
     res = load(root)
     result = Analysis(Path(out) if out else res.root / "analysis")
-    result.out.mkdir(parents=True, exist_ok=True)
+    with FolderLock(result.out):  # one writer at a time, as for runs and sweeps
+        _analyze(res, result, outcomes, points)
+    return result
+
+
+def _analyze(res: SweepResults, result: Analysis, outcomes: list[str] | None,
+             points: list[int] | None) -> Analysis:
+    root = res.root
     if res.summaries.empty:
         result.notes.append("no finished runs to analyse")
         return result
@@ -151,7 +159,7 @@ def _sensitivity(res: SweepResults, summary: pd.DataFrame, design: str,
                                    seed=spec["seed"])
                 keys = ("S1", "S1_conf", "ST", "ST_conf")
             else:
-                x = pd.read_parquet(res.root / "design.parquet")[names].to_numpy()
+                x = read_design(res.root)[names].to_numpy()
                 si = morris.analyze(prob, x, y, num_levels=spec["levels"], seed=spec["seed"])
                 keys = ("mu", "mu_star", "sigma", "mu_star_conf")
         never = censored_share(res.summaries[o]) if is_time(o) else math.nan

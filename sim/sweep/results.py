@@ -9,15 +9,20 @@ equal.
 
 from __future__ import annotations
 
+import contextlib
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from sim.resultsdir import verify_batch
+from sim.errors import ExperimentError, show_value
+from sim.resultsdir import require_regular, verify_batch
 from sim.sweep.store import batch_files, part_files, read_manifest
 
 IDS = ["point", "replicate"]
@@ -80,11 +85,97 @@ class SweepResults:
         return iter((self.points, self.summaries, self.timeseries))
 
 
+class _Experiment(BaseModel):
+    """What readers use of a manifest's experiment (the rest is kept as it is)."""
+
+    model_config = ConfigDict(extra="allow")
+    second_order: bool = False
+    seed: int | None = None
+    levels: int = 4
+    discover: dict[str, Any] | None = None
+
+
+class _Manifest(BaseModel):
+    """The shape of a sweep's manifest that readers rely on; a folder may have been
+    edited or damaged, so it is checked before any of it is used."""
+
+    model_config = ConfigDict(extra="allow")
+    parameters: list[str]
+    experiment: _Experiment = _Experiment()
+    design: str = "unknown"
+    n_points: Annotated[int, Field(ge=0)] | None = None  # None: points.parquet's rows
+    replicates: Annotated[int, Field(ge=1)] = 1
+    base_params: dict[str, Any] = {}
+
+
+def checked_manifest(root: Path) -> dict[str, Any]:
+    """The manifest of a sweep folder, its shape checked (ExperimentError, one line,
+    naming the field); defaults filled in for what older sweeps did not record."""
+    data = read_manifest(root)
+    path = str(root / "manifest.json")
+    if data.get("kind") not in (None, "sweep"):
+        raise ExperimentError(f"is a {show_value(data['kind'])} results folder, not a sweep's",
+                              source=str(root))
+    try:
+        return _Manifest.model_validate(data).model_dump()
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        field = ".".join(str(x) for x in err["loc"]) or None
+        raise ExperimentError(f"{err['msg'].lower()}; is this a sweep's results folder?",
+                              source=path, field=field) from None
+    except RecursionError:
+        raise ExperimentError("nested too deeply", source=path) from None
+
+
+@contextlib.contextmanager
+def _reading(path: Path) -> Iterator[None]:
+    """A table that cannot be read becomes one line naming it."""
+    try:
+        yield
+    except (OSError, ValueError, pa.ArrowException) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+        raise ExperimentError(f"cannot read it ({' '.join(str(reason).split())[:120]})",
+                              source=str(path)) from None
+
+
+def read_points(root: Path, parameters: list[str]) -> pd.DataFrame:
+    """points.parquet: a point id and one column of plain values (numbers, true/false or
+    text) per swept parameter."""
+    path = root / "points.parquet"
+    points = _table(path)
+    for name in ["point", *parameters]:
+        if name not in points:
+            raise ExperimentError("has no column for it", source=str(path), field=name)
+        col, expected = points[name], "numbers, true/false or text"
+        plain = (pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col)
+                 or col.map(lambda v: isinstance(v, str)).all())
+        if name == "point" and not pd.api.types.is_integer_dtype(col):
+            plain, expected = False, "whole numbers"
+        if not plain:
+            example = show_value(col.iloc[0]) if len(col) else ""
+            raise ExperimentError(f"expected {expected} per point, got {col.dtype} values "
+                                  f"such as {example}", source=str(path), field=name)
+    return points
+
+
+def read_design(root: Path) -> pd.DataFrame:
+    """design.parquet: the unit-hypercube design of a sampled sweep (for SALib)."""
+    return _table(root / "design.parquet")
+
+
+def _table(path: Path) -> pd.DataFrame:
+    """A Parquet table of the folder; one line if it is missing, damaged or no file."""
+    with _reading(path):
+        return pd.read_parquet(require_regular(path))  # a FIFO would block: refused
+
+
 def load(root: str | Path) -> SweepResults:
     """Load a sweep's results folder (written by ``sim.sweep.run`` / ``trustsim sweep``)."""
     root = Path(root)
-    manifest = read_manifest(root)
-    points = pd.read_parquet(root / "points.parquet")
+    manifest = checked_manifest(root)
+    points = read_points(root, manifest["parameters"])
+    manifest["n_points"] = manifest["n_points"] if manifest["n_points"] is not None \
+        else len(points)
     summaries = _read(committed(root, "summaries"))
     if len(summaries):
         summaries = summaries.merge(points, on="point", how="left")
@@ -114,7 +205,10 @@ def committed(root: Path, kind: str) -> list[Path]:
 
 
 def _read(files: list[Path], keep_last: bool = False) -> pd.DataFrame:
-    frames = [pd.read_parquet(f) for f in files]
+    frames = []
+    for f in files:
+        with _reading(f):
+            frames.append(pd.read_parquet(f))
     frames = [f for f in frames if len(f)]
     if not frames:
         return pd.DataFrame(columns=IDS + ["seed"])

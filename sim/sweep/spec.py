@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from sim.condition import parse_condition
 from sim.errors import ExperimentError, show_value
 from sim.scenario.schema import Name
 from sim.yamlfile import display_path, read_mapping
@@ -82,8 +83,15 @@ class Discover(_Strict):
     """Defaults for ``trustsim discover`` on this experiment's results (docs/discovery.md)."""
 
     outcome: str
-    where: str
+    where: str  # checked by ``check`` (its length first, unparsed)
     mass_min: Annotated[float, Field(gt=0, lt=1)] = 0.05
+
+    def check(self, columns: list[str] | None) -> None:
+        """``where`` in the condition language (sim.condition: it can never run code)."""
+        try:
+            parse_condition(self.where, columns, self.outcome)
+        except ExperimentError as exc:
+            raise _FieldError("discover.where", str(exc)) from None
 
 
 class ExperimentSpec(_Strict):
@@ -115,6 +123,10 @@ class ExperimentSpec(_Strict):
 
     @model_validator(mode="after")
     def _check(self) -> ExperimentSpec:
+        if self.discover is not None:  # a table design's columns are known when it is read
+            columns = None if self.design == "table" else [*self.parameters,
+                                                           self.discover.outcome]
+            self.discover.check(columns)
         if self.arms is not None and (self.arm is not None or len(set(self.arms)) < 2):
             raise _FieldError("arms", "expected two different arms (and no arm: field)")
         if self.design == "table" or self.table is not None:
@@ -181,12 +193,12 @@ def _near_pow2(n: int) -> int:
     return 1 << max(0, round(math.log2(n)))
 
 
-def _error(exc: ValidationError, source: str) -> ExperimentError:
+def _error(exc: ValidationError, source: str, prefix: str | None = None) -> ExperimentError:
     err = exc.errors()[0]
     ctx = err.get("ctx", {}).get("error")
     if isinstance(ctx, _FieldError):
         return ExperimentError(ctx.message, source=source, field=ctx.field)
-    where = ".".join(str(x) for x in err["loc"]) or None
+    where = ".".join(str(x) for x in (prefix, *err["loc"]) if x is not None) or None
     msg = err["msg"].removeprefix("Value error, ")
     if err["type"] == "extra_forbidden":
         msg = "unknown field"
@@ -209,6 +221,20 @@ def parse_experiment(data: Any, source: Path | str | None = None) -> ExperimentS
         raise _error(exc, name) from None
     spec.source = Path(source) if source else None
     return spec
+
+
+def parse_discover(data: Any, columns: list[str], source: str) -> Discover:
+    """A ``discover:`` block read back from a results folder's manifest, checked again as
+    in an experiment file (a folder may have been edited: never trusted)."""
+    try:
+        block = Discover.model_validate(data)
+        block.check(columns)
+    except ValidationError as exc:
+        raise _error(exc, source, "experiment.discover") from None
+    except _FieldError as exc:
+        raise ExperimentError(exc.message, source=source,
+                              field=f"experiment.{exc.field}") from None
+    return block
 
 
 def load_experiment(path: Path | str) -> ExperimentSpec:

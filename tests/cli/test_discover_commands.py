@@ -24,5 +24,5 @@ def test_a_bad_where_is_one_line_and_exit_2(planted_sweep, tmp_path):
                                  "final_share_at_full", "--where", "nonsense >",
                                  "--out", str(tmp_path / "d")], capture_output=True, text=True)
     assert done.returncode == 2
-    assert done.stderr.count("\n") == 1 and "--where: cannot evaluate" in done.stderr
+    assert done.stderr.count("\n") == 1 and "--where: 'nonsense >': cannot parse" in done.stderr
     assert "Traceback" not in done.stderr
