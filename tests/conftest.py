@@ -44,3 +44,20 @@ def stop_process():
             proc.kill()
             proc.wait()
     return stop
+
+
+@pytest.fixture
+def cli(monkeypatch, capsys):
+    """``cli(*args)``: ``trustsim *args`` in this process; (exit status, standard error)."""
+    import sys
+
+    from sim.cli import main
+
+    def run(*args) -> tuple[int, str]:
+        monkeypatch.setattr(sys, "argv", ["trustsim", *map(str, args)])
+        with pytest.raises(SystemExit) as exc:
+            main()
+            raise SystemExit(0)
+        return exc.value.code, capsys.readouterr().err
+
+    return run

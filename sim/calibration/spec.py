@@ -13,12 +13,14 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from sim.errors import ExperimentError
+from sim.errors import ExperimentError, show_value
+from sim.scenario.schema import NAME_PATTERN, PATTERN_WORDS, Name
 from sim.sweep.paths import Target, lookup, valid_targets
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # no inf or nan: a non-finite bound, target or threshold would only fail mid-run
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
 class Prior(_Strict):
@@ -72,7 +74,7 @@ class Stop(_Strict):
 class CalibrationSpec(_Strict):
     """The calibration file (docs/calibration.md)."""
 
-    name: str
+    name: Name  # also the results folder's name: one path component, no '/' or '..'
     description: str = ""
     scenario: str
     arm: str | None = None
@@ -119,11 +121,24 @@ def load_calibration(path: str | Path) -> CalibrationSpec:
     except ValidationError as exc:
         err = exc.errors()[0]
         loc = [str(x) for x in err["loc"] if not str(x).startswith(("dict[", "SiteTable"))]
-        msg = "unknown field" if err["type"] == "extra_forbidden" else \
-            err["msg"].removeprefix("Value error, ")
-        raise ExperimentError(msg, source=str(path), field=".".join(loc) or None) from None
+        raise ExperimentError(_message(err), source=str(path),
+                              field=".".join(loc) or None) from None
     spec.source = path
     return spec
+
+
+def _message(err: dict[str, Any]) -> str:
+    """What a pydantic error says, in the words of the other file readers."""
+    if err["type"] == "extra_forbidden":
+        return "unknown field"
+    if err["type"] == "finite_number":
+        return f"expected a finite number, got {show_value(err['input'])}"
+    if err["type"] == "string_pattern_mismatch" and err["loc"] == ("name",):
+        return (f"expected {PATTERN_WORDS[NAME_PATTERN]} (it names the results folder), "
+                f"got {show_value(err['input'])}")
+    if err["type"] == "string_too_long" and err["loc"] == ("name",):
+        return f"expected a name of at most 100 characters, got {len(err['input'])}"
+    return err["msg"].removeprefix("Value error, ")
 
 
 def check_priors(spec: CalibrationSpec, base: dict[str, Any]) -> dict[str, Target]:
