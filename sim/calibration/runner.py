@@ -168,9 +168,11 @@ def calibrate(file: str | Path, workers: int | None = None, scheduler: str | Non
     """Run (or continue) a calibration; posterior, tables and figures go to ``out``.
     Serial, ``workers`` processes and a Dask ``scheduler`` give the same posterior."""
     require("pyabc", "calibration")
-    from sim.runner import backend
+    from sim.runner import backend, check_scheduler
 
     check_workers(workers)
+    if scheduler:
+        check_scheduler(scheduler)
     spec = load_calibration(file)
     setup = prepare(spec)
     out = Path(out) if out is not None else Path("results") / "calibrations" / spec.name

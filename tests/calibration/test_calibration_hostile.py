@@ -253,7 +253,9 @@ def test_serial_parallel_and_resumed_calibrations_agree(monkeypatch, calibration
 
     path = calibration(population=6, stop={"generations": 2}, predictive=0)
     calibrate(path, out=workdir / "serial")
+    serial = _result(workdir / "serial")
     calibrate(path, workers=2, out=workdir / "parallel")
+    _same(_result(workdir / "parallel"), serial)
 
     real, stopped = pyabc.ABCSMC.run_generation, []
 
@@ -270,8 +272,10 @@ def test_serial_parallel_and_resumed_calibrations_agree(monkeypatch, calibration
     report = calibrate(path, out=workdir / "resumed")
     assert report.ran_generations == 1
 
-    serial = _result(workdir / "serial")
-    for other in ("parallel", "resumed"):
-        post, gens = _result(workdir / other)
-        pd.testing.assert_frame_equal(post, serial[0])
-        pd.testing.assert_frame_equal(gens, serial[1])
+    _same(_result(workdir / "resumed"), serial)
+
+
+def _same(got: tuple[pd.DataFrame, pd.DataFrame], want: tuple[pd.DataFrame, pd.DataFrame]
+          ) -> None:
+    pd.testing.assert_frame_equal(got[0], want[0])
+    pd.testing.assert_frame_equal(got[1], want[1])
