@@ -10,17 +10,18 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from sim.errors import ExperimentError, show_value
 from sim.scenario.schema import NAME_PATTERN, PATTERN_WORDS, Name
 from sim.sweep.paths import Target, lookup, valid_targets
+from sim.yamlfile import read_mapping
 
 
 class _Strict(BaseModel):
-    # no inf or nan: a non-finite bound, target or threshold would only fail mid-run
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+    # strict: '8' is not a number; no inf or nan: a non-finite bound, target or threshold
+    # would only fail mid-run (as experiment and scenario files)
+    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
 
 
 class Prior(_Strict):
@@ -106,16 +107,7 @@ class CalibrationSpec(_Strict):
 def load_calibration(path: str | Path) -> CalibrationSpec:
     """Read and validate a calibration file (paths and ranges are checked by ``check``)."""
     path = Path(path)
-    try:
-        data = yaml.safe_load(path.read_text())
-    except OSError as exc:
-        raise ExperimentError(f"cannot read the file ({exc.strerror})", source=str(path)) from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark else ""
-        raise ExperimentError(f"not valid YAML{where}", source=str(path)) from None
-    if not isinstance(data, dict):
-        raise ExperimentError("expected a mapping of fields", source=str(path))
+    data = read_mapping(path, ExperimentError, "calibration")  # no alias bombs, UTF-8
     try:
         spec = CalibrationSpec.model_validate(data)
     except ValidationError as exc:
@@ -138,7 +130,10 @@ def _message(err: dict[str, Any]) -> str:
                 f"got {show_value(err['input'])}")
     if err["type"] == "string_too_long" and err["loc"] == ("name",):
         return f"expected a name of at most 100 characters, got {len(err['input'])}"
-    return err["msg"].removeprefix("Value error, ")
+    msg = err["msg"].removeprefix("Value error, ")
+    if err["type"] != "value_error" and "input" in err:
+        return f"expected {msg.removeprefix('Input should be ')}, got {show_value(err['input'])}"
+    return msg
 
 
 def check_priors(spec: CalibrationSpec, base: dict[str, Any]) -> dict[str, Target]:

@@ -176,6 +176,38 @@ def test_numbers_that_are_not_finite_are_refused(monkeypatch, cli, workdir, cali
     assert f"{path}: {field}: " in err and "finite" in err
 
 
+def _unreadable(workdir: Path, name: str, content: bytes) -> Path:
+    path = workdir / name
+    path.write_bytes(content)
+    return path
+
+
+@pytest.mark.parametrize("content, words", [
+    (b"\x89PNG\r\n\x1a\n\x00\x00\xff\xfe" * 10, "UTF-8"),
+    (("name: bomb\na0: &a0 [1, 2, 3]\n" + "".join(
+        f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 9) + "]\n" for i in range(1, 11))
+      ).encode(), "expand"),
+    (b"- just\n- a list\n", "expected a mapping"),
+    (b"name: x\nname: y\n", "name"),
+])
+def test_an_unreadable_calibration_file_is_one_line(monkeypatch, cli, workdir, content,
+                                                    words):
+    path = _unreadable(workdir, "bad.yaml", content)
+    err = _refused(monkeypatch, cli, workdir, path)
+    assert "bad.yaml: " in err and words in err
+
+
+@pytest.mark.parametrize("changes, field", [
+    ({"population": "8"}, "population"), ({"replicates": 2.0}, "replicates"),
+    ({"seed": "5"}, "seed"), ({"priors": {"innovation_rate": {"low": "0.1", "high": 1}}},
+                              "priors.innovation_rate.low"),
+])
+def test_numbers_are_strict(monkeypatch, cli, workdir, calibration, changes, field):
+    path = calibration(**changes)
+    err = _refused(monkeypatch, cli, workdir, path)
+    assert f"{path}: {field}: expected" in err
+
+
 # -- 5. damaged files in the results folder --------------------------------------------------
 @pytest.mark.parametrize("content", [b"{not json", b"\xff\xfe\x00binary", b"[1, 2]", b""])
 def test_a_damaged_manifest_is_one_line(monkeypatch, cli, workdir, calibration, content):
