@@ -240,17 +240,23 @@ def _populations(db: Path) -> int:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("sig, code", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
-def test_a_signal_marks_the_calibration_incomplete(calibration, workdir, sig, code):
+@pytest.mark.parametrize("sig, code, workers", [(signal.SIGINT, 130, 1),
+                                                (signal.SIGTERM, 143, 1),
+                                                (signal.SIGINT, 130, 2)])
+def test_a_signal_marks_the_calibration_incomplete(calibration, workdir, sig, code, workers):
+    import psutil
+
     path = calibration(stop={"generations": 50}, predictive=0)
     out = workdir / "out"
-    proc = subprocess.Popen(CLI + ["calibrate", str(path), "--out", str(out)], cwd=workdir,
+    proc = subprocess.Popen(CLI + ["calibrate", str(path), "--out", str(out), "--workers",
+                                   str(workers)], cwd=workdir,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + 240
         while _populations(out / "history.db") < 1 and time.monotonic() < deadline:
             assert proc.poll() is None, proc.communicate()
             time.sleep(0.2)
+        children = psutil.Process(proc.pid).children(recursive=True)
         proc.send_signal(sig)
         _, err = proc.communicate(timeout=120)
     finally:
@@ -258,6 +264,10 @@ def test_a_signal_marks_the_calibration_incomplete(calibration, workdir, sig, co
     assert proc.returncode == code, err
     assert "interrupted" in _one_line(err) and "same command" in err
     assert _manifest(out)["status"] == "incomplete"
+    _, alive = psutil.wait_procs(children, timeout=30)
+    for child in alive:
+        child.kill()
+    assert not alive, "worker processes outlived the calibration"
 
 
 def test_a_failure_leaves_the_status_incomplete(monkeypatch, calibration, workdir):
