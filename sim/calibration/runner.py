@@ -241,6 +241,8 @@ def _fit(out: Path, setup: Setup, manifest: dict[str, Any], back) -> tuple[Any, 
     Every generation starts from what history.db holds (a new ABCSMC loaded from it), so
     a calibration interrupted between or within generations and continued gives what an
     uninterrupted one gives."""
+    from sim.calibration.sampler import seed_global
+
     db = out / HISTORY
     url = f"sqlite:///{db.resolve()}"
     abc_id = _usable_history(out, manifest.get("abc_id"))
@@ -258,8 +260,6 @@ def _fit(out: Path, setup: Setup, manifest: dict[str, Any], back) -> tuple[Any, 
             if sims_left is None:
                 return history, ran
             done = history.max_t + 1
-            from sim.calibration.sampler import seed_global
-
             seed_global(setup.spec.seed, done)  # what pyabc draws outside the sampler
             abc.run(minimum_epsilon=setup.spec.stop.min_epsilon, max_nr_populations=1,
                     max_total_nr_simulations=sims_left)
