@@ -100,32 +100,34 @@ def read_regular(path: Path) -> bytes:
         return fh.read()
 
 
-def read_manifest(folder: Path, error: type[TrustsimError], what: str) -> dict[str, Any]:
-    """The manifest of a results folder; ``error`` (one line) when there is none or it
-    cannot be read. ``what`` names the kind of folder in the message."""
-    path = Path(folder) / MANIFEST
+def read_manifest(folder: Path, error: type[TrustsimError], what: str,
+                  name: str = MANIFEST) -> dict[str, Any]:
+    """The manifest (``name``) of a results folder; ``error`` (one line) when there is
+    none or it cannot be read. ``what`` names the kind of folder in the message."""
+    path = Path(folder) / name
     try:
         data = json.loads(read_regular(path))
     except FileNotFoundError:
-        raise error(f"not a {what} (no manifest.json)", source=str(folder)) from None
+        raise error(f"not a {what} (no {name})", source=str(folder)) from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
-        raise error(f"cannot read manifest.json ({reason})", source=str(path)) from None
+        raise error(f"cannot read {name} ({reason})", source=str(path)) from None
     except RecursionError:
-        raise error("cannot read manifest.json (nested too deeply)", source=str(path)
+        raise error(f"cannot read {name} (nested too deeply)", source=str(path)
                     ) from None
     if not isinstance(data, dict):
-        raise error("manifest.json is not a JSON object", source=str(path))
+        raise error(f"{name} is not a JSON object", source=str(path))
     return data
 
 
-def mark_incomplete(folder: Path, **fields: Any) -> None:
-    """Best effort after a failure: set the manifest's status to ``incomplete`` (and
-    ``fields``) if it can still be written; a full or read-only disk leaves it as it was."""
+def mark_incomplete(folder: Path, name: str = MANIFEST, **fields: Any) -> None:
+    """Best effort after a failure: set the manifest's (``name``) status to
+    ``incomplete`` (and ``fields``) if it can still be written; a full or read-only disk
+    leaves it as it was."""
     with contextlib.suppress(OSError, TrustsimError, ValueError):
-        data = json.loads((folder / MANIFEST).read_text())
+        data = json.loads((folder / name).read_text())
         data.update(status="incomplete", **fields)
-        write_json(folder / MANIFEST, data)
+        write_json(folder / name, data)
 
 
 # -- one writer at a time --------------------------------------------------------------

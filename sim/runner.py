@@ -150,8 +150,9 @@ def _preload(extra: list[str] | None) -> list[str]:
     return [*(extra or []), "sim.runner"]
 
 
-def _dask(address: str) -> Backend:
-    from distributed import Client
+def check_scheduler(address: str) -> None:
+    """One line unless ``address`` has the form of a scheduler address (checked before
+    any connection is tried, or any file is read)."""
     from distributed.comm import parse_address, parse_host_port
 
     try:
@@ -159,6 +160,12 @@ def _dask(address: str) -> Backend:
     except ValueError as exc:
         raise TrustsimError(f"--scheduler {address!r} is not a scheduler address ({exc}); "
                             "expected tcp://HOST:PORT") from None
+
+
+def _dask(address: str) -> Backend:
+    from distributed import Client
+
+    check_scheduler(address)
     quiet = [logging.getLogger(n) for n in ("distributed", "distributed.client",
                                             "distributed.comm", "tornado")]
     levels = [lg.level for lg in quiet]

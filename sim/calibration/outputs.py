@@ -9,6 +9,7 @@ targets against the statistics simulated from posterior draws).
 
 from __future__ import annotations
 
+from concurrent.futures import Executor
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from sim.codebook import write_codebook  # noqa: E402
+from sim.resultsdir import write_atomic  # noqa: E402
 from sim.sweep.store import write_parquet  # noqa: E402
 
 PREDICTIVE_SALT = 1  # posterior predictive runs use seeds the fitting never used
@@ -41,7 +43,7 @@ def posterior_summary(frame: pd.DataFrame, w: np.ndarray) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def write_outputs(out: Path, setup, history, workers: int | None) -> pd.DataFrame:
+def write_outputs(out: Path, setup, history, executor: Executor) -> pd.DataFrame:
     """Write every output file; return the posterior summary table."""
     frame, w = history.get_distribution(m=0, t=history.max_t)
     frame = frame[list(setup.spec.priors)].reset_index(drop=True)
@@ -49,18 +51,27 @@ def write_outputs(out: Path, setup, history, workers: int | None) -> pd.DataFram
                   frame.assign(weight=w, generation=history.max_t))
     write_codebook(out)
     summary = posterior_summary(frame, w)
-    summary.to_csv(out / "posterior_summary.csv", index=False)
-    history.get_all_populations().to_csv(out / "generations.csv", index=False)
-    _pairs_figure(frame, w, setup.spec.priors).savefig(out / "posterior.png", dpi=110)
+    _csv(out / "posterior_summary.csv", summary)
+    _csv(out / "generations.csv", history.get_all_populations())
+    _png(out / "posterior.png", _pairs_figure(frame, w, setup.spec.priors))
     if setup.spec.predictive:
-        pred = predictive(setup, frame, w, workers)
-        pred.to_csv(out / "predictive.csv", index=False)
-        _predictive_figure(pred).savefig(out / "predictive.png", dpi=110)
+        pred = predictive(setup, frame, w, executor)
+        _csv(out / "predictive.csv", pred)
+        _png(out / "predictive.png", _predictive_figure(pred))
     plt.close("all")
     return summary
 
 
-def predictive(setup, frame: pd.DataFrame, w: np.ndarray, workers: int | None
+def _csv(path: Path, frame: pd.DataFrame) -> None:
+    """Written whole or not at all, replacing (never following) what is there."""
+    write_atomic(path, frame.to_csv(index=False).encode())
+
+
+def _png(path: Path, fig: plt.Figure) -> None:
+    write_atomic(path, lambda fh: fig.savefig(fh, format="png", dpi=110))
+
+
+def predictive(setup, frame: pd.DataFrame, w: np.ndarray, executor: Executor
                ) -> pd.DataFrame:
     """Simulate ``predictive`` posterior draws; per target its observed value and sd and
     the simulated median and 95% band."""
@@ -70,13 +81,7 @@ def predictive(setup, frame: pd.DataFrame, w: np.ndarray, workers: int | None
     sim = setup.simulator
     sim = type(sim)(**{**sim.__dict__, "salt": PREDICTIVE_SALT})
     thetas: list[dict[str, Any]] = [frame.iloc[i].to_dict() for i in picks]
-    if workers and workers > 1:
-        from sim.calibration.runner import process_pool
-
-        with process_pool(workers) as pool:
-            stats = list(pool.map(sim, thetas))
-    else:
-        stats = [sim(t) for t in thetas]
+    stats = list(executor.map(sim, thetas))  # the calibration's own workers
     rows = []
     for name, (value, sd) in setup.observed.items():
         x = np.array([s[name] for s in stats])

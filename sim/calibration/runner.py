@@ -7,10 +7,15 @@ included) loads it with ``ABCSMC.load`` and continues with the generations still
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
-from concurrent.futures import ProcessPoolExecutor
+import os
+import signal
+import sqlite3
+import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -31,11 +36,23 @@ from sim.calibration.targets import (
 )
 from sim.errors import ExperimentError, TrustsimError
 from sim.optional import require
-from sim.resultsdir import LOCK, FolderLock
+from sim.resultsdir import (
+    LOCK,
+    FolderLock,
+    StorageError,
+    mark_incomplete,
+    read_manifest,
+    storage_errors,
+    write_atomic,
+    write_json,
+)
 from sim.sweep.paths import lookup
-from sim.sweep.store import write_json
 
 MANIFEST = "calibration.json"
+HISTORY = "history.db"
+DAMAGED = "damaged"
+#: What the worker processes import before their first particle.
+PRELOAD = ["sim.calibration.sampler", "sim.calibration.simulate", "sim.runs", "sim.model"]
 
 
 @dataclass
@@ -122,107 +139,169 @@ def prior_distribution(priors: dict[str, Prior], paths) -> Any:
     return pyabc.Distribution(**rvs)
 
 
-def _sampler(workers: int | None, scheduler: str | None):
-    """(pyabc sampler, close function): one process, local processes, or a Dask cluster."""
-    from pyabc import sampler
+class CalibrationInterrupted(KeyboardInterrupt):
+    """Ctrl-C (exit 130) or SIGTERM (exit 143) stopped a calibration; its finished
+    generations are kept in ``out`` and the same command continues it."""
 
-    if scheduler:
-        from distributed import Client
-
-        try:
-            client = Client(scheduler, timeout="5s", set_as_default=False)
-        except Exception as exc:  # noqa: BLE001 - any failure to connect is one line
-            reason = " ".join(str(exc).split())[:160] or type(exc).__name__
-            raise TrustsimError(f"cannot reach the Dask scheduler at {scheduler} ({reason}); "
-                                "is `dask scheduler` running there?") from None
-        return sampler.DaskDistributedSampler(dask_client=client), client.close
-    if workers and workers > 1:
-        pool = process_pool(workers)
-        return (sampler.ConcurrentFutureSampler(pool, client_max_jobs=workers),
-                lambda: pool.shutdown(wait=True, cancel_futures=True))
-    return sampler.SingleCoreSampler(), lambda: None
+    def __init__(self, out: Path, generations: int, exit_code: int):
+        super().__init__(f"interrupted; {generations} finished generation(s) are kept in "
+                         f"{out} ({MANIFEST} says incomplete); run the same command again "
+                         "to continue")
+        self.out, self.generations, self.exit_code = out, generations, exit_code
 
 
-def process_pool(workers: int) -> ProcessPoolExecutor:
-    """The local worker pool every command uses (``sim.workerpool``: portable start
-    method, workers that die with their coordinator)."""
-    from sim.workerpool import local_pool
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where the calibration is, so that it stops as on Ctrl-C."""
 
-    return local_pool(workers, ["sim.calibration.simulate", "sim.runs", "sim.model"])
+
+def check_workers(workers: int | None) -> None:
+    """The same bounds as ``trustsim run`` and ``sweep`` (``--workers 1..MAX_WORKERS``)."""
+    from sim.cli import MAX_WORKERS
+
+    if workers is not None and not 1 <= workers <= MAX_WORKERS:
+        raise TrustsimError(f"--workers: expected 1 to {MAX_WORKERS} worker processes, "
+                            f"got {workers}")
 
 
 def calibrate(file: str | Path, workers: int | None = None, scheduler: str | None = None,
               out: str | Path | None = None) -> CalibrationReport:
-    """Run (or continue) a calibration; posterior, tables and figures go to ``out``."""
+    """Run (or continue) a calibration; posterior, tables and figures go to ``out``.
+    Serial, ``workers`` processes and a Dask ``scheduler`` give the same posterior."""
     require("pyabc", "calibration")
+    from sim.runner import backend, check_scheduler
+
+    check_workers(workers)
+    if scheduler:
+        check_scheduler(scheduler)
     spec = load_calibration(file)
     setup = prepare(spec)
     out = Path(out) if out is not None else Path("results") / "calibrations" / spec.name
-    sampler, close = _sampler(workers, scheduler)  # an unreachable cluster writes nothing
+    back = backend(workers or 1, scheduler, PRELOAD)  # a bad scheduler writes nothing
+    stopped = False
     try:
-        with FolderLock(out):
-            history, ran = _fit(out, setup, Path(file), sampler)
-            from sim.calibration.outputs import write_outputs
+        with FolderLock(out), _sigterm_interrupts():
+            manifest = _open_out(out, setup, Path(file))
+            try:
+                history, ran = _fit(out, setup, manifest, back)
+                from sim.calibration.outputs import write_outputs
 
-            summary = write_outputs(out, setup, history, workers)
-            _finish(out, history)
+                summary = write_outputs(out, setup, history, back.executor)
+                _finish(out, manifest, history)
+            except BaseException as exc:
+                stopped = isinstance(exc, KeyboardInterrupt)
+                mark_incomplete(out, MANIFEST, updated=_now())
+                if stopped:
+                    code = 143 if isinstance(exc, _Terminated) else 130
+                    raise CalibrationInterrupted(out, _generations(out), code) from None
+                raise
     finally:
-        close()
+        back.close(now=stopped)
     return CalibrationReport(out, history.max_t + 1, int(history.total_nr_simulations), ran,
                              summary)
 
 
-def _fit(out: Path, setup: Setup, file: Path, sampler) -> tuple[Any, int]:
-    """Start or continue the ABC-SMC run in ``out``; (its History, generations run now)."""
+@contextlib.contextmanager
+def _sigterm_interrupts() -> Iterator[None]:
+    """While inside: SIGTERM stops the calibration as Ctrl-C does (main thread only)."""
+    def stop(signum, frame):
+        raise _Terminated
+
+    try:
+        previous = signal.signal(signal.SIGTERM, stop)
+    except ValueError:  # not the main thread: leave signals alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _make_abc(setup: Setup, back) -> Any:
+    """pyabc's ABCSMC over the ordered sampler (sim.calibration.sampler)."""
     pyabc = require("pyabc", "calibration")
-    spec = setup.spec
-    manifest = _open_out(out, setup, file)
+    from sim.calibration.sampler import OrderedSampler
+
     logging.getLogger("ABC").setLevel(logging.WARNING)
     distance = pyabc.PNormDistance(p=2, fixed_weights={k: 1.0 / sd for k, (_, sd)
                                                        in setup.observed.items()})
-    abc = pyabc.ABCSMC(setup.simulator, prior_distribution(spec.priors, setup.simulator.paths),
-                       distance, population_size=spec.population, sampler=sampler)
-    db = f"sqlite:///{(out / 'history.db').resolve()}"
-    if manifest.get("abc_id") is None:
-        history = abc.new(db, {k: v for k, (v, _) in setup.observed.items()})
-        manifest["abc_id"] = history.id
-        write_json(out / MANIFEST, manifest)
-    else:
-        history = abc.load(db, manifest["abc_id"])
-    return history, _continue(abc, history, spec)
+    return pyabc.ABCSMC(setup.simulator,
+                        prior_distribution(setup.spec.priors, setup.simulator.paths),
+                        distance, population_size=setup.spec.population,
+                        sampler=OrderedSampler(back.executor, back.workers, setup.spec.seed))
 
 
-def _finish(out: Path, history) -> None:
-    manifest = json.loads((out / MANIFEST).read_text())
+def _fit(out: Path, setup: Setup, manifest: dict[str, Any], back) -> tuple[Any, int]:
+    """Start or continue the ABC-SMC run in ``out``; (its History, generations run now).
+
+    Every generation starts from what history.db holds (a new ABCSMC loaded from it), so
+    a calibration interrupted between or within generations and continued gives what an
+    uninterrupted one gives."""
+    from sim.calibration.sampler import seed_global
+
+    db = out / HISTORY
+    url = f"sqlite:///{db.resolve()}"
+    abc_id = _usable_history(out, manifest.get("abc_id"))
+    with _database_errors(db):
+        if abc_id is None:
+            history = _make_abc(setup, back).new(url, {k: v for k, (v, _)
+                                                       in setup.observed.items()})
+            manifest["abc_id"] = abc_id = history.id  # history.db is now usable
+            write_json(out / MANIFEST, manifest)
+        ran = 0
+        while True:
+            abc = _make_abc(setup, back)
+            history = abc.load(url, abc_id)
+            sims_left = _left(history, setup.spec)
+            if sims_left is None:
+                return history, ran
+            done = history.max_t + 1
+            seed_global(setup.spec.seed, done)  # what pyabc draws outside the sampler
+            abc.run(minimum_epsilon=setup.spec.stop.min_epsilon, max_nr_populations=1,
+                    max_total_nr_simulations=sims_left)
+            if history.max_t + 1 == done:  # pyabc stopped without a new generation
+                return history, ran
+            ran += 1
+
+
+def _left(history, spec: CalibrationSpec) -> float | None:
+    """The simulations still allowed, or None when the calibration is finished."""
+    done = history.max_t + 1
+    sims_left = (np.inf if spec.stop.max_simulations is None
+                 else spec.stop.max_simulations - history.total_nr_simulations)
+    if done >= spec.stop.generations or sims_left <= 0:
+        return None
+    if done and history.get_all_populations()["epsilon"].iloc[-1] <= spec.stop.min_epsilon:
+        return None
+    return sims_left
+
+
+def _finish(out: Path, manifest: dict[str, Any], history) -> None:
     manifest.update(status="complete", generations=history.max_t + 1,
-                    simulations=int(history.total_nr_simulations),
-                    updated=datetime.now(UTC).isoformat(timespec="seconds"))
+                    simulations=int(history.total_nr_simulations), updated=_now())
     write_json(out / MANIFEST, manifest)
 
 
-def _continue(abc, history, spec: CalibrationSpec) -> int:
-    """Run the generations still to do; how many were run this time."""
-    done = history.max_t + 1
-    left = spec.stop.generations - done
-    sims_left = (np.inf if spec.stop.max_simulations is None
-                 else spec.stop.max_simulations - history.total_nr_simulations)
-    if done:
-        eps = history.get_all_populations()["epsilon"].iloc[-1]
-        if eps <= spec.stop.min_epsilon:
-            left = 0
-    if left <= 0 or sims_left <= 0:
-        return 0
-    np.random.seed((spec.seed + done) % 2**32)  # pyabc draws from numpy's global stream
-    abc.run(minimum_epsilon=spec.stop.min_epsilon, max_nr_populations=left,
-            max_total_nr_simulations=sims_left)
-    return history.max_t + 1 - done
+def _generations(out: Path) -> int:
+    """Finished generations in ``out``'s history.db (0 when it cannot be read)."""
+    with contextlib.suppress(sqlite3.Error):
+        with _read_only(out / HISTORY) as con:
+            return int(con.execute("select count(*) from populations where t >= 0"
+                                   ).fetchone()[0])
+    return 0
 
 
+# -- the results folder ------------------------------------------------------------------
 def _open_out(out: Path, setup: Setup, file: Path) -> dict[str, Any]:
-    """The folder's manifest: a new one, or the one of the same calibration to continue."""
-    path = out / MANIFEST
-    if path.exists():
-        manifest = json.loads(path.read_text())
+    """The folder's manifest: a new one, or the one of the same calibration to continue.
+    A folder with links, or that holds anything else, is refused."""
+    refuse_links(out)
+    if os.path.lexists(out / MANIFEST):
+        manifest = read_manifest(out, StorageError, "calibration results folder", MANIFEST)
         if manifest.get("fingerprint") != setup.fingerprint():
             raise ExperimentError("holds a different calibration (the file, its scenario or "
                                   "its targets changed); choose another --out",
@@ -231,15 +310,107 @@ def _open_out(out: Path, setup: Setup, file: Path) -> dict[str, Any]:
     if any(p.name != LOCK for p in out.iterdir()):
         raise ExperimentError("exists and is not a calibration results folder; choose "
                               "another --out", source=str(out))
-    (out / "calibration.yaml").write_text(file.read_text())
-    manifest = {**provenance.header("calibration", None),
-                "created": datetime.now(UTC).isoformat(timespec="seconds"),
+    with storage_errors(file, "cannot read"):
+        write_atomic(out / "calibration.yaml", file.read_bytes())
+    manifest = {**provenance.header("calibration", None), "created": _now(),
                 "fingerprint": setup.fingerprint(),
                 "calibration_file": str(file), "arm": setup.arm, "base_params": setup.base,
                 "observed": {k: {"value": v, "sd": sd} for k, (v, sd) in
                              setup.observed.items()},
-                "seeding": "run seeds = SeedSequence([seed, 0, sha256(particle values)])"
+                "seeding": "candidate i of generation t: numpy seeded with "
+                           "SeedSequence([seed, t + 1, i]); its run seeds = "
+                           "SeedSequence([seed, 0, sha256(particle values)])"
                            ".spawn(replicates)", "abc_id": None, "status": "running"}
-    write_json(path, manifest)
+    write_json(out / MANIFEST, manifest)
     return manifest
 
+
+def refuse_links(folder: Path) -> None:
+    """One line when anything inside ``folder`` is a symbolic link: a calibration writes
+    only files it made and never follows a link out of its folder."""
+    for root, dirs, files in os.walk(folder):
+        for name in dirs + files:
+            path = Path(root) / name
+            if path.is_symlink():
+                raise StorageError(f"{path.relative_to(folder)} is a symbolic link; trustsim "
+                                   "does not follow links in a results folder (remove it or "
+                                   "choose another --out)", source=str(folder))
+
+
+# -- history.db ----------------------------------------------------------------------------
+@contextlib.contextmanager
+def _read_only(db: Path) -> Iterator[sqlite3.Connection]:
+    con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+def _usable_history(out: Path, abc_id: int | None) -> int | None:
+    """``abc_id`` when history.db holds that run; None (start again) when the database
+    was never finished: its creation interrupted (a full disk, a kill) or its file gone.
+    An unfinished database is set aside in ``damaged/``, never deleted; one that
+    cannot be read is one line (exit 2), left as it is."""
+    db = out / HISTORY
+    if not db.exists():
+        if abc_id is not None:
+            _warn(out, f"{HISTORY} is missing; the calibration starts again")
+        return None
+    why = "its creation did not finish" if abc_id is None else _unfinished(db, abc_id)
+    if why is None:
+        return abc_id
+    _set_aside(out, db, why)
+    return None
+
+
+def _unfinished(db: Path, abc_id: int) -> str | None:
+    """Why history.db does not hold run ``abc_id`` with a finished schema, or None."""
+    try:
+        with _read_only(db) as con:
+            tables = {r[0] for r in con.execute("select name from sqlite_master")}
+            if not {"version", "abc_smc", "populations"} <= tables:
+                return "its schema was never finished"
+            if not con.execute("select count(*) from version").fetchone()[0]:
+                return "its schema has no version (version 0: its creation did not finish)"
+            if not con.execute("select count(*) from abc_smc where id = ?",
+                               (abc_id,)).fetchone()[0]:
+                return f"it does not hold run {abc_id} of calibration.json"
+    except sqlite3.Error as exc:
+        raise StorageError(f"damaged ({exc}); move it away to start the calibration again",
+                           source=str(db)) from None
+    return None
+
+
+def _set_aside(out: Path, db: Path, why: str) -> None:
+    """Move an unfinished history.db to ``damaged/`` under a free name (never deleted)."""
+    target = out / DAMAGED / HISTORY
+    n = 1
+    while os.path.lexists(target):
+        n += 1
+        target = out / DAMAGED / f"history-{n}.db"
+    with storage_errors(target, "cannot set aside an unfinished history.db"):
+        target.parent.mkdir(exist_ok=True)
+        os.replace(db, target)
+    _warn(out, f"{HISTORY} was not usable ({why}); set aside as "
+               f"{target.relative_to(out)}; the calibration starts again")
+
+
+def _warn(out: Path, message: str) -> None:
+    print(f"trustsim: warning: {out}: {message}", file=sys.stderr)
+
+
+@contextlib.contextmanager
+def _database_errors(db: Path) -> Iterator[None]:
+    """SQLite errors from pyabc (a full disk, a damaged file) as one line naming
+    history.db, not a traceback of SQLAlchemy's."""
+    from sqlalchemy.exc import DatabaseError, OperationalError
+
+    try:
+        yield
+    except OperationalError as exc:
+        raise StorageError(f"cannot write ({exc.orig}); the finished generations are kept "
+                           "and the same command continues", source=str(db)) from None
+    except DatabaseError as exc:
+        raise StorageError(f"damaged ({exc.orig}); move it away to start the calibration "
+                           "again", source=str(db)) from None

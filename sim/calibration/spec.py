@@ -10,15 +10,18 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from sim.errors import ExperimentError
+from sim.errors import ExperimentError, show_value
+from sim.scenario.schema import NAME_PATTERN, PATTERN_WORDS, Name
 from sim.sweep.paths import Target, lookup, valid_targets
+from sim.yamlfile import read_mapping
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # strict: '8' is not a number; no inf or nan: a non-finite bound, target or threshold
+    # would only fail mid-run (as experiment and scenario files)
+    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
 
 
 class Prior(_Strict):
@@ -72,7 +75,7 @@ class Stop(_Strict):
 class CalibrationSpec(_Strict):
     """The calibration file (docs/calibration.md)."""
 
-    name: str
+    name: Name  # also the results folder's name: one path component, no '/' or '..'
     description: str = ""
     scenario: str
     arm: str | None = None
@@ -104,26 +107,33 @@ class CalibrationSpec(_Strict):
 def load_calibration(path: str | Path) -> CalibrationSpec:
     """Read and validate a calibration file (paths and ranges are checked by ``check``)."""
     path = Path(path)
-    try:
-        data = yaml.safe_load(path.read_text())
-    except OSError as exc:
-        raise ExperimentError(f"cannot read the file ({exc.strerror})", source=str(path)) from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark else ""
-        raise ExperimentError(f"not valid YAML{where}", source=str(path)) from None
-    if not isinstance(data, dict):
-        raise ExperimentError("expected a mapping of fields", source=str(path))
+    data = read_mapping(path, ExperimentError, "calibration")  # no alias bombs, UTF-8
     try:
         spec = CalibrationSpec.model_validate(data)
     except ValidationError as exc:
         err = exc.errors()[0]
         loc = [str(x) for x in err["loc"] if not str(x).startswith(("dict[", "SiteTable"))]
-        msg = "unknown field" if err["type"] == "extra_forbidden" else \
-            err["msg"].removeprefix("Value error, ")
-        raise ExperimentError(msg, source=str(path), field=".".join(loc) or None) from None
+        raise ExperimentError(_message(err), source=str(path),
+                              field=".".join(loc) or None) from None
     spec.source = path
     return spec
+
+
+def _message(err: dict[str, Any]) -> str:
+    """What a pydantic error says, in the words of the other file readers."""
+    if err["type"] == "extra_forbidden":
+        return "unknown field"
+    if err["type"] == "finite_number":
+        return f"expected a finite number, got {show_value(err['input'])}"
+    if err["type"] == "string_pattern_mismatch" and err["loc"] == ("name",):
+        return (f"expected {PATTERN_WORDS[NAME_PATTERN]} (it names the results folder), "
+                f"got {show_value(err['input'])}")
+    if err["type"] == "string_too_long" and err["loc"] == ("name",):
+        return f"expected a name of at most 100 characters, got {len(err['input'])}"
+    msg = err["msg"].removeprefix("Value error, ")
+    if err["type"] != "value_error" and "input" in err:
+        return f"expected {msg.removeprefix('Input should be ')}, got {show_value(err['input'])}"
+    return msg
 
 
 def check_priors(spec: CalibrationSpec, base: dict[str, Any]) -> dict[str, Target]:

@@ -1,5 +1,5 @@
-"""The same calibration on local worker processes and on a Dask cluster; an unreachable
-scheduler is one line and writes nothing."""
+"""The same calibration on local worker processes and on a Dask cluster (the same
+posterior as one process); an unreachable scheduler is one line and writes nothing."""
 
 import socket
 
@@ -30,15 +30,18 @@ def test_local_worker_processes(calibration, workdir):
 
 
 @pytest.mark.slow
-def test_a_dask_cluster(calibration, workdir):
+def test_a_dask_cluster_gives_what_one_process_gives(calibration, workdir):
     from distributed import LocalCluster
 
+    path = calibration(population=4, predictive=0)
     with LocalCluster(processes=True, n_workers=2, threads_per_worker=1, host="127.0.0.1",
                       dashboard_address=":0") as cluster:
-        report = calibrate(calibration(population=4, predictive=0),
-                           scheduler=cluster.scheduler_address, out=workdir / "out")
+        report = calibrate(path, scheduler=cluster.scheduler_address, out=workdir / "out")
     assert report.generations == 1
     _check(workdir / "out")
+    calibrate(path, out=workdir / "serial")
+    pd.testing.assert_frame_equal(pd.read_parquet(workdir / "out" / "posterior.parquet"),
+                                  pd.read_parquet(workdir / "serial" / "posterior.parquet"))
 
 
 def test_an_unreachable_scheduler_writes_nothing(calibration, workdir):
