@@ -8,6 +8,8 @@ metadata (``meaning``, ``unit``, ``range``, ``nan``) when a file is written;
 ``write_codebook`` lists every column of every Parquet file of a folder in
 ``codebook.csv``. A name can mean different things in different files (the weekly
 ``reach_gap`` is that week's gap, the summary's the gap at the end), so rows are per file.
+The summaries of a paired sweep (``arms:``, ``sim.paired``) are told from their columns:
+``<outcome>`` is the difference of the arms, ``<outcome>__<arm>`` an arm's own value.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from dataclasses import astuple, dataclass
+from dataclasses import astuple, dataclass, replace
 from functools import cache
 from pathlib import Path
 
@@ -60,6 +62,8 @@ POSTERIOR = {
     "generation": Entry("ABC-SMC generation the particles come from (the last)", "count",
                         ">= 0"),
 }
+#: The kind of a paired sweep's summaries (differences and each arm's own values).
+PAIRED = "paired"
 #: Files whose columns are parameters, by file name (stem).
 PARAMETER_FILES = ("points", "design", "posterior")
 
@@ -132,14 +136,40 @@ def entry(column: str, kind: str) -> Entry:
         return IDS[column]
     if kind in PARAMETER_FILES:
         return _parameter(column, kind)
+    if kind == PAIRED:
+        return _paired(column)
     found = _outcome(column, weekly=kind == "timeseries")
     return found or Entry(f"{column} (not in the codebook's catalogue)", nan="unknown")
 
 
+def _paired(column: str) -> Entry:
+    """A column of a paired sweep's summaries: an arm's own value, or the difference."""
+    from sim.paired import split_arm
+
+    outcome, arm = split_arm(column)
+    found = _outcome(outcome, weekly=False)
+    if found is None:
+        return entry(column, "summaries")
+    if arm:
+        return replace(found, meaning=f"value in the {arm} arm alone: {found.meaning}")
+    return replace(found, meaning=(
+        "paired difference on one seed, second arm minus first (manifest.json's arm; a time "
+        f"never reached counts as the horizon, another missing value as 0): {found.meaning}"),
+        range=f"difference of two values in {found.range}" if found.range else "",
+        nan=NEVER)
+
+
 def kind_of(names: list[str]) -> str:
-    """The kind of a run table from its columns (the weekly record has ``week``)."""
-    return "timeseries" if "week" in names else "failures" if "error" in names \
-        else "summaries"
+    """The kind of a run table from its columns (the weekly record has ``week``; a paired
+    sweep's summaries have ``<outcome>__<arm>`` beside ``<outcome>``)."""
+    from sim.paired import split_arm
+
+    if "week" in names:
+        return "timeseries"
+    if "error" in names:
+        return "failures"
+    paired = any(arm and outcome in names for outcome, arm in map(split_arm, names))
+    return PAIRED if paired else "summaries"
 
 
 def describe(table: pa.Table, kind: str | None = None) -> pa.Table:
