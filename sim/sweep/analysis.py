@@ -21,6 +21,7 @@ import pandas as pd
 from sim.censor import censored_share, is_time
 from sim.errors import ExperimentError
 from sim.sweep.design import problem
+from sim.sweep.diagnostics import EFFECT, check, pawn
 from sim.sweep.results import SweepResults, load
 
 #: Outcomes figures show when none are named: adoption speed, depth, durability, equity.
@@ -38,6 +39,8 @@ class Analysis:
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     figures: list[Path] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    #: what makes an index implausible or weak (sim.sweep.diagnostics), one line each
+    warnings: list[str] = field(default_factory=list)
 
 
 def analyze(root: str | Path, outcomes: list[str] | None = None,
@@ -59,11 +62,13 @@ def analyze(root: str | Path, outcomes: list[str] | None = None,
     _save(result, "point_summary", summary)
     _censoring_notes(result, res, outcomes or names)
     design = res.manifest["design"]
-    if design in ("sobol", "morris"):
-        indices = _sensitivity(res, summary, design, result.notes)
-        _save(result, f"{design}_indices", indices)
-        _bars(result, res, indices, design, focus)
-        if design == "morris":
+    method = METHOD.get(design)
+    if method:
+        indices, diagnostics = _sensitivity(res, summary, method, result)
+        _save(result, f"{method}_indices", indices)
+        _save(result, f"{method}_diagnostics", diagnostics)
+        _bars(result, res, indices, method, focus)
+        if method == "morris":
             _mu_sigma(result, res, indices, focus)
     if design == "grid":
         _grid_figures(result, res, summary, focus)
@@ -127,42 +132,65 @@ def design_size(res: SweepResults) -> str:
         f"{len(res.summaries)} runs"
 
 
-def _sensitivity(res: SweepResults, summary: pd.DataFrame, design: str,
-                 notes: list[str]) -> pd.DataFrame:
+#: The sensitivity method of each sampled design (LHS and random: PAWN, any sample).
+METHOD = {"sobol": "sobol", "morris": "morris", "lhs": "pawn", "random": "pawn"}
+
+
+def _sensitivity(res: SweepResults, summary: pd.DataFrame, method: str, result: Analysis
+                 ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Indices per outcome and parameter, each row with its outcome's warnings, and one
+    row of diagnostics per outcome (sim.sweep.diagnostics)."""
+    tables, rows = [], []
+    for o in dict.fromkeys(summary["outcome"]):
+        y = point_values(res, summary, o)
+        if np.isnan(y).any():
+            result.notes.append(f"{o}: {int(np.isnan(y).sum())} design points have no "
+                                "finished run; no indices")
+            continue
+        if np.ptp(y) == 0:
+            result.notes.append(f"{o}: the same at every design point; no indices")
+            continue
+        table, resamples = _indices(res, y, method)
+        never = censored_share(res.summaries[o]) if is_time(o) else math.nan
+        verdict = check(method, table, replicates=int(res.manifest["replicates"]),
+                        censored=never, resamples=resamples)
+        table.insert(0, "outcome", o)
+        table["censored"] = never
+        table["warning"] = [verdict.column(p) for p in table["parameter"]]
+        tables.append(table)
+        rows.append({"outcome": o, **verdict.row})
+        result.warnings += [f"{method} indices of {o}: {w}" for w in verdict.warnings]
+    return (pd.concat(tables, ignore_index=True) if tables else pd.DataFrame(),
+            pd.DataFrame(rows))
+
+
+def _indices(res: SweepResults, y: np.ndarray, method: str
+             ) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
+    """SALib's indices of one outcome (PAWN: sim.sweep.diagnostics), and Sobol's
+    bootstrap replicates for the sums' intervals."""
     from SALib.analyze import morris, sobol
 
     spec = res.manifest["experiment"]
     names = res.parameters
-    prob = problem(names)
-    rows = []
-    for o in dict.fromkeys(summary["outcome"]):
-        y = point_values(res, summary, o)
-        if np.isnan(y).any():
-            notes.append(f"{o}: {int(np.isnan(y).sum())} design points have no finished "
-                         "run; no indices")
-            continue
-        if np.ptp(y) == 0:
-            notes.append(f"{o}: the same at every design point; no indices")
-            continue
+    if method == "sobol":
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            if design == "sobol":
-                si = sobol.analyze(prob, y, calc_second_order=spec["second_order"],
-                                   seed=spec["seed"])
-                keys = ("S1", "S1_conf", "ST", "ST_conf")
-            else:
-                x = pd.read_parquet(res.root / "design.parquet")[names].to_numpy()
-                si = morris.analyze(prob, x, y, num_levels=spec["levels"], seed=spec["seed"])
-                keys = ("mu", "mu_star", "sigma", "mu_star_conf")
-        never = censored_share(res.summaries[o]) if is_time(o) else math.nan
-        for j, name in enumerate(names):
-            rows.append({"outcome": o, "parameter": name,
-                         **{k: float(si[k][j]) for k in keys}, "censored": never})
-    return pd.DataFrame(rows)
+            si = sobol.analyze(problem(names), y, calc_second_order=spec["second_order"],
+                               seed=spec["seed"], keep_resamples=True)
+        keys = ("S1", "S1_conf", "ST", "ST_conf")
+        resamples = {k: si[k] for k in ("S1_conf_all", "ST_conf_all")}
+        return pd.DataFrame({"parameter": names, **{k: si[k] for k in keys}}), resamples
+    x = pd.read_parquet(res.root / "design.parquet")[names].to_numpy()
+    if method == "pawn":
+        return pawn(x, y, names, spec["seed"]), {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        si = morris.analyze(problem(names), x, y, num_levels=spec["levels"],
+                            seed=spec["seed"])
+    keys = ("mu", "mu_star", "sigma", "mu_star_conf")
+    return pd.DataFrame({"parameter": names, **{k: np.asarray(si[k], float) for k in keys}}), {}
 
 
-#: The index that ranks parameters, with its confidence half-width.
-EFFECT = {"sobol": ("ST", "ST_conf"), "morris": ("mu_star", "mu_star_conf")}
 
 
 def top_parameters(indices: pd.DataFrame, design: str, k: int = 5) -> pd.DataFrame:
@@ -198,14 +226,21 @@ def _plt():
     return plt
 
 
+#: Bars (index, half-width, legend) and the axis label of each method's chart.
+BARS = {"sobol": [("S1", "S1_conf", "first order"), ("ST", "ST_conf", "total")],
+        "morris": [("mu_star", "mu_star_conf", "mu*")],
+        "pawn": [("pawn", "pawn_conf", "PAWN")]}
+AXIS = {"sobol": "Sobol index (share of variance)", "morris": "Morris mu* (outcome units)",
+        "pawn": "PAWN index (median Kolmogorov-Smirnov distance, 0-1)"}
+
+
 def _bars(result: Analysis, res: SweepResults, table: pd.DataFrame, design: str,
           focus: list[str]) -> None:
     """Sensitivity bar charts, largest effect on top, 95% whiskers clipped at zero."""
     if table.empty:
         return
     plt = _plt()
-    pairs = ([("S1", "S1_conf", "first order"), ("ST", "ST_conf", "total")]
-             if design == "sobol" else [("mu_star", "mu_star_conf", "mu*")])
+    pairs = BARS[design]
     for o in focus:
         t = table[table["outcome"] == o].sort_values(EFFECT[design][0], ascending=False,
                                                      kind="stable")
@@ -219,8 +254,7 @@ def _bars(result: Analysis, res: SweepResults, table: pd.DataFrame, design: str,
                     capsize=3, label=label)
         ax.set_yticks(y + height * (len(pairs) - 1) / 2, t["parameter"])
         ax.invert_yaxis()
-        what = "Sobol index" if design == "sobol" else "Morris mu* (outcome units)"
-        ax.set_xlabel(f"{what}, 95% interval")
+        ax.set_xlabel(f"{AXIS[design]}, 95% interval")
         ax.set_title(f"Sensitivity of {o}\n{_subtitle(res, o)}",
                      fontsize=9)
         ax.legend(loc="lower right")
