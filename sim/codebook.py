@@ -17,6 +17,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import textwrap
 from dataclasses import astuple, dataclass, replace
 from functools import cache
 from pathlib import Path
@@ -115,8 +116,7 @@ def _parameter(column: str, kind: str) -> Entry:
     from sim.parameters import PARAMETERS
 
     p = PARAMETERS.get(column)
-    meaning = p.doc if p is not None else (
-        "parameter: the value at this dotted path of the scenario's parameters")
+    meaning = p.doc if p is not None else _DOTTED
     if kind == "posterior":
         meaning = f"posterior draw (particle) of: {meaning}"
     if kind == "design":
@@ -157,6 +157,34 @@ def _paired(column: str) -> Entry:
         f"never reached counts as the horizon, another missing value as 0): {found.meaning}"),
         range=f"difference of two values in {found.range}" if found.range else "",
         nan=NEVER)
+
+
+_DOTTED = "parameter: the value at this dotted path of the scenario's parameters"
+#: Units a figure label does not repeat: parameters say theirs in the meaning.
+_SILENT_UNITS = ("", "parameter's unit", "text")
+
+
+def label(column: str, kind: str = "summaries", width: int | None = None) -> str:
+    """A figure label from the codebook: the column's meaning to its first clause, and its
+    unit ('weeks until half the agencies are at full implementation [weeks]'; a parameter's
+    meaning says its own unit), wrapped at ``width`` characters. A
+    column the codebook does not know keeps its name."""
+    from sim.paired import split_arm
+
+    if kind == PAIRED:
+        outcome, arm = split_arm(column)
+        base = label(outcome, "summaries")
+        text = f"{base}, {arm} arm" if arm else f"{base}, difference between arms"
+    else:
+        found = entry(column, kind)
+        if found.meaning.endswith("(not in the codebook's catalogue)"):
+            return column
+        if found.meaning.startswith(_DOTTED):  # a path the table does not list
+            return re.sub(r"[._]+", " ", column)
+        text = re.split(r" \(|: |\. ", found.meaning.removesuffix("."), maxsplit=1)[0]
+        if found.unit not in _SILENT_UNITS:
+            text += f" [{found.unit}]"
+    return textwrap.fill(text, width) if width else text
 
 
 def kind_of(names: list[str]) -> str:

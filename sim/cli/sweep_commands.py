@@ -10,6 +10,7 @@ import typer
 
 from sim.capacity import DEFAULT_MAX_RUNS
 from sim.cli import MAX_WORKERS, app
+from sim.cli.figure_options import Size, Style, look
 
 
 @app.command()
@@ -77,6 +78,8 @@ def analyze(
         "--point", help="Design point for adoption curves (repeatable).")] = None,
     top: Annotated[int, typer.Option(
         "--top", min=1, help="Parameters shown per outcome on the console.")] = 5,
+    style: Style = None,
+    size: Size = None,
 ) -> None:
     """Sobol / Morris / PAWN indices with their diagnostics, per-point tables and figures
     for a finished sweep."""
@@ -84,7 +87,8 @@ def analyze(
 
     from sim.sweep.analysis import analyze as run_analysis
 
-    result = run_analysis(sweep_dir, outcomes=outcome or None, points=point or None)
+    result = run_analysis(sweep_dir, outcomes=outcome or None, points=point or None,
+                          look=look(style, size))
     console = Console()
     for name, table in result.tables.items():
         if name.endswith("_indices") and not table.empty:

@@ -11,18 +11,26 @@ censored, since indices of a mostly censored time mostly rank 'reached or not'.
 from __future__ import annotations
 
 import math
+import textwrap
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from sim.censor import censored_share, is_time
+from sim.codebook import entry, kind_of, label
 from sim.errors import ExperimentError
+from sim.figstyle import Look
+from sim.palette import OKABE_ITO, SERIES
 from sim.sweep.design import problem
 from sim.sweep.diagnostics import EFFECT, check, pawn
 from sim.sweep.results import SweepResults, load
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 #: Outcomes figures show when none are named: adoption speed, depth, durability, equity.
 FOCUS = ("time_to_50_full", "final_share_at_full", "final_sustainability", "final_reach",
@@ -41,13 +49,21 @@ class Analysis:
     notes: list[str] = field(default_factory=list)
     #: what makes an index implausible or weak (sim.sweep.diagnostics), one line each
     warnings: list[str] = field(default_factory=list)
+    #: style and size of the figures (``--style``, ``--size``)
+    look: Look = field(default_factory=Look)
+    #: the figures themselves by name, when ``analyze(keep_figures=True)``
+    drawn: dict[str, Figure] | None = None
 
 
 def analyze(root: str | Path, outcomes: list[str] | None = None,
-            points: list[int] | None = None, out: str | Path | None = None) -> Analysis:
-    """Analyse the sweep in ``root``; write tables and figures to ``root/analysis``."""
+            points: list[int] | None = None, out: str | Path | None = None,
+            look: Look | None = None, keep_figures: bool = False) -> Analysis:
+    """Analyse the sweep in ``root``; write tables and figures to ``root/analysis``
+    (figures in ``look``'s style and size; kept in ``Analysis.drawn`` with
+    ``keep_figures``, to restyle them in a notebook)."""
     res = load(root)
-    result = Analysis(Path(out) if out else res.root / "analysis")
+    result = Analysis(Path(out) if out else res.root / "analysis", look=look or Look(),
+                      drawn={} if keep_figures else None)
     result.out.mkdir(parents=True, exist_ok=True)
     if res.summaries.empty:
         result.notes.append("no finished runs to analyse")
@@ -63,16 +79,19 @@ def analyze(root: str | Path, outcomes: list[str] | None = None,
     _censoring_notes(result, res, outcomes or names)
     design = res.manifest["design"]
     method = METHOD.get(design)
+    indices = pd.DataFrame()
     if method:
         indices, diagnostics = _sensitivity(res, summary, method, result)
         _save(result, f"{method}_indices", indices)
         _save(result, f"{method}_diagnostics", diagnostics)
-        _bars(result, res, indices, method, focus)
+    with result.look.applied():
+        if method:
+            _bars(result, res, indices, method, focus)
         if method == "morris":
             _mu_sigma(result, res, indices, focus)
-    if design == "grid":
-        _grid_figures(result, res, summary, focus)
-    _adoption(result, res, points)
+        if design == "grid":
+            _grid_figures(result, res, summary, focus)
+        _adoption(result, res, points)
     if len(res.failures):
         result.notes.append(f"{len(res.failures)} runs failed; see failures/ "
                             "(the tables use the runs that finished)")
@@ -207,30 +226,49 @@ def _save(result: Analysis, name: str, table: pd.DataFrame) -> None:
 
 
 # -- figures ---------------------------------------------------------------------------
-def _figure(result: Analysis, fig, name: str) -> None:
-    import matplotlib.pyplot as plt
+#: Labels wrap at this many characters: parameter names on bars, titles.
+TICK_WIDTH, TITLE_WIDTH = 30, 70
 
+
+def _new(size: tuple[float, float]) -> Figure:
+    """A figure that lays itself out to keep every label inside (no pyplot state)."""
+    from matplotlib.figure import Figure
+
+    return Figure(figsize=size, layout="constrained")
+
+
+def _figure(result: Analysis, fig: Figure, name: str) -> None:
+    result.look.sized(fig)
     for ext in ("png", "svg"):
         path = result.out / f"{name}.{ext}"
-        fig.savefig(path, dpi=120, bbox_inches="tight")
+        fig.savefig(path, **({"metadata": {"Date": None}} if ext == "svg" else {}))
         result.figures.append(path)
-    plt.close(fig)
+    if result.drawn is not None:
+        result.drawn[name] = fig
 
 
-def _plt():
-    import matplotlib
+def _kind(res: SweepResults) -> str:
+    """The codebook kind of the sweep's outcomes (a paired sweep's differ)."""
+    return kind_of(list(res.summaries.columns))
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
 
-    return plt
+def _outcome_label(res: SweepResults, outcome: str) -> str:
+    return label(outcome, _kind(res))
+
+
+def _parameter_label(name: str, width: int | None = TICK_WIDTH) -> str:
+    return label(name, "points", width)
+
+
+def _unit(res: SweepResults, outcome: str) -> str:
+    return entry(outcome, _kind(res)).unit or "outcome units"
 
 
 #: Bars (index, half-width, legend) and the axis label of each method's chart.
 BARS = {"sobol": [("S1", "S1_conf", "first order"), ("ST", "ST_conf", "total")],
         "morris": [("mu_star", "mu_star_conf", "mu*")],
         "pawn": [("pawn", "pawn_conf", "PAWN")]}
-AXIS = {"sobol": "Sobol index (share of variance)", "morris": "Morris mu* (outcome units)",
+AXIS = {"sobol": "Sobol index (share of variance)", "morris": "Morris mu* [outcome units]",
         "pawn": "PAWN index (median Kolmogorov-Smirnov distance, 0-1)"}
 
 
@@ -239,7 +277,6 @@ def _bars(result: Analysis, res: SweepResults, table: pd.DataFrame, design: str,
     """Sensitivity bar charts, largest effect on top, 95% whiskers clipped at zero."""
     if table.empty:
         return
-    plt = _plt()
     pairs = BARS[design]
     for o in focus:
         t = table[table["outcome"] == o].sort_values(EFFECT[design][0], ascending=False,
@@ -247,16 +284,19 @@ def _bars(result: Analysis, res: SweepResults, table: pd.DataFrame, design: str,
         if t.empty:
             continue
         y = np.arange(len(t))
-        fig, ax = plt.subplots(figsize=(7, 0.45 * len(t) + 1.8))
+        fig = _new((7, 0.45 * len(t) + 2.2))
+        ax = fig.subplots()
         height = 0.8 / len(pairs)
-        for k, (val, conf, label) in enumerate(pairs):
+        for k, (val, conf, legend) in enumerate(pairs):
             ax.barh(y + k * height, t[val], height, xerr=clipped_whiskers(t[val], t[conf]),
-                    capsize=3, label=label)
-        ax.set_yticks(y + height * (len(pairs) - 1) / 2, t["parameter"])
+                    capsize=3, label=legend, color=SERIES[k])
+        ax.set_yticks(y + height * (len(pairs) - 1) / 2,
+                      [_parameter_label(p) for p in t["parameter"]])
         ax.invert_yaxis()
-        ax.set_xlabel(f"{AXIS[design]}, 95% interval")
-        ax.set_title(f"Sensitivity of {o}\n{_subtitle(res, o)}",
-                     fontsize=9)
+        axis = AXIS[design].replace("outcome units", _unit(res, o))
+        ax.set_xlabel(f"{axis}, 95% interval")
+        ax.set_title(_wrapped(f"Sensitivity of {_outcome_label(res, o)}")
+                     + f"\n{_subtitle(res, o)}", fontsize="medium")
         ax.legend(loc="lower right")
         _figure(result, fig, f"{design}_{o}")
 
@@ -275,24 +315,28 @@ def _mu_sigma(result: Analysis, res: SweepResults, table: pd.DataFrame,
     depends on other parameters (interactions) or is non-linear."""
     if table.empty:
         return
-    plt = _plt()
     for o in focus:
         t = table[table["outcome"] == o]
         if t.empty:
             continue
-        fig, ax = plt.subplots(figsize=(6.5, 5))
-        ax.scatter(t["mu_star"], t["sigma"])
-        for row in t.itertuples():
-            ax.annotate(row.parameter, (row.mu_star, row.sigma), fontsize=7,
-                        xytext=(3, 3), textcoords="offset points")
+        fig = _new((6.5, 5))
+        ax = fig.subplots()
+        ax.scatter(t["mu_star"], t["sigma"], color=SERIES[0])
         top = float(max(t["mu_star"].max(), t["sigma"].max(), 0)) or 1.0
-        ax.plot([0, top], [0, top], color="grey", lw=0.8, ls="--", label="sigma = mu*")
-        ax.set_xlim(left=0)
-        ax.set_ylim(bottom=0)
-        ax.set_xlabel("mu* (mean absolute elementary effect, outcome units)")
-        ax.set_ylabel("sigma (spread of elementary effects)")
-        ax.set_title(f"Morris screening of {o}\n{_subtitle(res, o)}",
-                     fontsize=9)
+        for row in t.itertuples():  # names point inwards so they stay on the canvas
+            right = row.mu_star > top / 2
+            ax.annotate(_parameter_label(row.parameter, 20), (row.mu_star, row.sigma),
+                        fontsize="x-small", xytext=(-3 if right else 3, 3),
+                        textcoords="offset points", ha="right" if right else "left")
+        ax.plot([0, top], [0, top], color=OKABE_ITO["grey"], lw=0.8, ls="--",
+                label="sigma = mu*")
+        ax.set_xlim(0, top * 1.1)
+        ax.set_ylim(0, top * 1.1)
+        unit = _unit(res, o)
+        ax.set_xlabel(f"mu*: mean absolute elementary effect [{unit}]")
+        ax.set_ylabel(f"sigma: spread of elementary effects [{unit}]")
+        ax.set_title(_wrapped(f"Morris screening of {_outcome_label(res, o)}")
+                     + f"\n{_subtitle(res, o)}", fontsize="medium")
         ax.legend(loc="upper left", fontsize=7)
         _figure(result, fig, f"morris_mu_sigma_{o}")
 
@@ -305,24 +349,24 @@ def _grid_figures(result: Analysis, res: SweepResults, summary: pd.DataFrame,
         result.notes.append(f"heatmaps need a grid over two parameters; this one has "
                             f"{len(names)}")
         return
-    plt = _plt()
     for o in focus:
         grid, shown = heatmap_values(res, summary, o)
-        fig, ax = plt.subplots(figsize=(1.1 * grid.shape[1] + 2.5, 0.6 * grid.shape[0] + 2))
+        fig = _new((1.1 * grid.shape[1] + 3.5, 0.6 * grid.shape[0] + 2.5))
+        ax = fig.subplots()
         im = ax.imshow(grid.to_numpy(dtype=float), aspect="auto", cmap="viridis",
                        origin="lower")
         ax.set_xticks(range(grid.shape[1]), [_label(v) for v in grid.columns])
         ax.set_yticks(range(grid.shape[0]), [_label(v) for v in grid.index])
-        ax.set_xlabel(names[1])
-        ax.set_ylabel(names[0])
+        ax.set_xlabel(_parameter_label(names[1], 2 * TICK_WIDTH))
+        ax.set_ylabel(_parameter_label(names[0]))
         for (i, j), v in np.ndenumerate(grid.to_numpy(dtype=float)):
             if math.isfinite(v):
                 dark = im.norm(v) < 0.6  # white text on the dark end of viridis
                 ax.text(j, i, shown.iat[i, j], ha="center", va="center", fontsize=8,
                         color="w" if dark else "k")
-        ax.set_title(f"{o}: median over replicates\n{_subtitle(res, o)}",
-                     fontsize=9)
-        fig.colorbar(im, ax=ax)
+        ax.set_title(_wrapped(f"{_outcome_label(res, o)}: median over replicates")
+                     + f"\n{_subtitle(res, o)}", fontsize="medium")
+        fig.colorbar(im, ax=ax).set_label(f"median [{_unit(res, o)}]")
         _figure(result, fig, f"heatmap_{o}")
 
 
@@ -340,6 +384,10 @@ def heatmap_values(res: SweepResults, summary: pd.DataFrame, outcome: str
     grid = frame.pivot(index=names[0], columns=names[1], values="estimate")
     shown = frame.pivot(index=names[0], columns=names[1], values="shown")
     return grid, shown
+
+
+def _wrapped(text: str, width: int = TITLE_WIDTH) -> str:
+    return textwrap.fill(text, width)
 
 
 def _label(v) -> str:
@@ -361,18 +409,19 @@ def _adoption(result: Analysis, res: SweepResults, points: list[int] | None) -> 
         result.notes.append("no weekly share_at_full recorded; no adoption curves "
                             "(record: end keeps only the last week)")
         return
-    plt = _plt()
-    fig, ax = plt.subplots(figsize=(8, 4.5))
+    fig = _new((8, 5.5))
+    ax = fig.subplots()
     for p, g in ts.groupby("point"):
         q = g.groupby("week")["share_at_full"].agg(
             mean="mean", lo=lambda s: s.quantile(0.025), hi=lambda s: s.quantile(0.975))
         values = res.points.loc[res.points["point"] == p, res.parameters].iloc[0]
-        label = f"{p}: " + ", ".join(f"{k}={_label(v)}" for k, v in values.items())
-        line, = ax.plot(q.index, q["mean"], label=label)
+        said = f"point {p}: " + "; ".join(f"{_parameter_label(k, None)} {_label(v)}"
+                                           for k, v in values.items())
+        line, = ax.plot(q.index, q["mean"], label=_wrapped(said, 2 * TITLE_WIDTH))
         ax.fill_between(q.index, q["lo"], q["hi"], color=line.get_color(), alpha=0.15)
     ax.set_xlabel("week")
     ax.set_ylabel("share of agencies at full implementation")
     ax.set_ylim(0, 1)
-    ax.legend(fontsize=7, loc="upper left")
+    fig.legend(loc="outside lower center", fontsize="x-small", frameon=False)
     ax.set_title("Adoption by design point (mean, 95% of replicates)")
     _figure(result, fig, "adoption_curves")
