@@ -167,23 +167,22 @@ _SILENT_UNITS = ("", "parameter's unit", "text")
 def label(column: str, kind: str = "summaries", width: int | None = None) -> str:
     """A figure label from the codebook: the column's meaning to its first clause, and its
     unit ('weeks until half the agencies are at full implementation [weeks]'; a parameter's
-    meaning says its own unit), wrapped at ``width`` characters. A
-    column the codebook does not know keeps its name."""
+    meaning says its own unit), wrapped at ``width`` characters. A column the codebook does
+    not know keeps its name."""
     from sim.paired import split_arm
 
-    if kind == PAIRED:
-        outcome, arm = split_arm(column)
-        base = label(outcome, "summaries")
-        text = f"{base}, {arm} arm" if arm else f"{base}, difference between arms"
+    outcome, arm = split_arm(column) if kind == PAIRED else (column, "")
+    found = entry(outcome, "summaries" if kind == PAIRED else kind)
+    if found.meaning.endswith("(not in the codebook's catalogue)"):
+        return column
+    if found.meaning.startswith(_DOTTED):  # a path the table does not list
+        text = re.sub(r"[._]+", " ", column)
     else:
-        found = entry(column, kind)
-        if found.meaning.endswith("(not in the codebook's catalogue)"):
-            return column
-        if found.meaning.startswith(_DOTTED):  # a path the table does not list
-            return re.sub(r"[._]+", " ", column)
         text = re.split(r" \(|: |\. ", found.meaning.removesuffix("."), maxsplit=1)[0]
-        if found.unit not in _SILENT_UNITS:
-            text += f" [{found.unit}]"
+    if kind == PAIRED:
+        text += f", {arm} arm" if arm else ", difference between arms"
+    if found.unit not in _SILENT_UNITS:
+        text += f" [{found.unit}]"
     return textwrap.fill(text, width) if width else text
 
 

@@ -100,3 +100,20 @@ def test_a_paired_sweep_says_which_column_is_an_arm_and_which_the_difference(tmp
     assert diff["nan"] == "does not occur" and "horizon" in arm["nan"]
     assert "co_creative" in arm["meaning"] and "difference" not in arm["meaning"]
     assert arm["meaning"].endswith(entry("time_to_first_full", "summaries").meaning)
+
+
+@pytest.mark.parametrize("column, kind, said", [
+    ("time_to_50_full", "summaries",
+     "weeks until half the agencies are at full implementation [weeks]"),
+    ("strategy_mix", "points", "Co-creative share of the ISPs' hours"),
+    ("timeline.0.intensity", "points", "timeline 0 intensity"),
+    ("time_to_50_startup__co_creative", "paired",
+     "weeks until half the agencies have started delivering, co_creative arm [weeks]"),
+    ("trust_agency_isp_final", "paired",
+     "mean trust on agency -> isp ties at the end, difference between arms [trust (0-1)]"),
+    ("not_a_column", "summaries", "not_a_column"),
+])
+def test_figure_labels_are_meanings_with_units(column, kind, said):
+    from sim.codebook import label
+
+    assert label(column, kind) == said

@@ -147,7 +147,8 @@ def design_size(res: SweepResults) -> str:
     """'Morris, 40 points x 2 replicates = 80 runs' (the runs that finished)."""
     m = res.manifest
     reps = f"{m['replicates']} replicate" + ("s" if m["replicates"] != 1 else "")
-    return f"{m['design'].capitalize()}, {m['n_points']} points x {reps} = " \
+    design = {"lhs": "LHS"}.get(m["design"], m["design"].capitalize())
+    return f"{design}, {m['n_points']} points x {reps} = " \
         f"{len(res.summaries)} runs"
 
 
