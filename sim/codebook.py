@@ -8,6 +8,8 @@ metadata (``meaning``, ``unit``, ``range``, ``nan``) when a file is written;
 ``write_codebook`` lists every column of every Parquet file of a folder in
 ``codebook.csv``. A name can mean different things in different files (the weekly
 ``reach_gap`` is that week's gap, the summary's the gap at the end), so rows are per file.
+The summaries of a paired sweep (``arms:``, ``sim.paired``) are told from their columns:
+``<outcome>`` is the difference of the arms, ``<outcome>__<arm>`` an arm's own value.
 """
 
 from __future__ import annotations
@@ -15,7 +17,8 @@ from __future__ import annotations
 import csv
 import io
 import re
-from dataclasses import astuple, dataclass
+import textwrap
+from dataclasses import astuple, dataclass, replace
 from functools import cache
 from pathlib import Path
 
@@ -60,6 +63,8 @@ POSTERIOR = {
     "generation": Entry("ABC-SMC generation the particles come from (the last)", "count",
                         ">= 0"),
 }
+#: The kind of a paired sweep's summaries (differences and each arm's own values).
+PAIRED = "paired"
 #: Files whose columns are parameters, by file name (stem).
 PARAMETER_FILES = ("points", "design", "posterior")
 
@@ -111,8 +116,7 @@ def _parameter(column: str, kind: str) -> Entry:
     from sim.parameters import PARAMETERS
 
     p = PARAMETERS.get(column)
-    meaning = p.doc if p is not None else (
-        "parameter: the value at this dotted path of the scenario's parameters")
+    meaning = p.doc if p is not None else _DOTTED
     if kind == "posterior":
         meaning = f"posterior draw (particle) of: {meaning}"
     if kind == "design":
@@ -132,14 +136,67 @@ def entry(column: str, kind: str) -> Entry:
         return IDS[column]
     if kind in PARAMETER_FILES:
         return _parameter(column, kind)
+    if kind == PAIRED:
+        return _paired(column)
     found = _outcome(column, weekly=kind == "timeseries")
     return found or Entry(f"{column} (not in the codebook's catalogue)", nan="unknown")
 
 
+def _paired(column: str) -> Entry:
+    """A column of a paired sweep's summaries: an arm's own value, or the difference."""
+    from sim.paired import split_arm
+
+    outcome, arm = split_arm(column)
+    found = _outcome(outcome, weekly=False)
+    if found is None:
+        return entry(column, "summaries")
+    if arm:
+        return replace(found, meaning=f"value in the {arm} arm alone: {found.meaning}")
+    return replace(found, meaning=(
+        "paired difference on one seed, second arm minus first (manifest.json's arm; a time "
+        f"never reached counts as the horizon, another missing value as 0): {found.meaning}"),
+        range=f"difference of two values in {found.range}" if found.range else "",
+        nan=NEVER)
+
+
+_DOTTED = "parameter: the value at this dotted path of the scenario's parameters"
+#: Units a figure label does not repeat: parameters say theirs in the meaning.
+_SILENT_UNITS = ("", "parameter's unit", "text")
+
+
+def label(column: str, kind: str = "summaries", width: int | None = None) -> str:
+    """A figure label from the codebook: the column's meaning to its first clause, and its
+    unit ('weeks until half the agencies are at full implementation [weeks]'; a parameter's
+    meaning says its own unit), wrapped at ``width`` characters. A column the codebook does
+    not know keeps its name."""
+    from sim.paired import split_arm
+
+    outcome, arm = split_arm(column) if kind == PAIRED else (column, "")
+    found = entry(outcome, "summaries" if kind == PAIRED else kind)
+    if found.meaning.endswith("(not in the codebook's catalogue)"):
+        return column
+    if found.meaning.startswith(_DOTTED):  # a path the table does not list
+        text = re.sub(r"[._]+", " ", column)
+    else:
+        text = re.split(r" \(|: |\. ", found.meaning.removesuffix("."), maxsplit=1)[0]
+    if kind == PAIRED:
+        text += f", {arm} arm" if arm else ", difference between arms"
+    if found.unit not in _SILENT_UNITS:
+        text += f" [{found.unit}]"
+    return textwrap.fill(text, width) if width else text
+
+
 def kind_of(names: list[str]) -> str:
-    """The kind of a run table from its columns (the weekly record has ``week``)."""
-    return "timeseries" if "week" in names else "failures" if "error" in names \
-        else "summaries"
+    """The kind of a run table from its columns (the weekly record has ``week``; a paired
+    sweep's summaries have ``<outcome>__<arm>`` beside ``<outcome>``)."""
+    from sim.paired import split_arm
+
+    if "week" in names:
+        return "timeseries"
+    if "error" in names:
+        return "failures"
+    paired = any(arm and outcome in names for outcome, arm in map(split_arm, names))
+    return PAIRED if paired else "summaries"
 
 
 def describe(table: pa.Table, kind: str | None = None) -> pa.Table:

@@ -16,8 +16,13 @@ from typing import Any
 from sim.runs import SEEDING
 
 PACKAGE = Path(__file__).resolve().parent
-LIBRARIES = ("mesa", "numpy", "pandas", "pyarrow", "pydantic", "scipy", "SALib", "dask",
-             "distributed")
+#: Every library a number in a results folder can come from, under its distribution name:
+#: the model (mesa, numpy, scipy, numba for the default engine, networkx for the networks),
+#: the tables, the runners, and the analyses (SALib, ema-workbench for discover, pyabc for
+#: calibrate). One list, so every manifest writer records them all; those not installed are
+#: left out.
+LIBRARIES = ("mesa", "numpy", "scipy", "numba", "networkx", "pandas", "pyarrow", "pydantic",
+             "dask", "distributed", "SALib", "ema-workbench", "pyabc")
 
 
 def now() -> str:

@@ -59,6 +59,7 @@ def run_spec(spec: RunSpec, recording: Recording) -> Output:
     """One run: its labels, seed, summary and weekly columns (as arrays: they pickle several
     times faster than a DataFrame), or its error and traceback."""
     from sim import runs
+    from sim.paired import keeps
 
     ident = {**spec.labels, "seed": spec.seed}
     start = time.perf_counter()
@@ -71,8 +72,7 @@ def run_spec(spec: RunSpec, recording: Recording) -> Output:
             out = run_paired(spec.params, spec.seed, every=recording.every)
             columns = {c: out.timeseries[c].to_numpy() for c in out.timeseries}
             outcomes = out.summary
-        summary = {k: _float(v) for k, v in outcomes.items()
-                   if recording.outcomes is None or k in recording.outcomes}
+        summary = {k: _float(v) for k, v in outcomes.items() if keeps(recording.outcomes, k)}
         weekly = [c for c in columns if recording.weekly is None or c == "week"
                   or c in recording.weekly]
     except Exception as exc:  # noqa: BLE001 - any failure is recorded, not raised

@@ -107,3 +107,41 @@ def cli(monkeypatch, capsys):
             raise SystemExit(0)
         return exc.value.code, capsys.readouterr().err
     return run
+
+
+@pytest.fixture(scope="session")
+def figure_problems():
+    """What keeps a figure from a paper: text outside the canvas, or a raw identifier
+    (a column or parameter name) where a reader expects words. Returns a function of the
+    figure and the identifiers; an empty list means none."""
+    import re
+
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.text import Text
+
+    def problems(fig, identifiers) -> list[str]:
+        canvas = FigureCanvasAgg(fig)
+        canvas.draw()
+        renderer, box = canvas.get_renderer(), fig.bbox
+        found, undrawn = [], set()
+        for ax in fig.axes:  # ticks beyond the view limits exist but are not drawn
+            for axis in (ax.xaxis, ax.yaxis):
+                shown = {id(t) for t in axis._update_ticks()}  # noqa: SLF001
+                undrawn |= {id(t.label1) for t in axis.get_major_ticks() + \
+                            axis.get_minor_ticks() if id(t) not in shown}
+                undrawn |= {id(t.label2) for t in axis.get_major_ticks() + \
+                            axis.get_minor_ticks() if id(t) not in shown}
+        for text in fig.findobj(Text):
+            said = text.get_text()
+            if not text.get_visible() or not said.strip() or id(text) in undrawn:
+                continue
+            ext = text.get_window_extent(renderer)
+            if ext.x0 < box.x0 - 1 or ext.y0 < box.y0 - 1 or ext.x1 > box.x1 + 1 or \
+                    ext.y1 > box.y1 + 1:
+                found.append(f"outside the canvas: {said!r} at {ext.bounds}")
+            raw = set(re.findall(r"[\w.]+", said)) & set(identifiers)
+            if raw:
+                found.append(f"raw identifier {sorted(raw)} in {said!r}")
+        return found
+
+    return problems

@@ -79,3 +79,41 @@ def test_same_name_different_meaning_is_told_apart_by_file():
     assert entry("sustainability", "timeseries").meaning != \
         entry("final_sustainability", "summaries").meaning
     assert entry("strategy_mix", "design").range == "0-1"
+
+
+def test_a_paired_sweep_says_which_column_is_an_arm_and_which_the_difference(tmp_path):
+    shutil.copy(TESTS / "sweep" / "data" / "tiny.yaml", tmp_path / "tiny.yaml")
+    exp = {"name": "pair", "scenario": "tiny.yaml", "arms": ["top_down", "co_creative"],
+           "replicates": 1, "record": "end", "outcomes": ["time_to_first_full"],
+           "parameters": {"timeline.0.intensity": {"levels": [0.3, 0.9]}}}
+    (tmp_path / "exp.yaml").write_text(yaml.safe_dump(exp))
+    from sim.sweep import run
+
+    run(tmp_path / "exp.yaml", workers=1, out=tmp_path / "out", progress=False)
+    _check(tmp_path / "out")
+    book = pd.read_csv(tmp_path / "out" / CODEBOOK, keep_default_na=False).set_index(
+        ["file", "column"])
+    diff = book.loc[("summaries/part-*.parquet", "time_to_first_full")]
+    arm = book.loc[("summaries/part-*.parquet", "time_to_first_full__co_creative")]
+    assert "difference" in diff["meaning"] and "second arm minus first" in diff["meaning"]
+    assert diff["unit"] == arm["unit"] == "weeks"
+    assert diff["nan"] == "does not occur" and "horizon" in arm["nan"]
+    assert "co_creative" in arm["meaning"] and "difference" not in arm["meaning"]
+    assert arm["meaning"].endswith(entry("time_to_first_full", "summaries").meaning)
+
+
+@pytest.mark.parametrize("column, kind, said", [
+    ("time_to_50_full", "summaries",
+     "weeks until half the agencies are at full implementation [weeks]"),
+    ("strategy_mix", "points", "Co-creative share of the ISPs' hours"),
+    ("timeline.0.intensity", "points", "timeline 0 intensity"),
+    ("time_to_50_startup__co_creative", "paired",
+     "weeks until half the agencies have started delivering, co_creative arm [weeks]"),
+    ("trust_agency_isp_final", "paired",
+     "mean trust on agency -> isp ties at the end, difference between arms [trust (0-1)]"),
+    ("not_a_column", "summaries", "not_a_column"),
+])
+def test_figure_labels_are_meanings_with_units(column, kind, said):
+    from sim.codebook import label
+
+    assert label(column, kind) == said

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import shutil
+from importlib import metadata
 from pathlib import Path
 
+import pytest
 import yaml
 
 import sim
@@ -27,6 +29,17 @@ def test_data_hash_follows_the_data_files(tmp_path):
     assert provenance.data_hash(tmp_path) != provenance.data_hash()
 
 
+@pytest.mark.parametrize("library", ["numba", "networkx", "SALib", "ema-workbench", "pyabc"])
+def test_versions_name_every_library_that_produces_numbers(library):
+    """The default engine (numba), the networks (networkx), the sensitivity, discovery and
+    calibration libraries: each installed one is in every manifest's versions."""
+    try:
+        installed = metadata.version(library)
+    except metadata.PackageNotFoundError:
+        pytest.skip(f"{library} is not installed")
+    assert provenance.versions()[library.lower()] == installed
+
+
 def test_no_git_commit_outside_a_checkout(tmp_path):
     (tmp_path / "sim").mkdir()
     assert provenance.git_commit(tmp_path / "sim") is None
@@ -43,6 +56,7 @@ def test_scenario_and_sweep_manifests_share_their_top_level_fields(tmp_path):
         assert set(SHARED) <= set(manifest), kind
         assert manifest["kind"] == kind and manifest["trustsim"] == sim.__version__
         assert manifest["versions"]["mesa"] and manifest["versions"]["numpy"]
+        assert manifest["versions"]["numba"] and manifest["versions"]["networkx"]
         assert manifest["data_hash"] == provenance.data_hash()
         assert manifest["git_commit"] == provenance.git_commit()
         assert manifest["counts"] == {"planned": planned, "finished": planned, "failed": 0,

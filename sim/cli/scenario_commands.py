@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from sim.cli import MAX_WORKERS, app
+from sim.cli.figure_options import Size, Style, look
 from sim.errors import ScenarioError, TrustsimError
 
 
@@ -175,13 +176,16 @@ def plot(
     results_dir: Annotated[Path, typer.Argument(help="A folder written by trustsim run.")],
     out: Annotated[Path | None, typer.Option(
         help="Where to write figures (default: RESULTS_DIR/figures).")] = None,
+    style: Style = None,
+    size: Size = None,
 ) -> None:
     """Redraw the figures (PNG and SVG) from saved results."""
     from sim.scenario import ScenarioResult
+    from sim.scenario.plots import draw_all
 
     result = ScenarioResult.load(results_dir)
     target = out if out is not None else results_dir / "figures"
-    figures = result.plot(target)
+    figures = draw_all(result, target, look(style, size))
     if not result.complete:
         print(f"note: {results_dir} holds an incomplete run; figures show finished runs only")
     for name in figures:

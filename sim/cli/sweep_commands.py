@@ -10,6 +10,7 @@ import typer
 
 from sim.capacity import DEFAULT_MAX_RUNS
 from sim.cli import MAX_WORKERS, app
+from sim.cli.figure_options import Size, Style, look
 
 
 @app.command()
@@ -77,21 +78,30 @@ def analyze(
         "--point", help="Design point for adoption curves (repeatable).")] = None,
     top: Annotated[int, typer.Option(
         "--top", min=1, help="Parameters shown per outcome on the console.")] = 5,
+    style: Style = None,
+    size: Size = None,
 ) -> None:
-    """Sobol / Morris indices, per-point tables and figures for a finished sweep."""
+    """Sobol / Morris / PAWN indices with their diagnostics, per-point tables and figures
+    for a finished sweep."""
     from rich.console import Console
 
     from sim.sweep.analysis import analyze as run_analysis
 
-    result = run_analysis(sweep_dir, outcomes=outcome or None, points=point or None)
+    result = run_analysis(sweep_dir, outcomes=outcome or None, points=point or None,
+                          look=look(style, size))
     console = Console()
     for name, table in result.tables.items():
         if name.endswith("_indices") and not table.empty:
             _print_top(console, result, name, table, top)
     for note in result.notes:
         console.print(f"note: {note}")
+    for warning in result.warnings:  # also in the tables' warning column
+        typer.echo(f"trustsim: warning: {warning}", err=True)
     console.print(f"wrote {len(result.tables)} tables and {len(result.figures)} figures "
                   f"to {result.out}")
+
+
+TITLES = {"sobol": "Sobol", "morris": "Morris", "pawn": "PAWN"}
 
 
 def _print_top(console, result, name: str, table, top: int) -> None:
@@ -102,7 +112,7 @@ def _print_top(console, result, name: str, table, top: int) -> None:
 
     design = name.removesuffix("_indices")
     effect, conf = EFFECT[design]
-    shown = Table(title=f"{design.capitalize()}: top {top} parameters per outcome by "
+    shown = Table(title=f"{TITLES[design]}: top {top} parameters per outcome by "
                         f"{effect} (all: {result.out / name}.csv)", title_justify="left")
     for col in ("outcome", "parameter", f"{effect} [95%]", "never reached"):
         shown.add_column(col, overflow="fold")

@@ -3,10 +3,15 @@ scenario, confidence bands and crisis shading present."""
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import pytest
 from matplotlib.collections import PolyCollection
 
-from sim.scenario.plots import FIGURES, OKABE_ITO
+from sim.cli import main
+from sim.figstyle import Look
+from sim.scenario.plots import FIGURES, OKABE_ITO, draw_all
 
 
 @pytest.fixture(scope="module")
@@ -54,3 +59,36 @@ def test_median_interval_band_contains_the_median(drawn):
     band = [c for c in ax.collections if isinstance(c, PolyCollection)][1]
     ys = band.get_paths()[0].vertices[:, 1]
     assert ys.min() <= line.min() and ys.max() >= line.max()
+
+
+@pytest.mark.parametrize("look", [Look(), Look("paper"), Look("paper", (7, 4.5)),
+                                  Look("slides"), Look("slides", (10, 5.6))],
+                         ids=["default", "paper", "paper-7x4.5", "slides", "slides-10x5.6"])
+def test_every_figure_stays_on_the_canvas_in_every_style(synthetic, look, figure_problems,
+                                                         tmp_path):
+    """`trustsim plot --style/--size`: nothing cut off, no column names as labels, and
+    the size asked for. (These figures have up to four panels: a page's full width, not
+    a 3.5-inch column, which the one-panel sweep figures are tested at.)"""
+    columns = set(synthetic.timeseries.columns) - {"week", "arm", "replicate"}
+    for name, fig in draw_all(synthetic, tmp_path, look).items():
+        assert figure_problems(fig, columns) == [], name
+        if look.size is not None:
+            assert tuple(fig.get_size_inches()) == pytest.approx(look.size)
+        assert (tmp_path / f"{name}.png").exists()
+
+
+def test_plot_takes_style_and_size(monkeypatch, capsys, tmp_path):
+    from sim.scenario import run_scenario
+
+    tiny = Path(__file__).parents[1] / "sweep" / "data" / "tiny.yaml"
+    run_scenario(tiny, out=tmp_path / "run", figures=False)
+    monkeypatch.setattr(sys, "argv", ["trustsim", "plot", str(tmp_path / "run"), "--out",
+                                      str(tmp_path), "--style", "paper", "--size", "7,4.5"])
+    with pytest.raises(SystemExit) as exc:
+        main()
+        raise SystemExit(0)
+    assert exc.value.code == 0, capsys.readouterr().err
+    from PIL import Image
+
+    with Image.open(tmp_path / "adoption.png") as png:  # 300 dpi, 7 x 4.5 inches
+        assert png.size == (2100, 1350)

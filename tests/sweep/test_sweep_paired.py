@@ -48,3 +48,20 @@ def test_the_shipped_paired_experiment_is_valid():
     params = plan.params(0)
     assert [arm for arm, _ in params] == ["top_down", "co_creative"]
     assert params[0][1]["strategy_mix"] == 0.0 and params[1][1]["strategy_mix"] == 1.0
+
+
+def test_listed_outcomes_keep_both_arms_and_the_difference(experiment, workdir):
+    """Issue 24: with outcomes: listed, each arm's own value was dropped, so a difference
+    could not say whether co-creation got faster or top-down slower."""
+    path = experiment(parameters={"timeline.0.intensity": {"levels": [0.3, 0.9]}},
+                      arms=["top_down", "co_creative"], replicates=1,
+                      outcomes=["time_to_first_full", "final_share_at_full"])
+    run(path, workers=1, out=workdir / "out", progress=False)
+    res = load(workdir / "out")
+    kept = {f"{o}{arm}" for o in ("time_to_first_full", "final_share_at_full")
+            for arm in ("", "__top_down", "__co_creative")}
+    assert kept <= set(res.summaries.columns)
+    assert set(res.outcomes) == kept
+    row = res.summaries.iloc[0]
+    a, b = row["final_share_at_full__top_down"], row["final_share_at_full__co_creative"]
+    assert row["final_share_at_full"] == pytest.approx(b - a)
