@@ -25,6 +25,8 @@ def _write_sweep(root: Path, n_points: int = 40, where: str = "y > 0.5") -> Path
                              "discover": {"outcome": "y", "where": where}})
     root.mkdir(parents=True)
     write_parquet(root / "points.parquet", {"point": np.arange(n_points), "a": a, "b": b})
+    # ranges 0-1: the unit design a real lhs sweep writes equals its points
+    write_parquet(root / "design.parquet", {"point": np.arange(n_points), "a": a, "b": b})
     write_json(root / "manifest.json", {
         "kind": "sweep", "fingerprint": "fake", "experiment": spec.model_dump(mode="json"),
         "base_params": {"weeks": 30}, "design": "lhs", "parameters": ["a", "b"],
