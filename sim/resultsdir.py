@@ -16,11 +16,13 @@ import io
 import json
 import os
 import re
+import stat
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -56,15 +58,101 @@ def storage_errors(path: Path | str, doing: str = "cannot write") -> Iterator[No
         raise os_error(getattr(exc, "filename", None) or path, exc, doing) from None
 
 
+# -- no links, regular files only -------------------------------------------------------
+def subfolder(root: Path, *parts: str) -> Path:
+    """``root/parts...`` made where missing, for writing: a component that is a symbolic
+    link (or not a folder) is refused in one line, so that a link planted inside a results
+    folder never sends a write, a cleanup or a move outside it. Every writer into a
+    subfolder of a results folder goes through here (runs, sweeps, reruns, figures)."""
+    folder = Path(root)
+    for part in parts:
+        folder = folder / part
+        with storage_errors(folder, "cannot create a folder"):
+            try:
+                folder.mkdir()
+            except FileExistsError:
+                pass
+            mode = folder.lstat().st_mode
+        if stat.S_ISLNK(mode):
+            raise StorageError("is a symbolic link; trustsim never writes through a link "
+                               "inside a results folder; remove the link", source=str(folder))
+        if not stat.S_ISDIR(mode):
+            raise StorageError("is not a folder; expected the folder trustsim writes there",
+                               source=str(folder))
+    return folder
+
+
+def refuse_link(path: Path) -> None:
+    """One line when ``path`` (a file trustsim is about to replace) is a symbolic link."""
+    if Path(path).is_symlink():
+        raise StorageError("is a symbolic link; trustsim never writes through a link "
+                           "inside a results folder; remove the link", source=str(path))
+
+
+def regular_file(path: Path | str, error: type[TrustsimError] = StorageError) -> os.stat_result:
+    """The status of ``path`` when it is a regular file; ``error`` in one line when it is
+    missing, a FIFO or device (which would block a reader forever), a folder or a link
+    loop. Check before opening any file a user could have replaced."""
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        raise error("file not found", source=str(path)) from None
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise error("is a symbolic link loop; expected a file", source=str(path)) from None
+        raise error(f"cannot read the file ({exc.strerror}; errno {exc.errno})",
+                    source=str(path)) from None
+    if not stat.S_ISREG(st.st_mode):
+        what = "a folder" if stat.S_ISDIR(st.st_mode) else "a FIFO, socket or device"
+        raise error(f"not a regular file ({what}); expected a file", source=str(path))
+    return st
+
+
+def read_regular(path: Path | str, error: type[TrustsimError] = StorageError) -> bytes:
+    """The bytes of a regular file; opened without blocking and checked on the open file,
+    so that a FIFO swapped in after a check is refused too (``regular_file``)."""
+    regular_file(path, error)
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError as exc:
+        raise error(f"cannot read the file ({exc.strerror}; errno {exc.errno})",
+                    source=str(path)) from None
+    with open(fd, "rb") as fh:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise error("not a regular file; expected a file", source=str(path))
+        try:
+            return fh.read()
+        except OSError as exc:
+            raise error(f"cannot read the file ({exc.strerror}; errno {exc.errno})",
+                        source=str(path)) from None
+
+
+def read_table(path: Path, error: type[TrustsimError] = StorageError, **options: Any
+               ) -> pd.DataFrame:
+    """A Parquet table of a results folder as pandas; ``error`` in one line when it is not
+    a regular file or not readable Parquet (truncated, corrupt), never a traceback."""
+    regular_file(path, error)
+    try:
+        return pq.read_table(path, **options).to_pandas()
+    except (OSError, pa.ArrowException) as exc:
+        reason = " ".join(str(exc).split())[:100]
+        raise error(f"cannot read the table ({reason}); expected a Parquet file written by "
+                    "trustsim", source=str(path)) from None
+
+
 # -- atomic writes ---------------------------------------------------------------------
 def write_atomic(path: Path, data: bytes | Callable[[Any], Any]) -> None:
     """Write ``data`` (bytes, or a function writing to a binary file) to a temporary name
     beside ``path``, sync it, then rename it into place. On any failure the temporary
-    file is removed and ``path`` is left as it was."""
+    file is removed and ``path`` is left as it was. A link at ``path`` or at the
+    temporary name is refused (the write would land wherever it points)."""
+    refuse_link(path)
     tmp = path.with_name(f".{path.name}.tmp")
     try:
         with storage_errors(path):
-            with open(tmp, "wb") as fh:
+            tmp.unlink(missing_ok=True)  # a link planted at the temporary name is not followed
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o644)
+            with open(fd, "wb") as fh:
                 data(fh) if callable(data) else fh.write(data)
                 fh.flush()
                 os.fsync(fh.fileno())
@@ -83,12 +171,15 @@ def read_manifest(folder: Path, error: type[TrustsimError], what: str) -> dict[s
     """The manifest of a results folder; ``error`` (one line) when there is none or it
     cannot be read. ``what`` names the kind of folder in the message."""
     path = Path(folder) / MANIFEST
+    if not os.path.lexists(path):
+        raise error(f"not a {what} (no manifest.json)", source=str(folder))
     try:
-        data = json.loads(path.read_text())
-    except FileNotFoundError:
-        raise error(f"not a {what} (no manifest.json)", source=str(folder)) from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise error(f"cannot read manifest.json ({exc})", source=str(path)) from None
+        data = json.loads(read_regular(path, error))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise error(f"cannot read manifest.json ({' '.join(str(exc).split())[:100]})",
+                    source=str(path)) from None
+    except RecursionError:
+        raise error("cannot read manifest.json (nested too deeply)", source=str(path)) from None
     if not isinstance(data, dict):
         raise error("manifest.json is not a JSON object", source=str(path))
     return data
@@ -98,7 +189,7 @@ def mark_incomplete(folder: Path, **fields: Any) -> None:
     """Best effort after a failure: set the manifest's status to ``incomplete`` (and
     ``fields``) if it can still be written; a full or read-only disk leaves it as it was."""
     with contextlib.suppress(OSError, TrustsimError, ValueError):
-        data = json.loads((folder / MANIFEST).read_text())
+        data = json.loads(read_regular(folder / MANIFEST))
         data.update(status="incomplete", **fields)
         write_json(folder / MANIFEST, data)
 
@@ -245,14 +336,13 @@ def write_batch(root: Path, parts: list[tuple[Path, pa.Table]], record: Path,
                {"rows": rows, "bytes": len(blob), "sha256": hashlib.sha256(blob).hexdigest()}
                for path, rows, blob in blobs}
     for path, _, blob in blobs[:-1]:
-        _write_part(path, blob)
-    _write_part(record, (json.dumps({"parts": entries}, indent=1) + "\n").encode())
-    _write_part(blobs[-1][0], blobs[-1][2])
+        _write_part(root, path, blob)
+    _write_part(root, record, (json.dumps({"parts": entries}, indent=1) + "\n").encode())
+    _write_part(root, blobs[-1][0], blobs[-1][2])
 
 
-def _write_part(path: Path, blob: bytes) -> None:
-    with storage_errors(path):
-        path.parent.mkdir(parents=True, exist_ok=True)
+def _write_part(root: Path, path: Path, blob: bytes) -> None:
+    subfolder(root, *path.parent.relative_to(root).parts)
     write_atomic(path, blob)
 
 
@@ -263,26 +353,33 @@ def verify_batch(root: Path, parts: list[Path], record: Path, checksum: bool = T
     byte) and row count match the batch record. A batch without a record (written before
     records existed) passes when each part's footer reads."""
     expected: dict[str, Any] = {}
-    if record.exists():
+    if os.path.lexists(record):
         try:
-            expected = json.loads(record.read_text())["parts"]
-        except (OSError, ValueError, KeyError, TypeError) as exc:
+            expected = json.loads(read_regular(record))["parts"]
+        except (ValueError, KeyError, TypeError, RecursionError) as exc:
             return f"its record {record.name} cannot be read ({exc})"
+        if not isinstance(expected, dict):
+            return f"its record {record.name} cannot be read (no parts)"
     for path in parts:
         want = expected.get(path.relative_to(root).as_posix())
-        if not path.exists():
+        if not os.path.lexists(path):
             if want is not None:
                 return f"{path.relative_to(root)} is missing"
             continue
+        regular_file(path)  # a FIFO or a link loop is refused, not waited on
         try:
+            if not isinstance(want, dict):
+                want = None
             if want is not None and checksum:
-                blob = path.read_bytes()
+                blob = read_regular(path)
                 if len(blob) != want["bytes"]:
                     return (f"{path.relative_to(root)} has {len(blob)} bytes, expected "
                             f"{want['bytes']}")
                 if hashlib.sha256(blob).hexdigest() != want["sha256"]:
                     return f"{path.relative_to(root)} does not match its checksum"
             rows = pq.ParquetFile(path).metadata.num_rows
+        except (KeyError, TypeError):
+            return f"its record {record.name} cannot be read (an entry lacks bytes or sha256)"
         except (OSError, pa.ArrowException) as exc:
             reason = " ".join(str(exc).split())[:80]
             return f"{path.relative_to(root)} is not valid Parquet ({reason})"
@@ -299,8 +396,8 @@ def set_aside(root: Path, paths: list[Path], reason: str) -> None:
         if not path.exists():
             continue
         target = root / DAMAGED / path.relative_to(root)
+        subfolder(root, DAMAGED, *path.parent.relative_to(root).parts)
         with storage_errors(target, "cannot set aside a damaged part"):
-            target.parent.mkdir(parents=True, exist_ok=True)
             os.replace(path, target)
         moved.append(path.relative_to(root).as_posix())
     print(f"trustsim: warning: {root}: {reason}; set aside {', '.join(moved)} in "

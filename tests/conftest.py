@@ -44,3 +44,39 @@ def stop_process():
             proc.kill()
             proc.wait()
     return stop
+
+
+@pytest.fixture
+def unblocked():
+    """``unblocked(call, fifos)``: ``call()`` run in a thread; if it has not returned within a
+    generous minute (blocked reading a FIFO), each FIFO is opened for writing and closed,
+    which ends the read, and the test fails. Returns what ``call`` returned or raises
+    what it raised (SystemExit included), so a reader that blocks is a failure, not a hang."""
+    import os
+    import threading
+
+    def run(call, fifos, seconds: float = 60.0):
+        box: dict = {}
+
+        def target() -> None:
+            try:
+                box["value"] = call()
+            except BaseException as exc:  # noqa: BLE001 - re-raised in the test's thread
+                box["error"] = exc
+
+        thread = threading.Thread(target=target, daemon=True)
+        thread.start()
+        thread.join(seconds)
+        if thread.is_alive():
+            for fifo in fifos:
+                try:
+                    os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+                except OSError:
+                    pass
+            thread.join(seconds)
+            pytest.fail(f"blocked reading a FIFO ({', '.join(map(str, fifos))})")
+        if "error" in box:
+            raise box["error"]
+        return box.get("value")
+
+    return run

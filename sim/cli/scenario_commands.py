@@ -177,10 +177,11 @@ def plot(
         help="Where to write figures (default: RESULTS_DIR/figures).")] = None,
 ) -> None:
     """Redraw the figures (PNG and SVG) from saved results."""
+    from sim.resultsdir import subfolder
     from sim.scenario import ScenarioResult
 
     result = ScenarioResult.load(results_dir)
-    target = out if out is not None else results_dir / "figures"
+    target = out if out is not None else subfolder(results_dir, "figures")
     figures = result.plot(target)
     if not result.complete:
         print(f"note: {results_dir} holds an incomplete run; figures show finished runs only")

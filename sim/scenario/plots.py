@@ -21,6 +21,7 @@ from matplotlib.figure import Figure
 
 from sim.palette import INTERACTION_COLOURS, SERIES
 from sim.palette import STAGE_COLOURS as _STAGE_COLOURS
+from sim.resultsdir import write_atomic
 from sim.scenario.stats import median_ranks
 
 if TYPE_CHECKING:
@@ -202,9 +203,11 @@ def draw_all(result: ScenarioResult, out: Path | None = None) -> dict[str, Figur
     figures = {name: draw(result) for name, draw in FIGURES.items()}
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
-        for name, fig in figures.items():
-            fig.savefig(out / f"{name}.png", dpi=150)
+        for name, fig in figures.items():  # atomic, and never through a link
+            write_atomic(out / f"{name}.png", lambda fh, fig=fig: fig.savefig(
+                fh, format="png", dpi=150))
             fig.set_layout_engine("none")  # keep the layout just computed: 2x faster SVG
             with rc_context({"svg.hashsalt": "trustsim"}):  # same ids: reproducible SVG
-                fig.savefig(out / f"{name}.svg", metadata={"Date": None})
+                write_atomic(out / f"{name}.svg", lambda fh, fig=fig: fig.savefig(
+                    fh, format="svg", metadata={"Date": None}))
     return figures

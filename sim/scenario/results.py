@@ -14,6 +14,7 @@ the resume.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -131,7 +132,7 @@ def collect(out: Path, kind: str, arms: list[str]) -> pd.DataFrame | None:
     fixed order (arm order, replicate, week), keyed by arm, replicate and seed; None when
     there are none. A damaged run is left out with a one-line warning."""
     files = committed(out / PARTS, kind)
-    frames = [f for f in (pd.read_parquet(p) for p in files) if len(f)]
+    frames = [f for f in (resultsdir.read_table(p, ScenarioError) for p in files) if len(f)]
     if not frames:
         return None
     frame = pd.concat(frames, ignore_index=True)
@@ -309,11 +310,10 @@ class ScenarioResult:
             frames = _load_parts(folder, manifest)
         if frames is None:
             files = [folder / TIMESERIES, folder / SUMMARIES]
-            if not all(f.is_file() for f in files):
+            if not all(os.path.lexists(f) for f in files):
                 raise ScenarioError("no finished runs in this results folder (status: "
                                     f"{manifest.get('status')})", source=display_path(folder))
-            with storage_errors(folder, "cannot read the results"):
-                frames = pd.read_parquet(files[0]), pd.read_parquet(files[1])
+            frames = tuple(resultsdir.read_table(f, ScenarioError) for f in files)
         arms = pd.CategoricalDtype(list(manifest.get("arms", [])), ordered=True)
         return cls(manifest, *(_typed(f, arms) for f in frames), folder)
 

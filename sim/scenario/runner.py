@@ -96,8 +96,9 @@ def _result(folder: Path, out: str | Path | None, figures: bool) -> ScenarioResu
     if out is None:
         result.path = None
     elif figures:
-        with storage_errors(folder / "figures", "cannot write the figures"):
-            result.plot(folder / "figures")
+        figures = resultsdir.subfolder(folder, "figures")  # never through a link
+        with storage_errors(figures, "cannot write the figures"):
+            result.plot(figures)
     return result
 
 

@@ -20,6 +20,7 @@ import pandas as pd
 
 from sim.censor import censored_share, is_time
 from sim.errors import ExperimentError
+from sim.resultsdir import read_table, subfolder, write_atomic
 from sim.sweep.design import problem
 from sim.sweep.results import SweepResults, load
 
@@ -44,8 +45,11 @@ def analyze(root: str | Path, outcomes: list[str] | None = None,
             points: list[int] | None = None, out: str | Path | None = None) -> Analysis:
     """Analyse the sweep in ``root``; write tables and figures to ``root/analysis``."""
     res = load(root)
-    result = Analysis(Path(out) if out else res.root / "analysis")
-    result.out.mkdir(parents=True, exist_ok=True)
+    if out:
+        result = Analysis(Path(out))
+        result.out.mkdir(parents=True, exist_ok=True)
+    else:  # inside the results folder: never through a link
+        result = Analysis(subfolder(res.root, "analysis"))
     if res.summaries.empty:
         result.notes.append("no finished runs to analyse")
         return result
@@ -151,7 +155,7 @@ def _sensitivity(res: SweepResults, summary: pd.DataFrame, design: str,
                                    seed=spec["seed"])
                 keys = ("S1", "S1_conf", "ST", "ST_conf")
             else:
-                x = pd.read_parquet(res.root / "design.parquet")[names].to_numpy()
+                x = read_table(res.root / "design.parquet", ExperimentError)[names].to_numpy()
                 si = morris.analyze(prob, x, y, num_levels=spec["levels"], seed=spec["seed"])
                 keys = ("mu", "mu_star", "sigma", "mu_star_conf")
         never = censored_share(res.summaries[o]) if is_time(o) else math.nan
@@ -175,7 +179,7 @@ def top_parameters(indices: pd.DataFrame, design: str, k: int = 5) -> pd.DataFra
 
 def _save(result: Analysis, name: str, table: pd.DataFrame) -> None:
     result.tables[name] = table
-    table.to_csv(result.out / f"{name}.csv", index=False)
+    write_atomic(result.out / f"{name}.csv", table.to_csv(index=False).encode())
 
 
 # -- figures ---------------------------------------------------------------------------
@@ -184,7 +188,8 @@ def _figure(result: Analysis, fig, name: str) -> None:
 
     for ext in ("png", "svg"):
         path = result.out / f"{name}.{ext}"
-        fig.savefig(path, dpi=120, bbox_inches="tight")
+        write_atomic(path, lambda fh, ext=ext: fig.savefig(fh, format=ext, dpi=120,
+                                                           bbox_inches="tight"))
         result.figures.append(path)
     plt.close(fig)
 

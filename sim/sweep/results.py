@@ -17,7 +17,8 @@ from typing import Any
 import pandas as pd
 import pyarrow.parquet as pq
 
-from sim.resultsdir import verify_batch
+from sim.errors import ExperimentError
+from sim.resultsdir import read_table, verify_batch
 from sim.sweep.store import batch_files, part_files, read_manifest
 
 IDS = ["point", "replicate"]
@@ -84,7 +85,7 @@ def load(root: str | Path) -> SweepResults:
     """Load a sweep's results folder (written by ``sim.sweep.run`` / ``trustsim sweep``)."""
     root = Path(root)
     manifest = read_manifest(root)
-    points = pd.read_parquet(root / "points.parquet")
+    points = read_table(root / "points.parquet", ExperimentError)
     summaries = _read(committed(root, "summaries"))
     if len(summaries):
         summaries = summaries.merge(points, on="point", how="left")
@@ -114,7 +115,7 @@ def committed(root: Path, kind: str) -> list[Path]:
 
 
 def _read(files: list[Path], keep_last: bool = False) -> pd.DataFrame:
-    frames = [pd.read_parquet(f) for f in files]
+    frames = [read_table(f, ExperimentError) for f in files]
     frames = [f for f in frames if len(f)]
     if not frames:
         return pd.DataFrame(columns=IDS + ["seed"])

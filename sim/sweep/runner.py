@@ -9,6 +9,7 @@ stays flat however many runs the sweep has.
 from __future__ import annotations
 
 import contextlib
+import os
 import time
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -94,7 +95,7 @@ def run(experiment: str | Path | ExperimentSpec, workers: int | None = None,
 # -- the results folder ----------------------------------------------------------------
 def _check_out(out: Path, plan: Plan) -> None:
     """Refuse an output folder that holds something else (nothing is touched)."""
-    if (out / "manifest.json").exists():
+    if os.path.lexists(out / "manifest.json"):  # a link loop or FIFO there: one line
         old = read_manifest(out)
         if old.get("fingerprint") != plan.fingerprint():
             raise ExperimentError(
@@ -107,7 +108,7 @@ def _check_out(out: Path, plan: Plan) -> None:
 
 
 def _prepare_out(out: Path, plan: Plan, experiment: Any, command: str | None) -> None:
-    if (out / "manifest.json").exists():
+    if os.path.lexists(out / "manifest.json"):
         return
     spec = plan.spec
     text = (Path(experiment).read_text() if not isinstance(experiment, ExperimentSpec)

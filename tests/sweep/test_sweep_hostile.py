@@ -3,7 +3,9 @@ anything is written, and never writing outside the results folder."""
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
 import sys
 from pathlib import Path
 
@@ -15,6 +17,8 @@ from sim.cli import main
 from sim.errors import ExperimentError
 from sim.sweep.plan import make_plan
 from sim.sweep.spec import load_experiment
+
+DATA = Path(__file__).parent / "data"
 
 
 def _cli(monkeypatch, capsys, *args) -> tuple[int, str]:
@@ -126,3 +130,106 @@ def test_a_strategy_share_range_is_bounded_as_in_scenario_files(experiment):
     path = experiment(parameters={"strategies.co_creative.co_learning": {"levels": [0.1, 1e9]}})
     with pytest.raises(ExperimentError, match="strategies.co_creative.co_learning.*<= 100"):
         make_plan(path)
+
+
+# -- a hostile results folder ------------------------------------------------------------
+@pytest.fixture(scope="module")
+def finished(tmp_path_factory) -> Path:
+    """A finished sweep of grid.yaml in ``out``, beside its experiment and scenario."""
+    from sim.sweep import run
+
+    folder = tmp_path_factory.mktemp("finished")
+    for name in ("tiny.yaml", "grid.yaml"):
+        shutil.copy(DATA / name, folder / name)
+    run(folder / "grid.yaml", workers=1, out=folder / "out", progress=False)
+    return folder
+
+
+@pytest.fixture
+def swept(finished, tmp_path) -> Path:
+    """A copy of the finished sweep's folder (grid.yaml, tiny.yaml, out/) to spoil."""
+    shutil.copytree(finished, tmp_path / "w", symlinks=True)
+    return tmp_path / "w"
+
+
+def _snapshot(root: Path) -> dict[str, bytes | None]:
+    return {p.relative_to(root).as_posix(): (p.read_bytes() if p.is_file() else None)
+            for p in root.rglob("*")}
+
+
+def _one_line(code: int, err: str) -> str:
+    assert code == 2, err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1, err
+    return err
+
+
+@pytest.mark.parametrize("kind", ["timeseries", "summaries", "failures", "records"])
+def test_a_symlinked_subfolder_of_a_sweep_folder_is_refused(monkeypatch, capsys, swept,
+                                                            kind):
+    elsewhere = swept / "elsewhere"
+    (swept / "out" / kind).rename(elsewhere)
+    (elsewhere / "part-999999.parquet").write_bytes(b"a part of no committed batch")
+    (elsewhere / ".part-999999.parquet.tmp").write_bytes(b"a temporary file")
+    (elsewhere / "part-999999.json").write_bytes(b"{}")
+    (swept / "out" / kind).symlink_to(elsewhere, target_is_directory=True)
+    before = _snapshot(elsewhere)
+    monkeypatch.chdir(swept)
+    err = _one_line(*_cli(monkeypatch, capsys, "sweep", "grid.yaml", "--out", "out", "-q"))
+    assert f"out/{kind}: is a symbolic link" in err, err
+    assert _snapshot(elsewhere) == before
+
+
+def test_a_symlinked_damaged_folder_is_refused_when_a_batch_is_set_aside(
+        monkeypatch, capsys, swept):
+    elsewhere = swept / "elsewhere"
+    elsewhere.mkdir()
+    (swept / "out" / "damaged").symlink_to(elsewhere, target_is_directory=True)
+    part = swept / "out" / "summaries" / "part-000000.parquet"
+    part.write_bytes(part.read_bytes()[:-30])
+    monkeypatch.chdir(swept)
+    err = _one_line(*_cli(monkeypatch, capsys, "sweep", "grid.yaml", "--out", "out", "-q"))
+    assert "out/damaged: is a symbolic link" in err, err
+    assert list(elsewhere.iterdir()) == []
+
+
+def _fifo(path: Path) -> Path:
+    path.unlink(missing_ok=True)
+    os.mkfifo(path)
+    return path
+
+
+@pytest.mark.parametrize("args, fifo, shown", [
+    (["sweep", "grid.yaml", "--out", "out", "-q"], "out/manifest.json", "out/manifest.json"),
+    (["sweep", "grid.yaml", "--out", "out", "-q"], "out/records/part-000000.json",
+     "part-000000.json"),
+    (["sweep", "grid.yaml", "--out", "out", "-q"], "out/summaries/part-000000.parquet",
+     "part-000000.parquet"),
+    (["sweep", "grid.yaml", "--out", "again", "-q"], "grid.yaml", "grid.yaml"),
+    (["sweep", "grid.yaml", "--out", "again", "-q"], "tiny.yaml", "tiny.yaml"),
+    (["analyze", "out"], "out/points.parquet", "points.parquet"),
+    (["analyze", "out"], "out/summaries/part-000000.parquet", "part-000000.parquet"),
+    (["rerun", "out", "--out", "again"], "out/manifest.json", "out/manifest.json"),
+], ids=lambda v: v if isinstance(v, str) else None)
+def test_a_fifo_where_a_file_should_be_is_one_line_not_a_hang(monkeypatch, capsys, swept,
+                                                              unblocked, args, fifo, shown):
+    path = _fifo(swept / fifo)
+    monkeypatch.chdir(swept)
+    err = _one_line(*unblocked(lambda: _cli(monkeypatch, capsys, *args), [path]))
+    assert shown in err and "not a regular file" in err, err
+
+
+@pytest.mark.parametrize("args, loop", [
+    (["analyze", "out"], "out/points.parquet"),
+    (["analyze", "out"], "out/summaries/part-000000.parquet"),
+    (["sweep", "grid.yaml", "--out", "out", "-q"], "out/summaries/part-000000.parquet"),
+    (["sweep", "grid.yaml", "--out", "out", "-q"], "out/manifest.json"),
+], ids=lambda v: v if isinstance(v, str) else None)
+def test_a_symlink_loop_where_a_table_should_be_is_one_line(monkeypatch, capsys, swept,
+                                                            args, loop):
+    path = swept / loop
+    path.unlink()
+    path.symlink_to(path.name + ".loop")
+    path.with_name(path.name + ".loop").symlink_to(path.name)
+    monkeypatch.chdir(swept)
+    err = _one_line(*_cli(monkeypatch, capsys, *args))
+    assert path.name in err, err
