@@ -48,17 +48,16 @@ _KINDS = r"(?:timeseries|summaries|failures|records)"
 _PART = (r"\.parts/(?:timeseries|summaries|failures)/part-\d{6,}\.parquet"
          r"|\.parts/records/part-\d{6,}\.json"
          r"|\.parts/(?:ts|sum)/[^/]+/\d{6}\.parquet|\.parts/rec/[^/]+/\d{6}\.json")  # + 0.1
-OURS = [r"manifest\.json", r"timeseries\.parquet", r"summaries\.parquet", r"summary\.csv",
-        r"codebook\.csv",
-        r"\.lock", r"figures/(?:adoption|stages|trust|reach|hours)\.(?:png|svg)", _PART,
-        rf"damaged/(?:{_PART})", _TMP]
+_TOP = (r"manifest\.json|timeseries\.parquet|summaries\.parquet|summary\.csv|codebook\.csv"
+        r"|figures/(?:adoption|stages|trust|reach|hours)\.(?:png|svg)")
+OURS = [_TOP, r"\.lock", _PART, rf"damaged/(?:{_PART}|{_TOP})", _TMP]
 OUR_DIRS = [r"figures", r"\.parts", rf"\.parts/{_KINDS}", r"\.parts/(?:ts|sum|rec)",
             r"\.parts/(?:ts|sum|rec)/[^/]+", r"damaged", rf"damaged/\.parts(?:/{_KINDS})?",
-            r"damaged/\.parts(?:/(?:ts|sum|rec)(?:/[^/]+)?)?"]
+            r"damaged/\.parts(?:/(?:ts|sum|rec)(?:/[^/]+)?)?", r"damaged/figures"]
 
 
-def open_folder(out: Path, overwrite: bool, scenario: Scenario, runs: list[tuple[str, int, int]]
-                ) -> tuple[FolderLock, bool]:
+def open_folder(out: Path, overwrite: bool, scenario: Scenario, runs: list[tuple[str, int, int]],
+                figures: bool = False) -> tuple[FolderLock, bool]:
     """Lock ``out`` for writing and say whether to resume the unfinished run there.
 
     A new or empty folder is used as it is. A folder with a complete run is replaced only
@@ -74,6 +73,8 @@ def open_folder(out: Path, overwrite: bool, scenario: Scenario, runs: list[tuple
         raise ScenarioError("exists and is not a folder; choose another --out", source=shown)
     lock = FolderLock(out).acquire()
     try:
+        if figures:  # refused before any run, not after all of them
+            resultsdir.subfolder(out, FIGURES)
         return lock, _decide(out, overwrite, scenario, runs)
     except BaseException:
         lock.release()
@@ -86,6 +87,8 @@ def _decide(out: Path, overwrite: bool, scenario: Scenario, runs: list) -> bool:
         if not [p for p in out.iterdir() if p.name != resultsdir.LOCK]:
             return False
         manifest = _own_manifest(out)
+    if manifest is None and _restartable(out):
+        return False
     if manifest is None:
         raise ScenarioError("folder is not empty and holds no manifest.json written by "
                             "trustsim run; refusing to touch it; choose another --out",
@@ -108,6 +111,28 @@ def _decide(out: Path, overwrite: bool, scenario: Scenario, runs: list) -> bool:
                             source=shown)
     resultsdir.remove_entries(out, OURS)
     return False
+
+
+def _restartable(out: Path) -> bool:
+    """Whether a folder without a readable manifest holds only what trustsim run writes, so
+    that the run can start again: a run stopped before its first manifest was written (a
+    file size limit, a full disk) left empty part folders; a damaged (truncated) manifest
+    and the files it described are set aside in ``damaged/``, never deleted."""
+    if resultsdir.foreign_entries(out, OURS, OUR_DIRS):
+        return False
+    path = out / MANIFEST
+    if not os.path.lexists(path):
+        return not any(p.is_file() for p in (out / PARTS).rglob("*"))
+    resultsdir.regular_file(path, ScenarioError)  # a FIFO or link loop: one line
+    try:
+        resultsdir.read_manifest(out, ScenarioError, "trustsim results folder")
+        return False  # readable, but not written by trustsim run
+    except ScenarioError as exc:
+        reason = str(exc).removeprefix(f"{path}: ")
+    files = [p for p in sorted(out.rglob("*")) if p.is_file() and not p.is_symlink()
+             and p.relative_to(out).parts[0] not in (resultsdir.LOCK, resultsdir.DAMAGED)]
+    resultsdir.set_aside(out, files, f"manifest.json is damaged ({reason})")
+    return True
 
 
 def _own_manifest(out: Path) -> dict[str, Any] | None:
@@ -173,6 +198,8 @@ class ResultsWriter:
             "workers": workers,
             "runs": [],
         }
+        if not resume:  # the manifest first: a folder is never left with parts and no manifest
+            self._write_manifest(done=set())
         self.store = open_store(out, self.arms, len(self.replicates))
         if resume:
             old = resultsdir.read_manifest(out, ScenarioError, "trustsim results folder")
@@ -206,8 +233,8 @@ class ResultsWriter:
         self.store.flush()
         self.started = True
 
-    def _write_manifest(self) -> None:
-        done = self.done  # a set built from the store once, not once per run
+    def _write_manifest(self, done: set[tuple[str, int]] | None = None) -> None:
+        done = self.done if done is None else done  # built once, not once per run
         self.manifest["runs"] = [
             {"arm": a, "replicate": r, "seed": s, "finished": (a, r) in done}
             for a, r, s in self.runs]
