@@ -27,7 +27,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from sim.codebook import describe
-from sim.errors import TrustsimError
+from sim.errors import TrustsimError, show_value
 
 LOCK = ".lock"
 MANIFEST = "manifest.json"
@@ -402,3 +402,49 @@ def set_aside(root: Path, paths: list[Path], reason: str) -> None:
         moved.append(path.relative_to(root).as_posix())
     print(f"trustsim: warning: {root}: {reason}; set aside {', '.join(moved)} in "
           f"{root / DAMAGED} and its runs will run again", file=sys.stderr)
+
+
+# -- input files a run depends on ---------------------------------------------------------
+INPUTS = "inputs"
+_INPUT_COPY = re.compile(r"inputs/[0-9a-f]{16}(?:\.[A-Za-z0-9]{1,10})?")
+
+
+def copy_inputs(out: Path, files: dict[str, Path], error: type[TrustsimError] = StorageError
+                ) -> dict[str, dict[str, str]]:
+    """Copy each input file a run reads (an edge list, a design table; keyed by its path as
+    the scenario or experiment names it) into ``out/inputs/``, named by its content, and
+    return what the manifest records: each copy's path and sha256, so that a rerun needs
+    neither the original file nor trust in it."""
+    recorded = {}
+    for key, path in sorted(files.items()):
+        blob = read_regular(path, error)
+        digest = hashlib.sha256(blob).hexdigest()
+        suffix = Path(path).suffix if re.fullmatch(r"\.[A-Za-z0-9]{1,10}", Path(path).suffix) \
+            else ""
+        copy = f"{INPUTS}/{digest[:16]}{suffix}"
+        subfolder(out, INPUTS)
+        write_atomic(out / copy, blob)
+        recorded[key] = {"copy": copy, "sha256": digest}
+    return recorded
+
+
+def checked_inputs(folder: Path, recorded: Any, error: type[TrustsimError]) -> dict[str, Path]:
+    """The copies of a results folder's input files (key as recorded -> path), each checked
+    against the sha256 its manifest recorded; ``error`` in one line for a copy that is
+    missing, altered or recorded in a shape trustsim never writes."""
+    where = str(Path(folder) / MANIFEST)
+    if not isinstance(recorded, dict):
+        raise error("inputs: expected a mapping of input files", source=where)
+    found = {}
+    for key, entry in recorded.items():
+        copy = entry.get("copy") if isinstance(entry, dict) else None
+        if not isinstance(copy, str) or not _INPUT_COPY.fullmatch(copy) \
+                or not isinstance(entry.get("sha256"), str):
+            raise error(f"inputs: {show_value(key)}: expected the copy and sha256 trustsim "
+                        "records", source=where)
+        path = Path(folder) / copy
+        if hashlib.sha256(read_regular(path, error)).hexdigest() != entry["sha256"]:
+            raise error("does not match the sha256 recorded in manifest.json (changed since "
+                        "the run); restore it or run the original again", source=str(path))
+        found[key] = path.resolve()
+    return found

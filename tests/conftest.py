@@ -80,3 +80,24 @@ def unblocked():
         return box.get("value")
 
     return run
+
+
+@pytest.fixture
+def snapshot():
+    """``snapshot(root)``: every path under ``root`` with its bytes (None for a folder),
+    to show that a refused command changed nothing there."""
+    def take(root: Path) -> dict[str, bytes | None]:
+        return {p.relative_to(root).as_posix(): (p.read_bytes() if p.is_file() else None)
+                for p in root.rglob("*")}
+    return take
+
+
+@pytest.fixture
+def one_line():
+    """``one_line(code, err)``: assert exit status 2 and one error line without a
+    traceback; returns the line."""
+    def check(code: int, err: str) -> str:
+        assert code == 2, err
+        assert "Traceback" not in err and len(err.strip().splitlines()) == 1, err
+        return err
+    return check

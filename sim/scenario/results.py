@@ -50,10 +50,11 @@ _PART = (r"\.parts/(?:timeseries|summaries|failures)/part-\d{6,}\.parquet"
          r"|\.parts/(?:ts|sum)/[^/]+/\d{6}\.parquet|\.parts/rec/[^/]+/\d{6}\.json")  # + 0.1
 _TOP = (r"manifest\.json|timeseries\.parquet|summaries\.parquet|summary\.csv|codebook\.csv"
         r"|figures/(?:adoption|stages|trust|reach|hours)\.(?:png|svg)")
-OURS = [_TOP, r"\.lock", _PART, rf"damaged/(?:{_PART}|{_TOP})", _TMP]
+_INPUT = r"inputs/[0-9a-f]{16}(?:\.[A-Za-z0-9]{1,10})?"  # resultsdir.copy_inputs
+OURS = [_TOP, r"\.lock", _PART, _INPUT, rf"damaged/(?:{_PART}|{_TOP})", _TMP]
 OUR_DIRS = [r"figures", r"\.parts", rf"\.parts/{_KINDS}", r"\.parts/(?:ts|sum|rec)",
             r"\.parts/(?:ts|sum|rec)/[^/]+", r"damaged", rf"damaged/\.parts(?:/{_KINDS})?",
-            r"damaged/\.parts(?:/(?:ts|sum|rec)(?:/[^/]+)?)?", r"damaged/figures"]
+            r"damaged/\.parts(?:/(?:ts|sum|rec)(?:/[^/]+)?)?", r"damaged/figures", r"inputs"]
 
 
 def open_folder(out: Path, overwrite: bool, scenario: Scenario, runs: list[tuple[str, int, int]],
@@ -146,6 +147,15 @@ def _own_manifest(out: Path) -> dict[str, Any] | None:
     return data if ours and all(k in data for k in keys) else None
 
 
+def input_files(scenario: Scenario) -> dict[str, Path]:
+    """The files a scenario reads besides itself (``partnership_edges``, in the population
+    or an arm), keyed by the path as written, each relative to the scenario file."""
+    data = scenario.resolved()
+    sections = [data.get("population") or {}, *(data.get("arms") or {}).values()]
+    names = {s["partnership_edges"] for s in sections if s.get("partnership_edges")}
+    return {name: scenario.source.parent / name for name in sorted(names)}
+
+
 def open_store(out: Path, arms: list[str], replicates: int) -> Store:
     """The folder's part files as the sweeps' store (one run per batch): an unfinished
     write's leftovers removed, damaged runs set aside in ``damaged/`` to run again."""
@@ -196,6 +206,7 @@ class ResultsWriter:
             "seed": scenario.seed,
             "replicates": scenario.replicates,
             "workers": workers,
+            "inputs": resultsdir.copy_inputs(out, input_files(scenario), ScenarioError),
             "runs": [],
         }
         if not resume:  # the manifest first: a folder is never left with parts and no manifest

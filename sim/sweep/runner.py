@@ -23,6 +23,7 @@ from sim import provenance, resultsdir
 from sim.codebook import write_codebook
 from sim.errors import ExperimentError, TrustsimError
 from sim.progress import RunProgress
+from sim.rerun import relinked
 from sim.resultsdir import FolderLock, StorageError
 from sim.runner import Backend, Recording, RunSpec, backend, chosen_task_size, execute, prestart
 from sim.sweep.plan import Plan, make_plan
@@ -115,8 +116,11 @@ def _prepare_out(out: Path, plan: Plan, experiment: Any, command: str | None) ->
             else yaml.safe_dump(spec.model_dump(mode="json", exclude_none=True),
                                 sort_keys=False))
     resultsdir.write_atomic(out / "experiment.yaml", text.encode())
-    resolved = yaml.safe_dump(plan.scenario.resolved(), sort_keys=False)
-    resultsdir.write_atomic(out / SCENARIO_COPY, resolved.encode())
+    inputs = resultsdir.copy_inputs(out, _input_files(plan), ExperimentError)
+    resolved = relinked(plan.scenario.resolved(),  # edge lists named by their copies
+                        {key: Path(entry["copy"]) for key, entry in inputs.items()})
+    resultsdir.write_atomic(out / SCENARIO_COPY, yaml.safe_dump(resolved, sort_keys=False)
+                            .encode())
     design = plan.design
     point = {"point": np.arange(len(design), dtype=np.int64)}
     write_parquet(out / "points.parquet",
@@ -125,7 +129,19 @@ def _prepare_out(out: Path, plan: Plan, experiment: Any, command: str | None) ->
         write_parquet(out / "design.parquet",
                       {**point, **{n: design.unit[:, j] for j, n in enumerate(design.names)}})
     release_memory()
-    write_json(out / "manifest.json", _manifest(plan, command))
+    write_json(out / "manifest.json", _manifest(plan, command) | {"inputs": inputs})
+
+
+def _input_files(plan: Plan) -> dict[str, Path]:
+    """The files the sweep reads besides its experiment and scenario: the scenario's edge
+    lists and a design table (copied into the folder for ``trustsim rerun``)."""
+    from sim.scenario.results import input_files
+
+    files = input_files(plan.scenario)
+    spec = plan.spec
+    if spec.design == "table" and spec.table:
+        files[spec.table] = (spec.source.parent if spec.source else Path.cwd()) / spec.table
+    return files
 
 
 def _manifest(plan: Plan, command: str | None) -> dict[str, Any]:

@@ -297,17 +297,6 @@ def _cli(monkeypatch, capsys, where: Path, *args) -> tuple[int, str]:
     return exc.value.code, capsys.readouterr().err
 
 
-def _one_line(code: int, err: str) -> str:
-    assert code == 2, err
-    assert "Traceback" not in err and len(err.strip().splitlines()) == 1, err
-    return err
-
-
-def _snapshot(root: Path) -> dict[str, bytes | None]:
-    return {p.relative_to(root).as_posix(): (p.read_bytes() if p.is_file() else None)
-            for p in root.rglob("*")}
-
-
 def _incomplete(out: Path) -> None:
     manifest = json.loads((out / "manifest.json").read_text())
     manifest["status"] = "incomplete"
@@ -321,7 +310,8 @@ def _incomplete(out: Path) -> None:
     (".parts", RUN),
     ("damaged", RUN),
 ], ids=["plot-figures", "plot-figure-file", "run-figures", "resume-parts", "resume-damaged"])
-def test_a_link_inside_a_scenario_folder_is_refused(monkeypatch, capsys, ran, link, args):
+def test_a_link_inside_a_scenario_folder_is_refused(monkeypatch, capsys, ran, link, args,
+                                                    one_line, snapshot):
     elsewhere = ran / "elsewhere"
     elsewhere.mkdir()
     (elsewhere / "mine.txt").write_text("the user's")
@@ -333,10 +323,10 @@ def test_a_link_inside_a_scenario_folder_is_refused(monkeypatch, capsys, ran, li
     if link == "damaged":  # a damaged run to set aside
         (ran / "out" / ".parts" / "summaries").mkdir(parents=True)
         (ran / "out" / ".parts" / "summaries" / "part-000000.parquet").write_bytes(b"bad")
-    before = _snapshot(elsewhere)
-    err = _one_line(*_cli(monkeypatch, capsys, ran, *args))
+    before = snapshot(elsewhere)
+    err = one_line(*_cli(monkeypatch, capsys, ran, *args))
     assert f"out/{link}: is a symbolic link" in err, err
-    assert _snapshot(elsewhere) == before
+    assert snapshot(elsewhere) == before
 
 
 def _fifo(path: Path) -> Path:
@@ -368,10 +358,10 @@ def _truncate(path: Path) -> Path:
     (_truncate, "out/timeseries.parquet", ["plot", "out"], "cannot read the table"),
 ], ids=lambda v: v if isinstance(v, str) else getattr(v, "__name__", None))
 def test_a_damaged_or_blocking_file_is_one_line(monkeypatch, capsys, ran, unblocked, spoil,
-                                                name, args, expected):
+                                                name, args, expected, one_line):
     path = spoil(ran / name)
     fifos = [path] if spoil is _fifo else []
-    err = _one_line(*unblocked(lambda: _cli(monkeypatch, capsys, ran, *args), fifos))
+    err = one_line(*unblocked(lambda: _cli(monkeypatch, capsys, ran, *args), fifos))
     assert path.name in err and expected in err, err
 
 

@@ -152,42 +152,31 @@ def swept(finished, tmp_path) -> Path:
     return tmp_path / "w"
 
 
-def _snapshot(root: Path) -> dict[str, bytes | None]:
-    return {p.relative_to(root).as_posix(): (p.read_bytes() if p.is_file() else None)
-            for p in root.rglob("*")}
-
-
-def _one_line(code: int, err: str) -> str:
-    assert code == 2, err
-    assert "Traceback" not in err and len(err.strip().splitlines()) == 1, err
-    return err
-
-
 @pytest.mark.parametrize("kind", ["timeseries", "summaries", "failures", "records"])
 def test_a_symlinked_subfolder_of_a_sweep_folder_is_refused(monkeypatch, capsys, swept,
-                                                            kind):
+                                                            kind, one_line, snapshot):
     elsewhere = swept / "elsewhere"
     (swept / "out" / kind).rename(elsewhere)
     (elsewhere / "part-999999.parquet").write_bytes(b"a part of no committed batch")
     (elsewhere / ".part-999999.parquet.tmp").write_bytes(b"a temporary file")
     (elsewhere / "part-999999.json").write_bytes(b"{}")
     (swept / "out" / kind).symlink_to(elsewhere, target_is_directory=True)
-    before = _snapshot(elsewhere)
+    before = snapshot(elsewhere)
     monkeypatch.chdir(swept)
-    err = _one_line(*_cli(monkeypatch, capsys, "sweep", "grid.yaml", "--out", "out", "-q"))
+    err = one_line(*_cli(monkeypatch, capsys, "sweep", "grid.yaml", "--out", "out", "-q"))
     assert f"out/{kind}: is a symbolic link" in err, err
-    assert _snapshot(elsewhere) == before
+    assert snapshot(elsewhere) == before
 
 
 def test_a_symlinked_damaged_folder_is_refused_when_a_batch_is_set_aside(
-        monkeypatch, capsys, swept):
+        monkeypatch, capsys, swept, one_line):
     elsewhere = swept / "elsewhere"
     elsewhere.mkdir()
     (swept / "out" / "damaged").symlink_to(elsewhere, target_is_directory=True)
     part = swept / "out" / "summaries" / "part-000000.parquet"
     part.write_bytes(part.read_bytes()[:-30])
     monkeypatch.chdir(swept)
-    err = _one_line(*_cli(monkeypatch, capsys, "sweep", "grid.yaml", "--out", "out", "-q"))
+    err = one_line(*_cli(monkeypatch, capsys, "sweep", "grid.yaml", "--out", "out", "-q"))
     assert "out/damaged: is a symbolic link" in err, err
     assert list(elsewhere.iterdir()) == []
 
@@ -211,10 +200,11 @@ def _fifo(path: Path) -> Path:
     (["rerun", "out", "--out", "again"], "out/manifest.json", "out/manifest.json"),
 ], ids=lambda v: v if isinstance(v, str) else None)
 def test_a_fifo_where_a_file_should_be_is_one_line_not_a_hang(monkeypatch, capsys, swept,
-                                                              unblocked, args, fifo, shown):
+                                                              unblocked, args, fifo, shown,
+                                                              one_line):
     path = _fifo(swept / fifo)
     monkeypatch.chdir(swept)
-    err = _one_line(*unblocked(lambda: _cli(monkeypatch, capsys, *args), [path]))
+    err = one_line(*unblocked(lambda: _cli(monkeypatch, capsys, *args), [path]))
     assert shown in err and "not a regular file" in err, err
 
 
@@ -225,11 +215,11 @@ def test_a_fifo_where_a_file_should_be_is_one_line_not_a_hang(monkeypatch, capsy
     (["sweep", "grid.yaml", "--out", "out", "-q"], "out/manifest.json"),
 ], ids=lambda v: v if isinstance(v, str) else None)
 def test_a_symlink_loop_where_a_table_should_be_is_one_line(monkeypatch, capsys, swept,
-                                                            args, loop):
+                                                            args, loop, one_line):
     path = swept / loop
     path.unlink()
     path.symlink_to(path.name + ".loop")
     path.with_name(path.name + ".loop").symlink_to(path.name)
     monkeypatch.chdir(swept)
-    err = _one_line(*_cli(monkeypatch, capsys, *args))
+    err = one_line(*_cli(monkeypatch, capsys, *args))
     assert path.name in err, err
