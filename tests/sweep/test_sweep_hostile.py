@@ -3,6 +3,7 @@ anything is written, and never writing outside the results folder."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -223,3 +224,62 @@ def test_a_symlink_loop_where_a_table_should_be_is_one_line(monkeypatch, capsys,
     monkeypatch.chdir(swept)
     err = one_line(*_cli(monkeypatch, capsys, *args))
     assert path.name in err, err
+
+
+@pytest.mark.parametrize("fails", ["points.parquet", "scenario.yaml", "inputs"])
+def test_a_sweep_stopped_while_preparing_its_folder_is_redone_by_the_same_command(
+        monkeypatch, capsys, workdir, fails):
+    """A file size limit (``ulimit -f``: EFBIG, Python ignores SIGXFSZ) or a full disk while
+    the folder is prepared must not leave a folder the same command refuses for ever."""
+    from sim import resultsdir
+    from sim.sweep import store
+
+    real = resultsdir.write_atomic
+
+    def too_large(path, data):
+        if fails in Path(path).as_posix():
+            raise resultsdir.StorageError("cannot write (File too large; errno 27)",
+                                          source=str(path))
+        return real(path, data)
+
+    if fails == "inputs":  # the design table is copied into inputs/
+        (workdir / "points.csv").write_text("strategy_mix\n0.0\n1.0\n")
+        (workdir / "grid.yaml").write_text("name: t\nscenario: tiny.yaml\ndesign: table\n"
+                                           "table: points.csv\nreplicates: 1\nweeks: 10\n")
+    monkeypatch.chdir(workdir)
+    for module in (resultsdir, store):
+        monkeypatch.setattr(module, "write_atomic", too_large)
+    code, err = _cli(monkeypatch, capsys, "sweep", "grid.yaml", "--out", "out", "-q")
+    assert code != 0 and "File too large" in err, err
+    for module in (resultsdir, store):
+        monkeypatch.setattr(module, "write_atomic", real)
+    code, err = _cli(monkeypatch, capsys, "sweep", "grid.yaml", "--out", "out", "-q")
+    assert code == 0, err
+
+
+def test_a_truncated_sweep_manifest_is_set_aside_and_the_sweep_resumed(monkeypatch, capsys,
+                                                                       swept):
+    manifest = swept / "out" / "manifest.json"
+    manifest.write_bytes(manifest.read_bytes()[:300])
+    damaged = manifest.read_bytes()
+    parts = sorted((swept / "out" / "summaries").iterdir())
+    monkeypatch.chdir(swept)
+    code, err = _cli(monkeypatch, capsys, "sweep", "grid.yaml", "--out", "out", "-q")
+    assert code == 0, err
+    lines = [line for line in err.splitlines() if line.startswith("trustsim:")]
+    assert len(lines) == 1 and "manifest.json is damaged" in lines[0], err
+    assert (swept / "out" / "damaged" / "manifest.json").read_bytes() == damaged
+    assert json.loads(manifest.read_text())["status"] == "complete"
+    assert sorted((swept / "out" / "summaries").iterdir()) == parts  # nothing ran again
+
+
+def test_a_truncated_manifest_of_another_sweep_is_still_refused(monkeypatch, capsys, swept,
+                                                                one_line):
+    manifest = swept / "out" / "manifest.json"
+    manifest.write_bytes(manifest.read_bytes()[:300])
+    (swept / "grid.yaml").write_text((swept / "grid.yaml").read_text().replace(
+        "replicates: 2", "replicates: 3"))
+    monkeypatch.chdir(swept)
+    err = one_line(*_cli(monkeypatch, capsys, "sweep", "grid.yaml", "--out", "out", "-q"))
+    assert "out/manifest.json: cannot read manifest.json" in err, err
+    assert not (swept / "out" / "damaged").exists()
