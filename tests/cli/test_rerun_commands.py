@@ -209,3 +209,21 @@ def test_a_sweep_with_a_design_table_and_edge_list_reruns_from_copies(monkeypatc
                         "-w", "1")
     assert code == 0, err
     _same_sweep(work / "first", work / "again")
+
+
+def test_a_rerun_resumed_into_a_folder_with_a_linked_subfolder_is_refused(
+        monkeypatch, capsys, work, one_line, snapshot):
+    code, _, err = _cli(monkeypatch, capsys, work, "sweep", "grid.yaml", "-w", "1",
+                        "--out", "first", "-q")
+    assert code == 0, err
+    code, _, err = _cli(monkeypatch, capsys, work, "rerun", "first", "--out", "again",
+                        "-w", "1")
+    assert code == 0, err
+    (work / "again" / "timeseries").rename(work / "elsewhere")
+    (work / "again" / "timeseries").symlink_to(work / "elsewhere", target_is_directory=True)
+    (work / "elsewhere" / "part-999999.parquet").write_bytes(b"not committed")
+    before = snapshot(work / "elsewhere")
+    err = one_line(*_cli(monkeypatch, capsys, work, "rerun", "first", "--out", "again",
+                         "-w", "1")[::2])
+    assert "again/timeseries: is a symbolic link" in err, err
+    assert snapshot(work / "elsewhere") == before
