@@ -19,6 +19,11 @@ Layout::
     timeseries/part-NNNNNN.parquet   point, replicate, seed, week, weekly outcomes
     failures/part-NNNNNN.parquet     point, replicate, seed, error, traceback
     records/part-NNNNNN.json         each part's rows, bytes and sha256
+    inputs/<sha256[:16]>.<ext>       copies of the files the sweep read (edge lists, a
+                                     design table), their sha256 in the manifest (rerun)
+
+The manifest is written first (status ``preparing`` until the other files are written).
+No part of the folder is written through a symbolic link (``resultsdir.subfolder``).
 """
 
 from __future__ import annotations
