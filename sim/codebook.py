@@ -215,7 +215,7 @@ def _files(folder: Path) -> dict[str, list[Path]]:
     groups: dict[str, list[Path]] = {}
     for path in sorted(folder.rglob("*.parquet")):
         rel = path.relative_to(folder)
-        if rel.parts[0] in ("damaged", "analysis", "discovery", ".parts") or \
+        if rel.parts[0] in ("damaged", "analysis", "discovery", ".parts", "inputs") or \
                 path.name.startswith("."):
             continue
         name = str(rel.parent / "part-*.parquet") if rel.name.startswith("part-") \

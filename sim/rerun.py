@@ -9,6 +9,7 @@ not, a one-line warning says what differs.
 
 from __future__ import annotations
 
+import copy
 import sys
 from pathlib import Path
 from typing import Any
@@ -22,31 +23,72 @@ WHAT = "trustsim results folder"
 def rerun(folder: str | Path, out: str | Path, workers: int | None = None,
           scheduler: str | None = None, progress: bool = False,
           command: str | None = None) -> Path:
-    """Run what ``folder`` recorded again into ``out`` (a new or empty folder)."""
+    """Run what ``folder`` recorded again into ``out`` (a new or empty folder, never inside
+    ``folder`` nor holding it)."""
     folder, out = Path(folder), Path(out)
     manifest = resultsdir.read_manifest(folder, TrustsimError, WHAT)
-    if out.resolve() == folder.resolve():
-        raise TrustsimError("is the folder being rerun; choose another --out",
-                            source=str(out))
+    _check_out(folder, out)
     kind = kind_of(manifest)
     if kind is None:
         raise TrustsimError("manifest.json was not written by trustsim run or trustsim "
                             "sweep; nothing to rerun", source=str(folder / "manifest.json"))
-    _warn_if_changed(folder, manifest)
+    try:  # the manifest is a file anyone could edit: its shape is checked, not trusted
+        job = _scenario(folder, manifest) if kind == "scenario" else \
+            _experiment(folder, manifest)
+        _warn_if_changed(folder, manifest)
+    except (KeyError, TypeError, AttributeError, ValueError, RecursionError) as exc:
+        what = f"no {exc.args[0]!r}" if isinstance(exc, KeyError) else type(exc).__name__
+        raise TrustsimError(f"manifest.json is not as trustsim writes it ({what}); nothing "
+                            "to rerun", source=str(folder / "manifest.json")) from None
     if kind == "scenario":
-        from sim.scenario.loader import validate
         from sim.scenario.runner import run_scenario
         from sim.workerpool import default_workers
 
-        scenario = validate(manifest["scenario"], {}, folder / "manifest.json")
-        run_scenario(scenario, workers=workers or default_workers(), out=out, progress=progress,
+        run_scenario(job, workers=workers or default_workers(), out=out, progress=progress,
                      command=command, scheduler=scheduler)
     else:
         from sim.sweep.runner import run
 
-        run(_experiment(folder, manifest), workers=workers, scheduler=scheduler, out=out,
-            progress=progress, command=command)
+        run(job, workers=workers, scheduler=scheduler, out=out, progress=progress,
+            command=command)
     return out
+
+
+def _check_out(folder: Path, out: Path) -> None:
+    """``out`` neither the source folder, nor inside it, nor holding it (links and ``..``
+    resolved first): a rerun never changes what it reruns."""
+    src, dst = folder.resolve(), out.resolve()
+    if dst == src:
+        raise TrustsimError("is the folder being rerun; choose another --out", source=str(out))
+    if dst.is_relative_to(src):
+        raise TrustsimError(f"is inside the folder being rerun ({folder}); choose an --out "
+                            "outside it", source=str(out))
+    if src.is_relative_to(dst):
+        raise TrustsimError(f"holds the folder being rerun ({folder}); choose an --out "
+                            "outside it", source=str(out))
+
+
+def _scenario(folder: Path, manifest: dict[str, Any]):
+    """The scenario as run, its input files (edge lists) read from the folder's checked
+    copies."""
+    from sim.scenario.loader import validate
+
+    data = manifest["scenario"]
+    if not isinstance(data, dict):
+        raise TypeError("scenario")
+    copies = resultsdir.checked_inputs(folder, manifest.get("inputs", {}), TrustsimError)
+    return validate(relinked(data, copies), {}, folder / "manifest.json")
+
+
+def relinked(data: dict[str, Any], copies: dict[str, Path]) -> dict[str, Any]:
+    """A resolved scenario with each ``partnership_edges`` that has a copy pointing at the
+    copy (public: the sweeps keep their scenario copy so)."""
+    data = copy.deepcopy(data)
+    arms = data.get("arms") if isinstance(data.get("arms"), dict) else {}
+    for section in (data.get("population"), *arms.values()):
+        if isinstance(section, dict) and section.get("partnership_edges") in copies:
+            section["partnership_edges"] = str(copies[section["partnership_edges"]])
+    return data
 
 
 def kind_of(manifest: dict[str, Any]) -> str | None:
@@ -69,9 +111,12 @@ def _experiment(folder: Path, manifest: dict[str, Any]):
     from sim.sweep.spec import parse_experiment
 
     data = dict(manifest["experiment"])
-    copy = folder / SCENARIO_COPY
-    if copy.is_file():
-        data["scenario"] = str(copy.resolve())
+    copies = resultsdir.checked_inputs(folder, manifest.get("inputs", {}), TrustsimError)
+    if data.get("table") in copies:  # a design table: its checked copy
+        data["table"] = str(copies[data["table"]])
+    scenario = folder / SCENARIO_COPY  # its edge lists point at the folder's copies
+    if scenario.is_file():
+        data["scenario"] = str(scenario.resolve())
     elif manifest.get("scenario_file"):
         data["scenario"] = manifest["scenario_file"]
     original = Path(manifest.get("experiment_file") or "")
@@ -83,7 +128,9 @@ def _warn_if_changed(folder: Path, manifest: dict[str, Any]) -> None:
     """One line when this installation differs from the recorded one."""
     now = {"trustsim": provenance.versions(), "data_hash": provenance.data_hash(),
            "git_commit": provenance.git_commit()}
-    then = {"trustsim": manifest.get("versions") or {}, "data_hash": manifest.get("data_hash"),
+    versions = manifest.get("versions")
+    then = {"trustsim": versions if isinstance(versions, dict) else {},
+            "data_hash": manifest.get("data_hash"),
             "git_commit": manifest.get("git_commit")}
     changed = [f"{lib} {old} -> {now['trustsim'].get(lib)}"
                for lib, old in then["trustsim"].items()

@@ -22,11 +22,12 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from sim.codebook import describe
-from sim.errors import TrustsimError
+from sim.errors import TrustsimError, show_value
 
 LOCK = ".lock"
 MANIFEST = "manifest.json"
@@ -57,15 +58,101 @@ def storage_errors(path: Path | str, doing: str = "cannot write") -> Iterator[No
         raise os_error(getattr(exc, "filename", None) or path, exc, doing) from None
 
 
+# -- no links, regular files only -------------------------------------------------------
+def subfolder(root: Path, *parts: str) -> Path:
+    """``root/parts...`` made where missing, for writing: a component that is a symbolic
+    link (or not a folder) is refused in one line, so that a link planted inside a results
+    folder never sends a write, a cleanup or a move outside it. Every writer into a
+    subfolder of a results folder goes through here (runs, sweeps, reruns, figures)."""
+    folder = Path(root)
+    for part in parts:
+        folder = folder / part
+        with storage_errors(folder, "cannot create a folder"):
+            try:
+                folder.mkdir()
+            except FileExistsError:
+                pass
+            mode = folder.lstat().st_mode
+        if stat.S_ISLNK(mode):
+            raise StorageError("is a symbolic link; trustsim never writes through a link "
+                               "inside a results folder; remove the link", source=str(folder))
+        if not stat.S_ISDIR(mode):
+            raise StorageError("is not a folder; expected the folder trustsim writes there",
+                               source=str(folder))
+    return folder
+
+
+def refuse_link(path: Path) -> None:
+    """One line when ``path`` (a file trustsim is about to replace) is a symbolic link."""
+    if Path(path).is_symlink():
+        raise StorageError("is a symbolic link; trustsim never writes through a link "
+                           "inside a results folder; remove the link", source=str(path))
+
+
+def regular_file(path: Path | str, error: type[TrustsimError] = StorageError) -> os.stat_result:
+    """The status of ``path`` when it is a regular file; ``error`` in one line when it is
+    missing, a FIFO or device (which would block a reader forever), a folder or a link
+    loop. Check before opening any file a user could have replaced."""
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        raise error("file not found", source=str(path)) from None
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise error("is a symbolic link loop; expected a file", source=str(path)) from None
+        raise error(f"cannot read the file ({exc.strerror}; errno {exc.errno})",
+                    source=str(path)) from None
+    if not stat.S_ISREG(st.st_mode):
+        what = "a folder" if stat.S_ISDIR(st.st_mode) else "a FIFO, socket or device"
+        raise error(f"not a regular file ({what}); expected a file", source=str(path))
+    return st
+
+
+def read_regular(path: Path | str, error: type[TrustsimError] = StorageError) -> bytes:
+    """The bytes of a regular file; opened without blocking and checked on the open file,
+    so that a FIFO swapped in after a check is refused too (``regular_file``)."""
+    regular_file(path, error)
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError as exc:
+        raise error(f"cannot read the file ({exc.strerror}; errno {exc.errno})",
+                    source=str(path)) from None
+    with open(fd, "rb") as fh:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise error("not a regular file; expected a file", source=str(path))
+        try:
+            return fh.read()
+        except OSError as exc:
+            raise error(f"cannot read the file ({exc.strerror}; errno {exc.errno})",
+                        source=str(path)) from None
+
+
+def read_table(path: Path, error: type[TrustsimError] = StorageError, **options: Any
+               ) -> pd.DataFrame:
+    """A Parquet table of a results folder as pandas; ``error`` in one line when it is not
+    a regular file or not readable Parquet (truncated, corrupt), never a traceback."""
+    regular_file(path, error)
+    try:
+        return pq.read_table(path, **options).to_pandas()
+    except (OSError, pa.ArrowException) as exc:
+        reason = " ".join(str(exc).split())[:100]
+        raise error(f"cannot read the table ({reason}); expected a Parquet file written by "
+                    "trustsim", source=str(path)) from None
+
+
 # -- atomic writes ---------------------------------------------------------------------
 def write_atomic(path: Path, data: bytes | Callable[[Any], Any]) -> None:
     """Write ``data`` (bytes, or a function writing to a binary file) to a temporary name
     beside ``path``, sync it, then rename it into place. On any failure the temporary
-    file is removed and ``path`` is left as it was."""
+    file is removed and ``path`` is left as it was. A link at ``path`` or at the
+    temporary name is refused (the write would land wherever it points)."""
+    refuse_link(path)
     tmp = path.with_name(f".{path.name}.tmp")
     try:
         with storage_errors(path):
-            with open(tmp, "wb") as fh:
+            tmp.unlink(missing_ok=True)  # a link planted at the temporary name is not followed
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o644)
+            with open(fd, "wb") as fh:
                 data(fh) if callable(data) else fh.write(data)
                 fh.flush()
                 os.fsync(fh.fileno())
@@ -80,41 +167,20 @@ def write_json(path: Path, data: dict[str, Any]) -> None:
     write_atomic(path, (json.dumps(data, indent=2, default=str) + "\n").encode())
 
 
-def require_regular(path: Path) -> Path:
-    """``path`` if it is a regular file (or a link to one); OSError otherwise, so that a
-    FIFO or device planted in a results folder is never opened (a FIFO blocks its reader
-    forever)."""
-    if not stat.S_ISREG(os.stat(path).st_mode):
-        raise OSError(errno.EINVAL, "not a regular file", str(path))
-    return path
-
-
-def read_regular(path: Path) -> bytes:
-    """The bytes of a regular file; OSError for anything else (see ``require_regular``).
-    Opened without blocking and checked on the open file, so a swap after the check
-    cannot make it block."""
-    fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC | getattr(os, "O_NONBLOCK", 0))
-    with open(fd, "rb") as fh:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise OSError(errno.EINVAL, "not a regular file", str(path))
-        return fh.read()
-
-
 def read_manifest(folder: Path, error: type[TrustsimError], what: str,
                   name: str = MANIFEST) -> dict[str, Any]:
     """The manifest (``name``) of a results folder; ``error`` (one line) when there is
     none or it cannot be read. ``what`` names the kind of folder in the message."""
     path = Path(folder) / name
+    if not os.path.lexists(path):
+        raise error(f"not a {what} (no {name})", source=str(folder))
     try:
-        data = json.loads(read_regular(path))
-    except FileNotFoundError:
-        raise error(f"not a {what} (no {name})", source=str(folder)) from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
-        raise error(f"cannot read {name} ({reason})", source=str(path)) from None
+        data = json.loads(read_regular(path, error))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise error(f"cannot read {name} ({' '.join(str(exc).split())[:100]})",
+                    source=str(path)) from None
     except RecursionError:
-        raise error(f"cannot read {name} (nested too deeply)", source=str(path)
-                    ) from None
+        raise error(f"cannot read {name} (nested too deeply)", source=str(path)) from None
     if not isinstance(data, dict):
         raise error(f"{name} is not a JSON object", source=str(path))
     return data
@@ -125,7 +191,7 @@ def mark_incomplete(folder: Path, name: str = MANIFEST, **fields: Any) -> None:
     ``incomplete`` (and ``fields``) if it can still be written; a full or read-only disk
     leaves it as it was."""
     with contextlib.suppress(OSError, TrustsimError, ValueError):
-        data = json.loads((folder / name).read_text())
+        data = json.loads(read_regular(folder / name))
         data.update(status="incomplete", **fields)
         write_json(folder / name, data)
 
@@ -272,14 +338,13 @@ def write_batch(root: Path, parts: list[tuple[Path, pa.Table]], record: Path,
                {"rows": rows, "bytes": len(blob), "sha256": hashlib.sha256(blob).hexdigest()}
                for path, rows, blob in blobs}
     for path, _, blob in blobs[:-1]:
-        _write_part(path, blob)
-    _write_part(record, (json.dumps({"parts": entries}, indent=1) + "\n").encode())
-    _write_part(blobs[-1][0], blobs[-1][2])
+        _write_part(root, path, blob)
+    _write_part(root, record, (json.dumps({"parts": entries}, indent=1) + "\n").encode())
+    _write_part(root, blobs[-1][0], blobs[-1][2])
 
 
-def _write_part(path: Path, blob: bytes) -> None:
-    with storage_errors(path):
-        path.parent.mkdir(parents=True, exist_ok=True)
+def _write_part(root: Path, path: Path, blob: bytes) -> None:
+    subfolder(root, *path.parent.relative_to(root).parts)
     write_atomic(path, blob)
 
 
@@ -290,22 +355,23 @@ def verify_batch(root: Path, parts: list[Path], record: Path, checksum: bool = T
     byte) and row count match the batch record. A batch without a record (written before
     records existed) passes when each part's footer reads."""
     expected: dict[str, Any] = {}
-    if record.exists():
+    if os.path.lexists(record):
         try:
             expected = json.loads(read_regular(record))["parts"]
-        except (OSError, ValueError, KeyError, TypeError, RecursionError) as exc:
+        except (ValueError, KeyError, TypeError, RecursionError) as exc:
             return f"its record {record.name} cannot be read ({exc})"
         if not isinstance(expected, dict):
-            return f"its record {record.name} cannot be read (parts is not a mapping)"
+            return f"its record {record.name} cannot be read (no parts)"
     for path in parts:
         want = expected.get(path.relative_to(root).as_posix())
-        if not path.exists():
+        if not os.path.lexists(path):
             if want is not None:
                 return f"{path.relative_to(root)} is missing"
             continue
-        if not stat.S_ISREG(os.stat(path).st_mode):  # a FIFO would block its reader
-            return f"{path.relative_to(root)} is not a regular file"
+        regular_file(path)  # a FIFO or a link loop is refused, not waited on
         try:
+            if not isinstance(want, dict):
+                want = None
             if want is not None and checksum:
                 blob = read_regular(path)
                 if len(blob) != want["bytes"]:
@@ -314,6 +380,8 @@ def verify_batch(root: Path, parts: list[Path], record: Path, checksum: bool = T
                 if hashlib.sha256(blob).hexdigest() != want["sha256"]:
                     return f"{path.relative_to(root)} does not match its checksum"
             rows = pq.ParquetFile(path).metadata.num_rows
+        except (KeyError, TypeError):
+            return f"its record {record.name} cannot be read (an entry lacks bytes or sha256)"
         except (OSError, pa.ArrowException) as exc:
             reason = " ".join(str(exc).split())[:80]
             return f"{path.relative_to(root)} is not valid Parquet ({reason})"
@@ -330,9 +398,55 @@ def set_aside(root: Path, paths: list[Path], reason: str) -> None:
         if not path.exists():
             continue
         target = root / DAMAGED / path.relative_to(root)
+        subfolder(root, DAMAGED, *path.parent.relative_to(root).parts)
         with storage_errors(target, "cannot set aside a damaged part"):
-            target.parent.mkdir(parents=True, exist_ok=True)
             os.replace(path, target)
         moved.append(path.relative_to(root).as_posix())
     print(f"trustsim: warning: {root}: {reason}; set aside {', '.join(moved)} in "
           f"{root / DAMAGED} and its runs will run again", file=sys.stderr)
+
+
+# -- input files a run depends on ---------------------------------------------------------
+INPUTS = "inputs"
+_INPUT_COPY = re.compile(r"inputs/[0-9a-f]{16}(?:\.[A-Za-z0-9]{1,10})?")
+
+
+def copy_inputs(out: Path, files: dict[str, Path], error: type[TrustsimError] = StorageError
+                ) -> dict[str, dict[str, str]]:
+    """Copy each input file a run reads (an edge list, a design table; keyed by its path as
+    the scenario or experiment names it) into ``out/inputs/``, named by its content, and
+    return what the manifest records: each copy's path and sha256, so that a rerun needs
+    neither the original file nor trust in it."""
+    recorded = {}
+    for key, path in sorted(files.items()):
+        blob = read_regular(path, error)
+        digest = hashlib.sha256(blob).hexdigest()
+        suffix = Path(path).suffix if re.fullmatch(r"\.[A-Za-z0-9]{1,10}", Path(path).suffix) \
+            else ""
+        copy = f"{INPUTS}/{digest[:16]}{suffix}"
+        subfolder(out, INPUTS)
+        write_atomic(out / copy, blob)
+        recorded[key] = {"copy": copy, "sha256": digest}
+    return recorded
+
+
+def checked_inputs(folder: Path, recorded: Any, error: type[TrustsimError]) -> dict[str, Path]:
+    """The copies of a results folder's input files (key as recorded -> path), each checked
+    against the sha256 its manifest recorded; ``error`` in one line for a copy that is
+    missing, altered or recorded in a shape trustsim never writes."""
+    where = str(Path(folder) / MANIFEST)
+    if not isinstance(recorded, dict):
+        raise error("inputs: expected a mapping of input files", source=where)
+    found = {}
+    for key, entry in recorded.items():
+        copy = entry.get("copy") if isinstance(entry, dict) else None
+        if not isinstance(copy, str) or not _INPUT_COPY.fullmatch(copy) \
+                or not isinstance(entry.get("sha256"), str):
+            raise error(f"inputs: {show_value(key)}: expected the copy and sha256 trustsim "
+                        "records", source=where)
+        path = Path(folder) / copy
+        if hashlib.sha256(read_regular(path, error)).hexdigest() != entry["sha256"]:
+            raise error("does not match the sha256 recorded in manifest.json (changed since "
+                        "the run); restore it or run the original again", source=str(path))
+        found[key] = path.resolve()
+    return found

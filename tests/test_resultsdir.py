@@ -116,3 +116,36 @@ def test_foreign_entries_lists_other_files_folders_and_links(tmp_path):
     found = resultsdir.foreign_entries(tmp_path, [r"figures/a\.png", r"link\.json"],
                                        [r"figures"])
     assert found == ["figures/mine.png", "link.json", "notes/"]
+
+
+def test_subfolder_refuses_a_link_at_any_depth_and_touches_nothing_outside(tmp_path):
+    root, elsewhere = tmp_path / "out", tmp_path / "elsewhere"
+    root.mkdir()
+    elsewhere.mkdir()
+    assert resultsdir.subfolder(root, "a", "b") == root / "a" / "b"
+    (root / "a" / "link").symlink_to(elsewhere, target_is_directory=True)
+    with pytest.raises(StorageError) as info:
+        resultsdir.subfolder(root, "a", "link", "c")
+    assert str(info.value).startswith(f"{root / 'a' / 'link'}: is a symbolic link")
+    assert list(elsewhere.iterdir()) == []
+
+
+def test_write_atomic_refuses_a_link_at_the_target_and_replaces_one_at_its_temporary(
+        tmp_path):
+    outside = tmp_path / "outside.txt"
+    outside.write_text("mine")
+    (tmp_path / "link.json").symlink_to(outside)
+    with pytest.raises(StorageError, match="link.json: is a symbolic link"):
+        resultsdir.write_atomic(tmp_path / "link.json", b"x")
+    (tmp_path / ".data.json.tmp").symlink_to(outside)
+    resultsdir.write_atomic(tmp_path / "data.json", b"x")
+    assert outside.read_text() == "mine" and (tmp_path / "data.json").read_bytes() == b"x"
+
+
+def test_a_fifo_is_refused_without_opening_it(tmp_path, unblocked):
+    fifo = tmp_path / "manifest.json"
+    os.mkfifo(fifo)
+    with pytest.raises(StorageError, match="not a regular file"):
+        unblocked(lambda: resultsdir.read_regular(fifo), [fifo])
+    with pytest.raises(StorageError, match="manifest.json: not a regular file"):
+        unblocked(lambda: resultsdir.read_manifest(tmp_path, StorageError, "x"), [fifo])

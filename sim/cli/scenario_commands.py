@@ -180,11 +180,12 @@ def plot(
     size: Size = None,
 ) -> None:
     """Redraw the figures (PNG and SVG) from saved results."""
+    from sim.resultsdir import subfolder
     from sim.scenario import ScenarioResult
     from sim.scenario.plots import draw_all
 
     result = ScenarioResult.load(results_dir)
-    target = out if out is not None else results_dir / "figures"
+    target = out if out is not None else subfolder(results_dir, "figures")
     figures = draw_all(result, target, look(style, size))
     if not result.complete:
         print(f"note: {results_dir} holds an incomplete run; figures show finished runs only")

@@ -15,12 +15,14 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+from matplotlib import rc_context
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from sim.figstyle import Look
 from sim.palette import INTERACTION_COLOURS, SERIES
 from sim.palette import STAGE_COLOURS as _STAGE_COLOURS
+from sim.resultsdir import write_atomic
 from sim.scenario.stats import median_ranks
 
 if TYPE_CHECKING:
@@ -200,14 +202,18 @@ FIGURES = {"adoption": adoption, "stages": stages, "trust": trust, "reach": reac
 def draw_all(result: ScenarioResult, out: Path | None = None, look: Look | None = None
              ) -> dict[str, Figure]:
     """Every figure in ``look``'s style and size (``--style``, ``--size``); with ``out``,
-    each saved as ``<name>.png`` and ``<name>.svg``."""
+    each saved as ``<name>.png`` and ``<name>.svg``, atomically and never through a link."""
     look = look or Look()
+    png = {} if look.style else {"dpi": 150}
     with look.applied():
         figures = {name: look.sized(draw(result)) for name, draw in FIGURES.items()}
         if out is not None:
             out.mkdir(parents=True, exist_ok=True)
             for name, fig in figures.items():
-                fig.savefig(out / f"{name}.png", **({} if look.style else {"dpi": 150}))
+                write_atomic(out / f"{name}.png", lambda fh, fig=fig: fig.savefig(
+                    fh, format="png", **png))
                 fig.set_layout_engine("none")  # keep the layout just computed: faster SVG
-                fig.savefig(out / f"{name}.svg", metadata={"Date": None})
+                with rc_context({"svg.hashsalt": "trustsim"}):  # same ids: reproducible SVG
+                    write_atomic(out / f"{name}.svg", lambda fh, fig=fig: fig.savefig(
+                        fh, format="svg", metadata={"Date": None}))
     return figures

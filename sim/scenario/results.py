@@ -14,6 +14,7 @@ the resume.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -47,17 +48,17 @@ _KINDS = r"(?:timeseries|summaries|failures|records)"
 _PART = (r"\.parts/(?:timeseries|summaries|failures)/part-\d{6,}\.parquet"
          r"|\.parts/records/part-\d{6,}\.json"
          r"|\.parts/(?:ts|sum)/[^/]+/\d{6}\.parquet|\.parts/rec/[^/]+/\d{6}\.json")  # + 0.1
-OURS = [r"manifest\.json", r"timeseries\.parquet", r"summaries\.parquet", r"summary\.csv",
-        r"codebook\.csv",
-        r"\.lock", r"figures/(?:adoption|stages|trust|reach|hours)\.(?:png|svg)", _PART,
-        rf"damaged/(?:{_PART})", _TMP]
+_TOP = (r"manifest\.json|timeseries\.parquet|summaries\.parquet|summary\.csv|codebook\.csv"
+        r"|figures/(?:adoption|stages|trust|reach|hours)\.(?:png|svg)")
+_INPUT = r"inputs/[0-9a-f]{16}(?:\.[A-Za-z0-9]{1,10})?"  # resultsdir.copy_inputs
+OURS = [_TOP, r"\.lock", _PART, _INPUT, rf"damaged/(?:{_PART}|{_TOP})", _TMP]
 OUR_DIRS = [r"figures", r"\.parts", rf"\.parts/{_KINDS}", r"\.parts/(?:ts|sum|rec)",
             r"\.parts/(?:ts|sum|rec)/[^/]+", r"damaged", rf"damaged/\.parts(?:/{_KINDS})?",
-            r"damaged/\.parts(?:/(?:ts|sum|rec)(?:/[^/]+)?)?"]
+            r"damaged/\.parts(?:/(?:ts|sum|rec)(?:/[^/]+)?)?", r"damaged/figures", r"inputs"]
 
 
-def open_folder(out: Path, overwrite: bool, scenario: Scenario, runs: list[tuple[str, int, int]]
-                ) -> tuple[FolderLock, bool]:
+def open_folder(out: Path, overwrite: bool, scenario: Scenario, runs: list[tuple[str, int, int]],
+                figures: bool = False) -> tuple[FolderLock, bool]:
     """Lock ``out`` for writing and say whether to resume the unfinished run there.
 
     A new or empty folder is used as it is. A folder with a complete run is replaced only
@@ -73,6 +74,8 @@ def open_folder(out: Path, overwrite: bool, scenario: Scenario, runs: list[tuple
         raise ScenarioError("exists and is not a folder; choose another --out", source=shown)
     lock = FolderLock(out).acquire()
     try:
+        if figures:  # refused before any run, not after all of them
+            resultsdir.subfolder(out, FIGURES)
         return lock, _decide(out, overwrite, scenario, runs)
     except BaseException:
         lock.release()
@@ -85,6 +88,8 @@ def _decide(out: Path, overwrite: bool, scenario: Scenario, runs: list) -> bool:
         if not [p for p in out.iterdir() if p.name != resultsdir.LOCK]:
             return False
         manifest = _own_manifest(out)
+    if manifest is None and _restartable(out):
+        return False
     if manifest is None:
         raise ScenarioError("folder is not empty and holds no manifest.json written by "
                             "trustsim run; refusing to touch it; choose another --out",
@@ -109,6 +114,28 @@ def _decide(out: Path, overwrite: bool, scenario: Scenario, runs: list) -> bool:
     return False
 
 
+def _restartable(out: Path) -> bool:
+    """Whether a folder without a readable manifest holds only what trustsim run writes, so
+    that the run can start again: a run stopped before its first manifest was written (a
+    file size limit, a full disk) left empty part folders; a damaged (truncated) manifest
+    and the files it described are set aside in ``damaged/``, never deleted."""
+    if resultsdir.foreign_entries(out, OURS, OUR_DIRS):
+        return False
+    path = out / MANIFEST
+    if not os.path.lexists(path):
+        return not any(p.is_file() for p in (out / PARTS).rglob("*"))
+    resultsdir.regular_file(path, ScenarioError)  # a FIFO or link loop: one line
+    try:
+        resultsdir.read_manifest(out, ScenarioError, "trustsim results folder")
+        return False  # readable, but not written by trustsim run
+    except ScenarioError as exc:
+        reason = str(exc).removeprefix(f"{path}: ")
+    files = [p for p in sorted(out.rglob("*")) if p.is_file() and not p.is_symlink()
+             and p.relative_to(out).parts[0] not in (resultsdir.LOCK, resultsdir.DAMAGED)]
+    resultsdir.set_aside(out, files, f"manifest.json is damaged ({reason})")
+    return True
+
+
 def _own_manifest(out: Path) -> dict[str, Any] | None:
     """The folder's manifest when trustsim run wrote it, else None."""
     try:
@@ -118,6 +145,15 @@ def _own_manifest(out: Path) -> dict[str, Any] | None:
     keys = ("scenario_name", "scenario_hash", "runs", "status")
     ours = data.get("kind") == "scenario" or "trustsim_version" in data  # or older versions
     return data if ours and all(k in data for k in keys) else None
+
+
+def input_files(scenario: Scenario) -> dict[str, Path]:
+    """The files a scenario reads besides itself (``partnership_edges``, in the population
+    or an arm), keyed by the path as written, each relative to the scenario file."""
+    data = scenario.resolved()
+    sections = [data.get("population") or {}, *(data.get("arms") or {}).values()]
+    names = {s["partnership_edges"] for s in sections if s.get("partnership_edges")}
+    return {name: scenario.source.parent / name for name in sorted(names)}
 
 
 def open_store(out: Path, arms: list[str], replicates: int) -> Store:
@@ -131,7 +167,7 @@ def collect(out: Path, kind: str, arms: list[str]) -> pd.DataFrame | None:
     fixed order (arm order, replicate, week), keyed by arm, replicate and seed; None when
     there are none. A damaged run is left out with a one-line warning."""
     files = committed(out / PARTS, kind)
-    frames = [f for f in (pd.read_parquet(p) for p in files) if len(f)]
+    frames = [f for f in (resultsdir.read_table(p, ScenarioError) for p in files) if len(f)]
     if not frames:
         return None
     frame = pd.concat(frames, ignore_index=True)
@@ -170,8 +206,11 @@ class ResultsWriter:
             "seed": scenario.seed,
             "replicates": scenario.replicates,
             "workers": workers,
+            "inputs": resultsdir.copy_inputs(out, input_files(scenario), ScenarioError),
             "runs": [],
         }
+        if not resume:  # the manifest first: a folder is never left with parts and no manifest
+            self._write_manifest(done=set())
         self.store = open_store(out, self.arms, len(self.replicates))
         if resume:
             old = resultsdir.read_manifest(out, ScenarioError, "trustsim results folder")
@@ -205,8 +244,8 @@ class ResultsWriter:
         self.store.flush()
         self.started = True
 
-    def _write_manifest(self) -> None:
-        done = self.done  # a set built from the store once, not once per run
+    def _write_manifest(self, done: set[tuple[str, int]] | None = None) -> None:
+        done = self.done if done is None else done  # built once, not once per run
         self.manifest["runs"] = [
             {"arm": a, "replicate": r, "seed": s, "finished": (a, r) in done}
             for a, r, s in self.runs]
@@ -309,11 +348,10 @@ class ScenarioResult:
             frames = _load_parts(folder, manifest)
         if frames is None:
             files = [folder / TIMESERIES, folder / SUMMARIES]
-            if not all(f.is_file() for f in files):
+            if not all(os.path.lexists(f) for f in files):
                 raise ScenarioError("no finished runs in this results folder (status: "
                                     f"{manifest.get('status')})", source=display_path(folder))
-            with storage_errors(folder, "cannot read the results"):
-                frames = pd.read_parquet(files[0]), pd.read_parquet(files[1])
+            frames = tuple(resultsdir.read_table(f, ScenarioError) for f in files)
         arms = pd.CategoricalDtype(list(manifest.get("arms", [])), ordered=True)
         return cls(manifest, *(_typed(f, arms) for f in frames), folder)
 

@@ -76,7 +76,7 @@ def run_scenario(scenario: Scenario | str | Path, replicates: int | None = None,
     back = backend(max(1, min(int(workers), len(tasks))), scheduler)  # before any write
     interrupted = False
     try:
-        with _folder(out, overwrite, scenario, tasks) as (folder, resume):
+        with _folder(out, overwrite, scenario, tasks, figures) as (folder, resume):
             if command is None:
                 command = "python: sim.run_scenario" if out is None else None
             writer = ResultsWriter(folder, scenario, tasks, command, back.workers,
@@ -96,8 +96,9 @@ def _result(folder: Path, out: str | Path | None, figures: bool) -> ScenarioResu
     if out is None:
         result.path = None
     elif figures:
-        with storage_errors(folder / "figures", "cannot write the figures"):
-            result.plot(folder / "figures")
+        figures = resultsdir.subfolder(folder, "figures")  # never through a link
+        with storage_errors(figures, "cannot write the figures"):
+            result.plot(figures)
     return result
 
 
@@ -147,12 +148,12 @@ class RunFailed(TrustsimError):
 
 
 @contextmanager
-def _folder(out: str | Path | None, overwrite: bool, scenario: Scenario, tasks: list[Task]
-            ) -> Iterator[tuple[Path, bool]]:
+def _folder(out: str | Path | None, overwrite: bool, scenario: Scenario, tasks: list[Task],
+            figures: bool = False) -> Iterator[tuple[Path, bool]]:
     """The results folder, locked, and whether to resume; a temporary one without out."""
     if out is not None:
         folder = Path(out)
-        lock, resume = open_folder(folder, overwrite, scenario, tasks)
+        lock, resume = open_folder(folder, overwrite, scenario, tasks, figures)
         try:
             yield folder, resume
         finally:

@@ -25,7 +25,7 @@ from sim.codebook import entry, kind_of, label
 from sim.errors import ExperimentError
 from sim.figstyle import Look
 from sim.palette import OKABE_ITO, SERIES
-from sim.resultsdir import FolderLock
+from sim.resultsdir import FolderLock, subfolder, write_atomic
 from sim.sweep.design import problem
 from sim.sweep.diagnostics import EFFECT, check, pawn
 from sim.sweep.results import SweepResults, load, read_design
@@ -63,8 +63,9 @@ def analyze(root: str | Path, outcomes: list[str] | None = None,
     (figures in ``look``'s style and size; kept in ``Analysis.drawn`` with
     ``keep_figures``, to restyle them in a notebook)."""
     res = load(root)
-    result = Analysis(Path(out) if out else res.root / "analysis", look=look or Look(),
-                      drawn={} if keep_figures else None)
+    # inside the results folder: never through a link
+    folder = Path(out) if out else subfolder(res.root, "analysis")
+    result = Analysis(folder, look=look or Look(), drawn={} if keep_figures else None)
     with FolderLock(result.out):  # one writer at a time, as for runs and sweeps
         _analyze(res, result, outcomes, points)
     return result
@@ -231,7 +232,7 @@ def top_parameters(indices: pd.DataFrame, design: str, k: int = 5) -> pd.DataFra
 
 def _save(result: Analysis, name: str, table: pd.DataFrame) -> None:
     result.tables[name] = table
-    table.to_csv(result.out / f"{name}.csv", index=False)
+    write_atomic(result.out / f"{name}.csv", table.to_csv(index=False).encode())
 
 
 # -- figures ---------------------------------------------------------------------------
@@ -250,7 +251,8 @@ def _figure(result: Analysis, fig: Figure, name: str) -> None:
     result.look.sized(fig)
     for ext in ("png", "svg"):
         path = result.out / f"{name}.{ext}"
-        fig.savefig(path, **({"metadata": {"Date": None}} if ext == "svg" else {}))
+        svg = {"metadata": {"Date": None}} if ext == "svg" else {}
+        write_atomic(path, lambda fh, ext=ext, svg=svg: fig.savefig(fh, format=ext, **svg))
         result.figures.append(path)
     if result.drawn is not None:
         result.drawn[name] = fig

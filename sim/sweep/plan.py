@@ -97,7 +97,7 @@ def make_plan(experiment: str | Path | ExperimentSpec, max_runs: int | None = No
     spec = experiment if isinstance(experiment, ExperimentSpec) else load_experiment(experiment)
     source = display_path(spec.source) if spec.source else "experiment"
     path = spec.scenario_path()
-    if not path.is_file():
+    if not path.exists():  # a folder or FIFO: load_scenario says which
         raise ExperimentError(f"scenario file {spec.scenario} not found (looked at {path})",
                               source=source, field="scenario")
     scenario = load_scenario(path)

@@ -9,20 +9,17 @@ equal.
 
 from __future__ import annotations
 
-import contextlib
 import sys
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
 import pandas as pd
-import pyarrow as pa
 import pyarrow.parquet as pq
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from sim.errors import ExperimentError, show_value
-from sim.resultsdir import require_regular, verify_batch
+from sim.resultsdir import read_table, verify_batch
 from sim.sweep.store import batch_files, part_files, read_manifest
 
 IDS = ["point", "replicate"]
@@ -127,17 +124,6 @@ def checked_manifest(root: Path) -> dict[str, Any]:
         raise ExperimentError("nested too deeply", source=path) from None
 
 
-@contextlib.contextmanager
-def _reading(path: Path) -> Iterator[None]:
-    """A table that cannot be read becomes one line naming it."""
-    try:
-        yield
-    except (OSError, ValueError, pa.ArrowException) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
-        raise ExperimentError(f"cannot read it ({' '.join(str(reason).split())[:120]})",
-                              source=str(path)) from None
-
-
 def read_points(root: Path, parameters: list[str]) -> pd.DataFrame:
     """points.parquet: a point id and one column of plain values (numbers, true/false or
     text) per swept parameter."""
@@ -165,8 +151,7 @@ def read_design(root: Path) -> pd.DataFrame:
 
 def _table(path: Path) -> pd.DataFrame:
     """A Parquet table of the folder; one line if it is missing, damaged or no file."""
-    with _reading(path):
-        return pd.read_parquet(require_regular(path))  # a FIFO would block: refused
+    return read_table(path, ExperimentError)  # a FIFO would block: refused
 
 
 def load(root: str | Path) -> SweepResults:
@@ -205,10 +190,7 @@ def committed(root: Path, kind: str) -> list[Path]:
 
 
 def _read(files: list[Path], keep_last: bool = False) -> pd.DataFrame:
-    frames = []
-    for f in files:
-        with _reading(f):
-            frames.append(pd.read_parquet(f))
+    frames = [read_table(f, ExperimentError) for f in files]
     frames = [f for f in frames if len(f)]
     if not frames:
         return pd.DataFrame(columns=IDS + ["seed"])

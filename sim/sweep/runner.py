@@ -9,6 +9,8 @@ stays flat however many runs the sweep has.
 from __future__ import annotations
 
 import contextlib
+import os
+import sys
 import time
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -22,6 +24,7 @@ from sim import provenance, resultsdir
 from sim.codebook import write_codebook
 from sim.errors import ExperimentError, TrustsimError
 from sim.progress import RunProgress
+from sim.rerun import relinked
 from sim.resultsdir import FolderLock, StorageError
 from sim.runner import Backend, Recording, RunSpec, backend, chosen_task_size, execute, prestart
 from sim.sweep.plan import Plan, make_plan
@@ -29,6 +32,7 @@ from sim.sweep.spec import ExperimentSpec
 from sim.sweep.store import Store, read_manifest, release_memory, write_json, write_parquet
 
 SCENARIO_COPY = "scenario.yaml"  # the resolved scenario the sweep ran on (for rerun)
+PREPARING = "preparing"  # a manifest's status until the folder's files are all written
 
 
 @dataclass
@@ -73,11 +77,12 @@ def run(experiment: str | Path | ExperimentSpec, workers: int | None = None,
     prestart(workers, scheduler)  # the workers get ready while the plan is made
     plan = make_plan(experiment)
     out = Path(out) if out is not None else plan.default_out()
-    _check_out(out, plan)
+    _check_out(out, plan, damaged_ok=True)  # a damaged manifest is looked at under the lock
     back = backend(workers, scheduler)
     interrupted = False
     try:
         with FolderLock(out):
+            _recover_manifest(out, plan, experiment, command)
             _check_out(out, plan)  # again, now that no one else can write there
             _prepare_out(out, plan, experiment, command)
             store = Store(out, plan.n_runs, plan.replicates, batch_size=batch_size)
@@ -92,10 +97,17 @@ def run(experiment: str | Path | ExperimentSpec, workers: int | None = None,
 
 
 # -- the results folder ----------------------------------------------------------------
-def _check_out(out: Path, plan: Plan) -> None:
-    """Refuse an output folder that holds something else (nothing is touched)."""
-    if (out / "manifest.json").exists():
-        old = read_manifest(out)
+def _check_out(out: Path, plan: Plan, damaged_ok: bool = False) -> None:
+    """Refuse an output folder that holds something else (nothing is touched);
+    ``damaged_ok``: let a manifest that is a file but not JSON pass for now."""
+    if os.path.lexists(out / "manifest.json"):  # a link loop or FIFO there: one line
+        try:
+            old = read_manifest(out)
+        except ExperimentError:
+            resultsdir.regular_file(out / "manifest.json", ExperimentError)
+            if damaged_ok:
+                return
+            raise
         if old.get("fingerprint") != plan.fingerprint():
             raise ExperimentError(
                 "holds results of a different sweep (the experiment, its scenario or the "
@@ -107,15 +119,20 @@ def _check_out(out: Path, plan: Plan) -> None:
 
 
 def _prepare_out(out: Path, plan: Plan, experiment: Any, command: str | None) -> None:
-    if (out / "manifest.json").exists():
+    """Write what the sweep runs on, manifest first (status ``preparing``, with the
+    fingerprint): a folder whose preparation stopped (a file size limit, a full disk) is
+    then known as this sweep's and prepared again by the same command."""
+    if os.path.lexists(out / "manifest.json") and \
+            read_manifest(out).get("status") != PREPARING:
         return
-    spec = plan.spec
-    text = (Path(experiment).read_text() if not isinstance(experiment, ExperimentSpec)
-            else yaml.safe_dump(spec.model_dump(mode="json", exclude_none=True),
-                                sort_keys=False))
-    resultsdir.write_atomic(out / "experiment.yaml", text.encode())
-    resolved = yaml.safe_dump(plan.scenario.resolved(), sort_keys=False)
-    resultsdir.write_atomic(out / SCENARIO_COPY, resolved.encode())
+    manifest = _manifest(plan, command)
+    write_json(out / "manifest.json", manifest | {"status": PREPARING})
+    resultsdir.write_atomic(out / "experiment.yaml", _experiment_text(plan, experiment))
+    inputs = resultsdir.copy_inputs(out, _input_files(plan), ExperimentError)
+    resolved = relinked(plan.scenario.resolved(),  # edge lists named by their copies
+                        {key: Path(entry["copy"]) for key, entry in inputs.items()})
+    resultsdir.write_atomic(out / SCENARIO_COPY, yaml.safe_dump(resolved, sort_keys=False)
+                            .encode())
     design = plan.design
     point = {"point": np.arange(len(design), dtype=np.int64)}
     write_parquet(out / "points.parquet",
@@ -124,7 +141,57 @@ def _prepare_out(out: Path, plan: Plan, experiment: Any, command: str | None) ->
         write_parquet(out / "design.parquet",
                       {**point, **{n: design.unit[:, j] for j, n in enumerate(design.names)}})
     release_memory()
-    write_json(out / "manifest.json", _manifest(plan, command))
+    write_json(out / "manifest.json", manifest | {"inputs": inputs})
+
+
+def _experiment_text(plan: Plan, experiment: Any) -> bytes:
+    """The experiment as kept in the folder: the file as given, or the spec as YAML."""
+    if not isinstance(experiment, ExperimentSpec):
+        return resultsdir.read_regular(Path(experiment), ExperimentError)
+    return yaml.safe_dump(plan.spec.model_dump(mode="json", exclude_none=True),
+                          sort_keys=False).encode()
+
+
+def _recover_manifest(out: Path, plan: Plan, experiment: Any, command: str | None) -> None:
+    """Set aside a damaged (truncated) manifest in ``damaged/`` when the folder's copies of
+    the experiment and scenario show it is this sweep's, so that the same command resumes
+    (the manifest is written again, the finished runs are kept). Otherwise the manifest is
+    left as it is and ``_check_out`` refuses the folder in one line."""
+    path = out / "manifest.json"
+    if not os.path.lexists(path):
+        return
+    resultsdir.regular_file(path, ExperimentError)  # a FIFO or a link loop: one line
+    try:
+        read_manifest(out)
+        return
+    except ExperimentError as exc:
+        reason = str(exc).removeprefix(f"{path}: ")
+    copies = [out / "experiment.yaml", out / SCENARIO_COPY]
+    if plan.spec.design == "table" or _input_files(plan) or \
+            not all(p.is_file() and not p.is_symlink() for p in copies):
+        return
+    resolved = yaml.safe_dump(plan.scenario.resolved(), sort_keys=False).encode()
+    if (copies[0].read_bytes(), copies[1].read_bytes()) != \
+            (_experiment_text(plan, experiment), resolved):
+        return
+    damaged = resultsdir.subfolder(out, resultsdir.DAMAGED)
+    with resultsdir.storage_errors(path, "cannot set aside the damaged manifest"):
+        os.replace(path, damaged / "manifest.json")
+    write_json(path, _manifest(plan, command) | {"status": PREPARING})  # prepared again
+    print(f"trustsim: warning: {out}: manifest.json is damaged ({reason}); set aside in "
+          f"{damaged} and written again; the finished runs are kept", file=sys.stderr)
+
+
+def _input_files(plan: Plan) -> dict[str, Path]:
+    """The files the sweep reads besides its experiment and scenario: the scenario's edge
+    lists and a design table (copied into the folder for ``trustsim rerun``)."""
+    from sim.scenario.results import input_files
+
+    files = input_files(plan.scenario)
+    spec = plan.spec
+    if spec.design == "table" and spec.table:
+        files[spec.table] = (spec.source.parent if spec.source else Path.cwd()) / spec.table
+    return files
 
 
 def _manifest(plan: Plan, command: str | None) -> dict[str, Any]:

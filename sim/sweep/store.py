@@ -19,6 +19,11 @@ Layout::
     timeseries/part-NNNNNN.parquet   point, replicate, seed, week, weekly outcomes
     failures/part-NNNNNN.parquet     point, replicate, seed, error, traceback
     records/part-NNNNNN.json         each part's rows, bytes and sha256
+    inputs/<sha256[:16]>.<ext>       copies of the files the sweep read (edge lists, a
+                                     design table), their sha256 in the manifest (rerun)
+
+The manifest is written first (status ``preparing`` until the other files are written).
+No part of the folder is written through a symbolic link (``resultsdir.subfolder``).
 """
 
 from __future__ import annotations
@@ -75,7 +80,7 @@ def release_memory() -> None:
 def part_files(root: Path, kind: str) -> list[Path]:
     """Committed-or-not part files of one kind, in batch order."""
     folder = root / kind
-    if not folder.is_dir():
+    if folder.is_symlink() or not folder.is_dir():
         return []
     return sorted(p for p in folder.iterdir() if _PART.match(p.name))
 
@@ -102,9 +107,9 @@ class Store:
         self._series: list[tuple[dict[str, Any], dict[str, np.ndarray]]] = []
         self._failures: list[dict[str, Any]] = []
         self._first = None
-        with resultsdir.storage_errors(self.root, "cannot create the results folder"):
-            for kind in (*KINDS, RECORDS):
-                (self.root / kind).mkdir(parents=True, exist_ok=True)
+        below = self.root.relative_to(self.aside).parts  # .parts of a scenario folder
+        for kind in (*KINDS, RECORDS):
+            resultsdir.subfolder(self.aside, *below, kind)  # never a link leading outside
         self._recover()
         self._next = 1 + max((_batch(p) for k in KINDS for p in part_files(self.root, k)),
                              default=-1)

@@ -13,6 +13,7 @@ from typing import Any
 import pandas as pd
 
 from sim.errors import ExperimentError
+from sim.resultsdir import regular_file
 from sim.sweep.design import Design
 from sim.sweep.paths import Target, lookup, valid_targets
 from sim.sweep.spec import ExperimentSpec
@@ -20,6 +21,8 @@ from sim.sweep.spec import ExperimentSpec
 
 def read_table(path: Path, source: str) -> pd.DataFrame:
     """The table of points (``.parquet`` / ``.pq``, otherwise CSV)."""
+    if path.exists() or path.is_symlink():
+        regular_file(path, ExperimentError)  # a FIFO would block the reader forever
     try:
         if path.suffix in (".parquet", ".pq"):
             return pd.read_parquet(path)

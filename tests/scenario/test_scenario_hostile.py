@@ -3,10 +3,18 @@ without a traceback and without expanding, printing or running what it asks for.
 
 from __future__ import annotations
 
+import json
 import math
+import os
+import resource
+import shutil
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
+from sim.cli import main
 from sim.errors import ScenarioError, show_value
 from sim.scenario import load_scenario
 
@@ -253,3 +261,141 @@ def test_three_hundred_mutated_scenarios_never_raise_anything_but_a_scenario_err
             load_scenario(path)
         except ScenarioError as exc:
             assert "\n" not in str(exc) and len(str(exc)) < 400, (i, str(exc))
+
+
+# -- a hostile results folder ------------------------------------------------------------
+TINY = Path(__file__).parents[1] / "sweep" / "data" / "tiny.yaml"
+RUN = ["run", "tiny.yaml", "-n", "2", "--weeks", "12", "-w", "1", "--out", "out",
+       "--no-figures"]
+
+
+@pytest.fixture(scope="module")
+def finished(tmp_path_factory) -> Path:
+    """A finished run of tiny.yaml in ``out`` (as RUN writes it), beside the scenario."""
+    from sim.scenario.runner import run_scenario
+
+    folder = tmp_path_factory.mktemp("finished")
+    shutil.copy(TINY, folder / "tiny.yaml")
+    scenario = load_scenario(folder / "tiny.yaml", weeks=12)
+    run_scenario(scenario, replicates=2, out=folder / "out", figures=False)
+    return folder
+
+
+@pytest.fixture
+def ran(finished, tmp_path) -> Path:
+    """A copy of the finished run's folder (tiny.yaml, out/) to spoil."""
+    shutil.copytree(finished, tmp_path / "w", symlinks=True)
+    return tmp_path / "w"
+
+
+def _cli(monkeypatch, capsys, where: Path, *args) -> tuple[int, str]:
+    monkeypatch.chdir(where)
+    monkeypatch.setattr(sys, "argv", ["trustsim", *map(str, args)])
+    with pytest.raises(SystemExit) as exc:
+        main()
+        raise SystemExit(0)
+    return exc.value.code, capsys.readouterr().err
+
+
+def _incomplete(out: Path) -> None:
+    manifest = json.loads((out / "manifest.json").read_text())
+    manifest["status"] = "incomplete"
+    (out / "manifest.json").write_text(json.dumps(manifest))
+
+
+@pytest.mark.parametrize("link, args", [
+    ("figures", ["plot", "out"]),
+    ("figures/adoption.png", ["plot", "out"]),
+    ("figures", RUN[:-1]),
+    (".parts", RUN),
+    ("damaged", RUN),
+], ids=["plot-figures", "plot-figure-file", "run-figures", "resume-parts", "resume-damaged"])
+def test_a_link_inside_a_scenario_folder_is_refused(monkeypatch, capsys, ran, link, args,
+                                                    one_line, snapshot):
+    elsewhere = ran / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "mine.txt").write_text("the user's")
+    target = elsewhere / "adoption.png" if link.endswith(".png") else elsewhere
+    (ran / "out" / link).parent.mkdir(exist_ok=True)
+    (ran / "out" / link).symlink_to(target)
+    if args[0] == "run":
+        _incomplete(ran / "out")  # resumed: only missing runs run
+    if link == "damaged":  # a damaged run to set aside
+        (ran / "out" / ".parts" / "summaries").mkdir(parents=True)
+        (ran / "out" / ".parts" / "summaries" / "part-000000.parquet").write_bytes(b"bad")
+    before = snapshot(elsewhere)
+    err = one_line(*_cli(monkeypatch, capsys, ran, *args))
+    assert f"out/{link}: is a symbolic link" in err, err
+    assert snapshot(elsewhere) == before
+
+
+def _fifo(path: Path) -> Path:
+    path.unlink(missing_ok=True)
+    os.mkfifo(path)
+    return path
+
+
+def _loop(path: Path) -> Path:
+    path.unlink(missing_ok=True)
+    path.symlink_to(path.name + ".loop")
+    path.with_name(path.name + ".loop").symlink_to(path.name)
+    return path
+
+
+def _truncate(path: Path) -> Path:
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+    return path
+
+
+@pytest.mark.parametrize("spoil, name, args, expected", [
+    (_fifo, "out/manifest.json", ["plot", "out"], "not a regular file"),
+    (_fifo, "out/summaries.parquet", ["plot", "out"], "not a regular file"),
+    (_fifo, "out/timeseries.parquet", ["plot", "out"], "not a regular file"),
+    (_fifo, "tiny.yaml", ["run", "tiny.yaml", "--out", "again"], "not a regular file"),
+    (_loop, "out/summaries.parquet", ["plot", "out"], "symbolic link loop"),
+    (_loop, "out/manifest.json", ["plot", "out"], "symbolic link loop"),
+    (_truncate, "out/summaries.parquet", ["plot", "out"], "cannot read the table"),
+    (_truncate, "out/timeseries.parquet", ["plot", "out"], "cannot read the table"),
+], ids=lambda v: v if isinstance(v, str) else getattr(v, "__name__", None))
+def test_a_damaged_or_blocking_file_is_one_line(monkeypatch, capsys, ran, unblocked, spoil,
+                                                name, args, expected, one_line):
+    path = spoil(ran / name)
+    fifos = [path] if spoil is _fifo else []
+    err = one_line(*unblocked(lambda: _cli(monkeypatch, capsys, ran, *args), fifos))
+    assert path.name in err and expected in err, err
+
+
+def test_a_run_stopped_by_the_file_size_limit_is_redone_by_the_same_command(tmp_path):
+    """``ulimit -f``: the first manifest.json cannot be written (EFBIG: Python ignores
+    SIGXFSZ); the folder it leaves must not be refused by the same command later."""
+    shutil.copy(TINY, tmp_path / "tiny.yaml")
+    command = [sys.executable, "-c", "import sys; from sim.cli import main; "
+               "sys.argv[0] = 'trustsim'; main()", *RUN]
+    limit = 2048  # bytes: the parts fit, the scenario's manifest does not
+
+    def small_files() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    first = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True,
+                           preexec_fn=small_files, timeout=300)
+    assert first.returncode != 0 and "File too large" in first.stderr, first.stderr
+    again = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0, again.stderr
+    assert json.loads((tmp_path / "out" / "manifest.json").read_text())["status"] == "complete"
+
+
+def test_a_truncated_manifest_is_set_aside_and_the_run_redone(monkeypatch, capsys, ran):
+    manifest = _truncate(ran / "out" / "manifest.json")
+    damaged = manifest.read_bytes()
+    code, err = _cli(monkeypatch, capsys, ran, *RUN, "--overwrite")
+    assert code == 0, err
+    code, err = _cli(monkeypatch, capsys, ran, *RUN)
+    assert code == 2 and "already exists" in err  # complete again
+    _truncate(manifest)
+    damaged = manifest.read_bytes()
+    code, err = _cli(monkeypatch, capsys, ran, *RUN)
+    assert code == 0, err
+    lines = [line for line in err.splitlines() if line.startswith("trustsim:")]
+    assert len(lines) == 1 and "manifest.json is damaged" in lines[0], err
+    assert (ran / "out" / "damaged" / "manifest.json").read_bytes() == damaged
+    assert json.loads(manifest.read_text())["status"] == "complete"

@@ -3,7 +3,10 @@ anything is written, and never writing outside the results folder."""
 
 from __future__ import annotations
 
+import json
+import os
 import re
+import shutil
 import sys
 from pathlib import Path
 
@@ -15,6 +18,8 @@ from sim.cli import main
 from sim.errors import ExperimentError
 from sim.sweep.plan import make_plan
 from sim.sweep.spec import load_experiment
+
+DATA = Path(__file__).parent / "data"
 
 
 def _cli(monkeypatch, capsys, *args) -> tuple[int, str]:
@@ -126,3 +131,155 @@ def test_a_strategy_share_range_is_bounded_as_in_scenario_files(experiment):
     path = experiment(parameters={"strategies.co_creative.co_learning": {"levels": [0.1, 1e9]}})
     with pytest.raises(ExperimentError, match="strategies.co_creative.co_learning.*<= 100"):
         make_plan(path)
+
+
+# -- a hostile results folder ------------------------------------------------------------
+@pytest.fixture(scope="module")
+def finished(tmp_path_factory) -> Path:
+    """A finished sweep of grid.yaml in ``out``, beside its experiment and scenario."""
+    from sim.sweep import run
+
+    folder = tmp_path_factory.mktemp("finished")
+    for name in ("tiny.yaml", "grid.yaml"):
+        shutil.copy(DATA / name, folder / name)
+    run(folder / "grid.yaml", workers=1, out=folder / "out", progress=False)
+    return folder
+
+
+@pytest.fixture
+def swept(finished, tmp_path) -> Path:
+    """A copy of the finished sweep's folder (grid.yaml, tiny.yaml, out/) to spoil."""
+    shutil.copytree(finished, tmp_path / "w", symlinks=True)
+    return tmp_path / "w"
+
+
+@pytest.mark.parametrize("kind", ["timeseries", "summaries", "failures", "records"])
+def test_a_symlinked_subfolder_of_a_sweep_folder_is_refused(monkeypatch, capsys, swept,
+                                                            kind, one_line, snapshot):
+    elsewhere = swept / "elsewhere"
+    (swept / "out" / kind).rename(elsewhere)
+    (elsewhere / "part-999999.parquet").write_bytes(b"a part of no committed batch")
+    (elsewhere / ".part-999999.parquet.tmp").write_bytes(b"a temporary file")
+    (elsewhere / "part-999999.json").write_bytes(b"{}")
+    (swept / "out" / kind).symlink_to(elsewhere, target_is_directory=True)
+    before = snapshot(elsewhere)
+    monkeypatch.chdir(swept)
+    err = one_line(*_cli(monkeypatch, capsys, "sweep", "grid.yaml", "--out", "out", "-q"))
+    assert f"out/{kind}: is a symbolic link" in err, err
+    assert snapshot(elsewhere) == before
+
+
+def test_a_symlinked_damaged_folder_is_refused_when_a_batch_is_set_aside(
+        monkeypatch, capsys, swept, one_line):
+    elsewhere = swept / "elsewhere"
+    elsewhere.mkdir()
+    (swept / "out" / "damaged").symlink_to(elsewhere, target_is_directory=True)
+    part = swept / "out" / "summaries" / "part-000000.parquet"
+    part.write_bytes(part.read_bytes()[:-30])
+    monkeypatch.chdir(swept)
+    err = one_line(*_cli(monkeypatch, capsys, "sweep", "grid.yaml", "--out", "out", "-q"))
+    assert "out/damaged: is a symbolic link" in err, err
+    assert list(elsewhere.iterdir()) == []
+
+
+def _fifo(path: Path) -> Path:
+    path.unlink(missing_ok=True)
+    os.mkfifo(path)
+    return path
+
+
+@pytest.mark.parametrize("args, fifo, shown", [
+    (["sweep", "grid.yaml", "--out", "out", "-q"], "out/manifest.json", "out/manifest.json"),
+    (["sweep", "grid.yaml", "--out", "out", "-q"], "out/records/part-000000.json",
+     "part-000000.json"),
+    (["sweep", "grid.yaml", "--out", "out", "-q"], "out/summaries/part-000000.parquet",
+     "part-000000.parquet"),
+    (["sweep", "grid.yaml", "--out", "again", "-q"], "grid.yaml", "grid.yaml"),
+    (["sweep", "grid.yaml", "--out", "again", "-q"], "tiny.yaml", "tiny.yaml"),
+    (["analyze", "out"], "out/points.parquet", "points.parquet"),
+    (["analyze", "out"], "out/summaries/part-000000.parquet", "part-000000.parquet"),
+    (["rerun", "out", "--out", "again"], "out/manifest.json", "out/manifest.json"),
+], ids=lambda v: v if isinstance(v, str) else None)
+def test_a_fifo_where_a_file_should_be_is_one_line_not_a_hang(monkeypatch, capsys, swept,
+                                                              unblocked, args, fifo, shown,
+                                                              one_line):
+    path = _fifo(swept / fifo)
+    monkeypatch.chdir(swept)
+    err = one_line(*unblocked(lambda: _cli(monkeypatch, capsys, *args), [path]))
+    assert shown in err and "not a regular file" in err, err
+
+
+@pytest.mark.parametrize("args, loop", [
+    (["analyze", "out"], "out/points.parquet"),
+    (["analyze", "out"], "out/summaries/part-000000.parquet"),
+    (["sweep", "grid.yaml", "--out", "out", "-q"], "out/summaries/part-000000.parquet"),
+    (["sweep", "grid.yaml", "--out", "out", "-q"], "out/manifest.json"),
+], ids=lambda v: v if isinstance(v, str) else None)
+def test_a_symlink_loop_where_a_table_should_be_is_one_line(monkeypatch, capsys, swept,
+                                                            args, loop, one_line):
+    path = swept / loop
+    path.unlink()
+    path.symlink_to(path.name + ".loop")
+    path.with_name(path.name + ".loop").symlink_to(path.name)
+    monkeypatch.chdir(swept)
+    err = one_line(*_cli(monkeypatch, capsys, *args))
+    assert path.name in err, err
+
+
+@pytest.mark.parametrize("fails", ["points.parquet", "scenario.yaml", "inputs"])
+def test_a_sweep_stopped_while_preparing_its_folder_is_redone_by_the_same_command(
+        monkeypatch, capsys, workdir, fails):
+    """A file size limit (``ulimit -f``: EFBIG, Python ignores SIGXFSZ) or a full disk while
+    the folder is prepared must not leave a folder the same command refuses for ever."""
+    from sim import resultsdir
+    from sim.sweep import store
+
+    real = resultsdir.write_atomic
+
+    def too_large(path, data):
+        if fails in Path(path).as_posix():
+            raise resultsdir.StorageError("cannot write (File too large; errno 27)",
+                                          source=str(path))
+        return real(path, data)
+
+    if fails == "inputs":  # the design table is copied into inputs/
+        (workdir / "points.csv").write_text("strategy_mix\n0.0\n1.0\n")
+        (workdir / "grid.yaml").write_text("name: t\nscenario: tiny.yaml\ndesign: table\n"
+                                           "table: points.csv\nreplicates: 1\nweeks: 10\n")
+    monkeypatch.chdir(workdir)
+    for module in (resultsdir, store):
+        monkeypatch.setattr(module, "write_atomic", too_large)
+    code, err = _cli(monkeypatch, capsys, "sweep", "grid.yaml", "--out", "out", "-q")
+    assert code != 0 and "File too large" in err, err
+    for module in (resultsdir, store):
+        monkeypatch.setattr(module, "write_atomic", real)
+    code, err = _cli(monkeypatch, capsys, "sweep", "grid.yaml", "--out", "out", "-q")
+    assert code == 0, err
+
+
+def test_a_truncated_sweep_manifest_is_set_aside_and_the_sweep_resumed(monkeypatch, capsys,
+                                                                       swept):
+    manifest = swept / "out" / "manifest.json"
+    manifest.write_bytes(manifest.read_bytes()[:300])
+    damaged = manifest.read_bytes()
+    parts = sorted((swept / "out" / "summaries").iterdir())
+    monkeypatch.chdir(swept)
+    code, err = _cli(monkeypatch, capsys, "sweep", "grid.yaml", "--out", "out", "-q")
+    assert code == 0, err
+    lines = [line for line in err.splitlines() if line.startswith("trustsim:")]
+    assert len(lines) == 1 and "manifest.json is damaged" in lines[0], err
+    assert (swept / "out" / "damaged" / "manifest.json").read_bytes() == damaged
+    assert json.loads(manifest.read_text())["status"] == "complete"
+    assert sorted((swept / "out" / "summaries").iterdir()) == parts  # nothing ran again
+
+
+def test_a_truncated_manifest_of_another_sweep_is_still_refused(monkeypatch, capsys, swept,
+                                                                one_line):
+    manifest = swept / "out" / "manifest.json"
+    manifest.write_bytes(manifest.read_bytes()[:300])
+    (swept / "grid.yaml").write_text((swept / "grid.yaml").read_text().replace(
+        "replicates: 2", "replicates: 3"))
+    monkeypatch.chdir(swept)
+    err = one_line(*_cli(monkeypatch, capsys, "sweep", "grid.yaml", "--out", "out", "-q"))
+    assert "out/manifest.json: cannot read manifest.json" in err, err
+    assert not (swept / "out" / "damaged").exists()
