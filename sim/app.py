@@ -20,6 +20,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import os
+import re
 import threading
 import time
 from dataclasses import dataclass
@@ -147,8 +148,16 @@ def check_knob(name: str, value: Any, start: float | None = None) -> float:
     return int(number) if knob.integer else number
 
 
-def check_field(name: str, value: Any) -> int:
-    """A typed-in seed or run length, checked like the scenario file checks it."""
+def last_event(params: dict[str, Any]) -> tuple[str, int] | None:
+    """The kind and week of an arm's latest scripted event: a run must reach it."""
+    events = parse_timeline(params.get("timeline", []))
+    last = max(events, key=lambda e: e.start(), default=None)
+    return (last.kind, last.start()) if last else None
+
+
+def check_field(name: str, value: Any, last: tuple[str, int] | None = None) -> int:
+    """A typed-in seed or run length, checked like the scenario file checks it; ``last``
+    (kind, week): the scripted event the run must reach."""
     text = str(value).strip()
     try:
         number = int(text)
@@ -159,10 +168,14 @@ def check_field(name: str, value: Any) -> int:
             raise ValueError(f"Seed = {text!r}: expected a whole number >= 0")
         return number
     try:
-        return check_value("weeks", number)
+        number = check_value("weeks", number)
     except ValueError:
         raise ValueError(f"Weeks = {text!r}: expected "
                          f"{PARAMETERS['weeks'].describe_range()}") from None
+    if last and number < last[1]:
+        raise ValueError(f"Weeks = {text!r}: expected at least {last[1]} (the scenario's "
+                         f"{last[0].replace('_', ' ')} event starts in week {last[1]})")
+    return number
 
 
 def apply_knobs(params: dict[str, Any], knobs: dict[str, float]) -> dict[str, Any]:
@@ -193,12 +206,13 @@ def settle_inputs(scenario: Scenario, arm: str, given: dict[str, Any]
     A refused value is replaced by the scenario's own, so the model always builds.
     """
     start = start_values(scenario, arm)
+    last = last_event(scenario.arm_params(arm))
     values, refused = dict(start), []
     for name, value in given.items():
         if value is None:
             continue
         try:
-            values[name] = (check_field(name, value) if name in FIELDS
+            values[name] = (check_field(name, value, last) if name in FIELDS
                             else check_knob(name, value, start[name]))
         except ValueError as exc:
             refused.append(f"Refused {exc}; kept {start[name]!r}")
@@ -339,6 +353,14 @@ def build_worlds(path: str, scenario: Scenario, arm: str, mode: str,
     return worlds
 
 
+def open_worlds(path: str, arm: str, mode: str
+                ) -> tuple[Scenario, dict[str, Any], list[WorkshopModel]]:
+    """The scenario, its arm's start values and the worlds a fresh page shows."""
+    scenario = scenario_for_reset(path)[0]
+    start = start_values(scenario, arm)
+    return scenario, start, build_worlds(path, scenario, arm, mode, start)
+
+
 def step_worlds(worlds: list[WorkshopModel]) -> bool:
     """One week in every world that still runs (lockstep); False when all are done."""
     for world in worlds:
@@ -448,6 +470,21 @@ def scenario_titles(files: list[Path]) -> dict[str, Path]:
         title = title or path.stem.replace("_", " ")
         out[title if title not in out else f"{title} ({path.name})"] = path
     return out
+
+
+def shown_class(name: str, arm: str, mode: str) -> str:
+    """A CSS class naming what the page shows (scenario and arm names are validated
+    identifiers), so a browser test knows when a new choice has taken over."""
+    return "ts-on-" + re.sub(r"[^A-Za-z0-9_-]", "_", f"{name}--{arm}--{mode}")
+
+
+def guarded(build, *args: Any) -> tuple[Any, str | None]:
+    """``build(*args)``, or None and the one line to show when a scenario or its worlds
+    cannot be built (the page shows it in words, never a traceback)."""
+    try:
+        return build(*args), None
+    except (TrustsimError, ValueError) as exc:
+        return None, " ".join(str(exc).split())
 
 
 def save_dir() -> Path:
@@ -656,9 +693,19 @@ def Panels(worlds: list[Any], weeks: tuple[int, ...], tick: int, lock: Any):
 def Dashboard(path: str, arm: str, mode: str):
     """One scenario arm (or two worlds in compare mode): sidebar, status, controls,
     captions and panels, all on one screen."""
-    scenario = solara.use_memo(lambda: scenario_for_reset(path)[0], [path])
-    values = solara.use_reactive(start_values(scenario, arm))  # what Reset will apply
-    first = solara.use_memo(lambda: build_worlds(path, scenario, arm, mode, values.value), [])
+    opened, error = solara.use_memo(lambda: guarded(open_worlds, path, arm, mode), [])
+    if error is not None:  # one line and the chooser, never a traceback
+        solara.Error(error, dense=True)
+        ScenarioChooser(with_path=True)
+    else:
+        Running(path, arm, mode, *opened)
+
+
+@solara.component
+def Running(path: str, arm: str, mode: str, scenario: Scenario, start: dict[str, Any],
+            first: list[WorkshopModel]):
+    """The dashboard of worlds that were built."""
+    values = solara.use_reactive(start)  # what Reset will apply
     worlds = solara.use_reactive(first)
     start = arm_knobs(scenario.arm_params(arm))
     live = solara.use_reactive({"intensity": float(start["crisis_peak"]) or 0.9,
@@ -693,9 +740,11 @@ def Dashboard(path: str, arm: str, mode: str):
         playing.set(False)
         with lock:
             current, _ = scenario_for_reset(path)
-            worlds.set(build_worlds(path, current, arm, mode, values.value))
+            built, error = guarded(build_worlds, path, current, arm, mode, values.value)
+            if built is not None:
+                worlds.set(built)
         tick.set(tick.value + 1)
-        message.set("")
+        message.set(error or "")
 
     def act(maker) -> None:
         try:
@@ -725,7 +774,7 @@ def Dashboard(path: str, arm: str, mode: str):
     with lock:  # one snapshot of the weeks for the status line and the world labels
         weeks = tuple(w.week for w in worlds.value)
     running = any(w.running for w in worlds.value)
-    with solara.Div(classes=["ts-root"]):
+    with solara.Div(classes=["ts-root", shown_class(scenario.name, arm, mode)]):
         with solara.Div(classes=["ts-side"]):
             with solara.lab.Tabs(value=tab, grow=True):
                 with solara.lab.Tab("Settings"):
