@@ -55,7 +55,6 @@ from sim.dashboard.story import (
     crisis_end,
     mix_at,
     mix_label,
-    scenario_notes,
     status_line,
     title_of,
 )
@@ -804,12 +803,13 @@ def Running(path: str, arm: str, mode: str, scenario: Scenario, start: dict[str,
 
 @solara.component
 def AboutScenario(path: str, model: Any):
-    """The scenario's question and what to look at (its header comment), the settings
-    the run started with and where Save wrote."""
-    notes = solara.use_memo(lambda: scenario_notes(path), [path])
+    """The scenario's workshop note (its question, what to click, what to notice: written
+    for the room, unlike the file's comment for researchers), the settings the run
+    started with and where Save wrote."""
     ScenarioChooser(with_path=True)
     solara.Text(model.scenario_spec.description, classes=["ts-small"])
-    solara.Text(notes or "This scenario file has no notes.", classes=["ts-notes"])
+    solara.Text(model.scenario_spec.workshop or "This scenario has no workshop note "
+                "(a `workshop:` text in its file).", classes=["ts-notes"])
     solara.Text(applied_line(model), classes=["ts-small"])
     if _saved.value:
         folder = Path(_saved.value[0]).parent

@@ -284,11 +284,8 @@ def test_compare_mode_runs_two_worlds_in_lockstep(covid, mode):
 
 
 def test_scenario_notes_titles_and_arm_labels(covid):
-    from sim.dashboard.story import arm_label, scenario_notes, title_of
+    from sim.dashboard.story import arm_label, title_of
 
-    notes = scenario_notes(str(COVID))
-    assert notes.startswith("the headline scenario") and "What to look at:" in notes
-    assert not any(line.startswith("#") for line in notes.splitlines())
     assert title_of("A COVID-style crisis (week 8, one year, high intensity): the rapid "
                     "pivot.") == "A COVID-style crisis (week 8, one year, high intensity)"
     assert title_of("The shared county under normal conditions. Extended by others.") == (
@@ -304,3 +301,21 @@ def test_a_scenario_without_a_crisis_does_not_claim_one():
     base = app.WorkshopModel(str(ROOT / "scenarios" / "base.yaml"), weeks="5")
     assert "no scripted crisis" in app.applied_line(base)
     assert app.first_crisis(base.events) is None
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "scenarios").glob("*.yaml")),
+                         ids=lambda p: p.name)
+def test_the_about_panel_shows_the_workshop_note_not_the_raw_comment(path):
+    """Trainers read the scenario's ``workshop:`` note; the file's comment for researchers
+    ("make demo", parameter names, figure files) stays out (issue 25)."""
+    import solara
+
+    model = app.WorkshopModel(str(path), weeks=None)
+    box, _ = solara.render(app.AboutScenario(str(path), model), handle_error=False)
+    shown = " ".join(str(box).split())
+    assert model.scenario_spec.workshop[:80] in shown
+    spec = model.scenario_spec
+    meant = " ".join(f"{spec.description} {spec.workshop}".split())
+    comment = [line[1:].strip()[:40] for line in path.read_text("utf-8").splitlines()
+               if line.startswith("#") and len(line) > 12]
+    assert comment and not any(c in shown and c not in meant for c in comment), path.name

@@ -199,25 +199,7 @@ def captions(model: Any, n: int = 3) -> list[str]:
     return out[:n]
 
 
-# --- things to notice, things to try ---------------------------------------------------------
-
-
-def scenario_notes(path: str) -> str:
-    """A scenario file's header comment (its question and what to look at), as plain
-    text: the dashboard's 'About' tab, like the Info tab of NetLogo's models."""
-    lines = []
-    try:
-        text = open(path, encoding="utf-8").read()
-    except OSError:
-        return ""
-    for line in text.splitlines():
-        if not line.startswith("#"):
-            break
-        lines.append(line[1:].removeprefix(" "))
-    name, _, rest = lines[0].partition(":") if lines else ("", "", "")
-    if name.strip().endswith((".yaml", ".yml")):  # "covid_pivot.yaml: ..." or just the name
-        lines[0] = rest.strip()
-    return "\n".join(lines).strip()
+# --- names -------------------------------------------------------------------------------
 
 
 def title_of(description: str, limit: int = 70) -> str:

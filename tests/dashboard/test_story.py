@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from sim import app
 from sim.dashboard import story
 
@@ -70,13 +68,3 @@ def test_stage_change_captions_appear_when_stages_change():
     assert (shares.diff().abs().sum(axis=1) > 0).sum() >= 3  # stages did change
     lines = [line for w in range(157) for line in story.week_lines(model, w)]
     assert sum(" moved on to " in line for line in lines) >= 3
-
-
-@pytest.mark.parametrize("path", sorted((ROOT / "scenarios").glob("*.yaml")),
-                         ids=lambda p: p.name)
-def test_every_shipped_scenario_has_notes_without_its_file_name(path):
-    """The About tab of every shipped scenario: a header that opens with the bare file
-    name ('# high_turnover.yaml') crashed the page (issue 25)."""
-    notes = story.scenario_notes(str(path))
-    assert notes, path.name
-    assert not notes.splitlines()[0].startswith(path.name)
