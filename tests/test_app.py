@@ -134,8 +134,10 @@ def test_captions_are_the_latest_lines_newest_first():
         model.step()
     lines = app.captions(model, n=3)
     assert 0 < len(lines) <= 3
-    weeks = [int(line.split(":")[0].removeprefix("Week ")) for line in lines]
+    weeks = [int(line.split(":")[0].removeprefix("Week ")) for line in lines
+             if not line.startswith("Weeks ")]  # the month's routine line comes last
     assert weeks == sorted(weeks, reverse=True) and weeks[0] <= 10
+    assert lines[-1].startswith("Weeks 8-11: ")
 
 
 def test_saved_run_replays_exactly(tmp_path):
