@@ -28,7 +28,7 @@ from sim.palette import (
     CRISIS_ALPHA,
     CRISIS_FILL,
     OKABE_ITO,
-    PLANNED_ALPHA,
+    PLANNED_HATCH,
     SERIES,
     STAGE_COLOURS,
     TRUST_CMAP,
@@ -254,7 +254,8 @@ def curves_static(ax: Any, panel: str, df: pd.DataFrame, weeks: int) -> None:
     handles = [Line2D([], [], color=c, ls=st, lw=w, label=label)
                for col, label, c, st, w in _series(panel, df) if col in df]
     handles += [Patch(color=CRISIS_FILL, alpha=CRISIS_ALPHA, label="crisis"),
-                Patch(color=CRISIS_FILL, alpha=PLANNED_ALPHA, label="planned")]
+                Patch(facecolor="none", edgecolor=CRISIS_FILL, hatch=PLANNED_HATCH, lw=0,
+                      label="planned")]
     ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.02), frameon=False)
 
 
@@ -269,7 +270,7 @@ def planned_crisis(events: list[dict[str, Any]], weeks: int) -> np.ndarray:
 def curves_dynamic(ax: Any, panel: str, df: pd.DataFrame, events: list[dict[str, Any]],
                    weeks: int | None = None) -> list[Any]:
     """The curves so far; the crisis shaded (grey area = intensity 0..1), darker for the
-    weeks run, lighter for the weeks planned ahead; strategy switches as dotted lines,
+    weeks run, hatched for the weeks planned ahead; strategy switches as dotted lines,
     planned ones too, labelled above the axes; returns the artists."""
     artists: list[Any] = []
     now = int(df["week"].iloc[-1]) if len(df) else 0
@@ -277,9 +278,11 @@ def curves_dynamic(ax: Any, panel: str, df: pd.DataFrame, events: list[dict[str,
     intensity = planned_crisis(events, max(weeks, now))
     if (intensity > 0).any():
         x = np.arange(len(intensity))
-        for part, alpha in ((x <= now, CRISIS_ALPHA), (x >= now, PLANNED_ALPHA)):
-            artists.append(ax.fill_between(x, 0, np.where(part, intensity, 0), step="post",
-                                           color=CRISIS_FILL, alpha=alpha, lw=0, zorder=0))
+        artists.append(ax.fill_between(x, 0, np.where(x <= now, intensity, 0), step="post",
+                                       color=CRISIS_FILL, alpha=CRISIS_ALPHA, lw=0, zorder=0))
+        artists.append(ax.fill_between(x, 0, np.where(x >= now, intensity, 0), step="post",
+                                       facecolor="none", edgecolor=CRISIS_FILL,
+                                       hatch=PLANNED_HATCH, lw=0, zorder=0))
     for ev in events:
         if ev.get("kind") == "strategy_switch":
             ahead = ev["week"] > now
@@ -287,8 +290,10 @@ def curves_dynamic(ax: Any, panel: str, df: pd.DataFrame, events: list[dict[str,
                                       alpha=0.5 if ahead else 1.0))
             if panel == "adoption":
                 to = "co-creative" if ev["strategy_mix"] >= 0.5 else "top-down"
-                artists.append(ax.text(ev["week"], 1.0, f"→ {to}", fontsize=16, va="bottom",
-                                       ha="center", transform=ax.get_xaxis_transform()))
+                artists.append(ax.text(  # inside the axes: above, it printed over the title
+                    ev["week"], 0.97, f" → {to}", fontsize=16, va="top", ha="left",
+                    transform=ax.get_xaxis_transform(),
+                    bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.8, "pad": 1}))
     for col, _label, colour, style, width in _series(panel, df):
         if col in df:
             artists += ax.plot(df["week"], df[col], color=colour, ls=style, lw=width)

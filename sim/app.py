@@ -391,10 +391,33 @@ def replay_scenario(model: WorkshopModel) -> dict[str, Any]:
     return data
 
 
+def switched(model: WorkshopModel) -> tuple[float, int] | None:
+    """The strategy mix in force now and the week it took effect, when a switch has
+    changed it from the one the run started with."""
+    week, mix = int(model.week), mix_at(model, int(model.week))
+    if mix == float(model.knobs["strategy_mix"]):
+        return None
+    since = max(e["week"] for e in model_events(model)
+                if e.get("kind") == "strategy_switch" and e["week"] <= week)
+    return mix, since
+
+
+def slide_title(model: WorkshopModel) -> str:
+    """The saved slide's title: the world, and the strategy in force after a switch."""
+    title = f"{model.scenario_spec.name}: {model.label}"
+    if now := switched(model):
+        title += f", {mix_label(now[0])} since week {now[1]}"
+    return title
+
+
 def save_run(model: WorkshopModel, root: str | Path, tag: str = "") -> list[Path]:
-    """Write the panels (PNG), the 2x2 frame and the replay scenario into a new folder."""
+    """Write the panels (PNG), the 2x2 frame and the replay scenario into a new folder,
+    named after the strategy in force."""
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    name = f"{model.scenario_spec.name}-{model.arm}{tag}-week{model.week}-{stamp}"
+    arm = model.arm
+    if now := switched(model):
+        arm += "-to-" + mix_label(now[0]).removesuffix(" support").replace("% ", "pc-")
+    name = f"{model.scenario_spec.name}-{arm}{tag}-week{model.week}-{stamp}"
     base = Path(root) / name
     folder, n = base, 1
     while folder.exists():  # two saves within a second
@@ -407,8 +430,7 @@ def save_run(model: WorkshopModel, root: str | Path, tag: str = "") -> list[Path
         draw_panel(panel, model, dpi=100).savefig(path)
         paths.append(path)
     path = folder / "dashboard.png"
-    path.write_bytes(live_frame(f"{model.scenario_spec.name}: {model.label}", dpi=100)
-                     .png(model))
+    path.write_bytes(live_frame(slide_title(model), dpi=100).png(model))
     paths.append(path)
     path = folder / "scenario.yaml"
     path.write_text(yaml.safe_dump(replay_scenario(model), sort_keys=False), encoding="utf-8")

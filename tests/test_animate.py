@@ -104,7 +104,7 @@ def test_one_stage_palette_for_dashboard_and_figures():
 
 def test_planned_events_are_drawn_ahead(model):
     """A crisis and a switch called for later weeks show on the time axes before they
-    happen: the weeks planned are shaded lighter than the weeks run."""
+    happen: the weeks planned are hatched, the weeks run shaded."""
     model.add_event({"kind": "crisis", "onset": 15, "duration": 4, "intensity": 0.6,
                      "ramp": 0})
     model.add_event({"kind": "strategy_switch", "week": 18, "strategy_mix": 0.0})
@@ -114,6 +114,6 @@ def test_planned_events_are_drawn_ahead(model):
     assert intensity[15:19].tolist() == [0.9, 0.9, 0.9, 0.9]  # covid's own crisis is higher
     fig = animate.draw_panel("adoption", model)
     ax = fig.axes[0]
-    shades = [c for c in ax.collections if c.get_alpha() == animate.PLANNED_ALPHA]
+    shades = [c for c in ax.collections if c.get_hatch() == animate.PLANNED_HATCH]
     assert shades and shades[0].get_paths()[0].get_extents().x1 >= 19
     assert any(line.get_xdata()[0] == 18 for line in ax.lines)  # the switch, ahead

@@ -321,3 +321,18 @@ def test_the_about_panel_shows_the_workshop_note_not_the_raw_comment(path):
     comment = [line[1:].strip()[:40] for line in path.read_text("utf-8").splitlines()
                if line.startswith("#") and len(line) > 12]
     assert comment and not any(c in shown and c not in meant for c in comment), path.name
+
+
+def test_a_saved_slide_and_folder_name_the_strategy_in_force(tmp_path):
+    """After a switch, the slide's title said 'Top-down support' still (issue 25)."""
+    model = small()
+    model.step()
+    model.add_event(app.live_switch_event(model, 1.0)[0])
+    for _ in range(3):
+        model.step()
+    assert app.slide_title(model) == (f"{model.scenario_spec.name}: Top-down support, "
+                                      "co-creative support since week 2")
+    folder = app.save_run(model, tmp_path)[0].parent
+    assert folder.name.startswith(f"{model.scenario_spec.name}-top_down-to-co-creative-week4-")
+    before = small()
+    assert app.slide_title(before) == f"{before.scenario_spec.name}: Top-down support"
