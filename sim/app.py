@@ -48,6 +48,7 @@ from sim.dashboard.access import (
     served_file,
     token_ok,
 )
+from sim.dashboard.keys import SHORTCUT_HELP, Shortcuts
 from sim.dashboard.story import (
     arm_label,
     captions,
@@ -77,7 +78,7 @@ DEFAULT_CRISIS = {"intensity": 0.9, "duration": 52}
 #: Compare mode "with and without a shared history": positive experiences already on the
 #: agency-ISP and partnership ties of the trusting world (covid_pivot.yaml suggests 20).
 HISTORY = {"established_evidence": 20.0}
-PLAY_INTERVAL = 0.12  # seconds between weeks while playing
+SPEED = (1, 20, 8)  # weeks a second while playing: slowest, fastest, at start
 
 
 # --- the trainers' knobs -------------------------------------------------------------
@@ -526,6 +527,8 @@ html, body, .v-application, .v-application--wrap { overflow: hidden !important; 
 .ts-root { display: grid; grid-template-columns: 330px minmax(0, 1fr);
   grid-template-rows: auto auto auto minmax(0, 1fr); height: 100vh; width: 100vw;
   column-gap: 10px; padding: 4px 8px; box-sizing: border-box; }
+.ts-root.ts-noside { grid-template-columns: 0 minmax(0, 1fr); column-gap: 0; }
+.ts-noside .ts-side { display: none; }
 .ts-side { grid-row: 1 / span 4; overflow-y: auto; overflow-x: hidden;
   border-right: 1px solid #cccccc; padding-right: 6px; }
 .ts-side .v-input { margin-top: 0 !important; padding-top: 0 !important; }
@@ -574,6 +577,8 @@ _choice = solara.reactive(None)  # (path, arm) of the scenario shown
 _choice_error = solara.reactive(None)  # one line, when a chosen scenario fails validation
 _mode = solara.reactive("off")  # compare mode, one of COMPARE
 _saved = solara.reactive([])
+_speed = solara.reactive(SPEED[2])  # weeks a second while playing, kept across scenarios
+_side = solara.reactive(True)  # the sidebar shown (hide it for more room on a projector)
 
 
 @solara.component
@@ -658,6 +663,9 @@ def Settings(scenario: Scenario, arm: str, values: solara.Reactive, live: solara
     solara.SliderFloat(f"Switch to: {mix_label(live.value['mix'])}", value=live.value["mix"],
                        min=0.0, max=1.0, step=0.05,
                        on_value=lambda v: live.set({**live.value, "mix": v}))
+    solara.SliderInt(f"Speed: {_speed.value} weeks a second", value=_speed,
+                     min=SPEED[0], max=SPEED[1])
+    solara.Text(SHORTCUT_HELP + " · ☰ hides this sidebar", classes=["ts-small"])
 
 
 @solara.component
@@ -746,7 +754,7 @@ def Running(path: str, arm: str, mode: str, scenario: Scenario, start: dict[str,
 
     def play_loop() -> None:
         while playing.value:
-            time.sleep(PLAY_INTERVAL)
+            time.sleep(1 / _speed.value)
             if playing.value and not advance():
                 playing.set(False)
         tick.set(tick.value + 1)  # paused: draw the last week once more, all settled
@@ -795,7 +803,13 @@ def Running(path: str, arm: str, mode: str, scenario: Scenario, start: dict[str,
     with lock:  # one snapshot of the weeks for the status line and the world labels
         weeks = tuple(w.week for w in worlds.value)
     running = any(w.running for w in worlds.value)
-    with solara.Div(classes=["ts-root", shown_class(scenario.name, arm, mode)]):
+    crisis_now = lambda: act(  # noqa: E731
+        lambda w: live_crisis_event(w, live.value["intensity"], live.value["weeks"]))
+    Shortcuts({"play": lambda: running and play_pause(),
+               "step": lambda: running and not playing.value and advance(),
+               "crisis": crisis_now})
+    side = [] if _side.value else ["ts-noside"]
+    with solara.Div(classes=["ts-root", shown_class(scenario.name, arm, mode), *side]):
         with solara.Div(classes=["ts-side"]):
             with solara.lab.Tabs(value=tab, grow=True):
                 with solara.lab.Tab("Settings"):
@@ -805,14 +819,15 @@ def Running(path: str, arm: str, mode: str, scenario: Scenario, start: dict[str,
         with solara.Div():
             Status(model, weeks[0], tick.value, compare=len(worlds.value) > 1)
         with solara.Div(classes=["ts-controls"]):
+            solara.Button("☰", color=BUTTON["dark"], outlined=True, classes=["ts-side-toggle"],
+                          on_click=lambda: _side.set(not _side.value))
             solara.Button("❚❚ Pause" if playing.value else "▶ Play", color=BUTTON["dark"],
                           on_click=play_pause,
                           disabled=not running)
             solara.Button("Step", color=BUTTON["dark"], on_click=advance,
                           disabled=playing.value or not running)
             solara.Button("Reset", color=BUTTON["dark"], on_click=reset)
-            solara.Button("Crisis now", color=BUTTON["crisis"], on_click=lambda: act(
-                lambda w: live_crisis_event(w, live.value["intensity"], live.value["weeks"])))
+            solara.Button("Crisis now", color=BUTTON["crisis"], on_click=crisis_now)
             solara.Button("Switch strategy now", color=BUTTON["switch"], on_click=lambda: act(
                 lambda w: live_switch_event(w, live.value["mix"])))
             solara.Button("Save", color=BUTTON["dark"], outlined=True, on_click=save)

@@ -423,3 +423,31 @@ def test_bad_input_is_refused_in_the_page(page, folders, tmp_path):
     page.get_by_text(f"{line} (still showing the last valid version)", exact=True).wait_for()
     assert "Traceback" not in page.inner_text("body")
     assert page.get_by_text("Week 0 of 100").is_visible()
+
+
+def test_keyboard_shortcuts_speed_and_a_hidden_sidebar(page):
+    """Space plays and pauses, the right arrow steps, C calls a crisis (issue 25); the
+    speed slider sets weeks a second; the sidebar hides for more room."""
+    page.locator(".ts-status").click()  # focus on the page, not on a field
+    page.keyboard.press("ArrowRight")
+    wait_status(page, r"^Week 1 of ")
+    page.keyboard.press("c")
+    wait_status(page, r"CRISIS from week 2$")
+    speed = page.get_by_role("slider").last
+    speed.focus()
+    speed.press("Home")  # slowest: one week a second
+    page.get_by_text("Speed: 1 weeks a second").wait_for()
+    page.locator(".ts-status").click()
+    page.keyboard.press(" ")
+    button(page, "❚❚ Pause").wait_for()
+    page.keyboard.press(" ")
+    button(page, "▶ Play").wait_for()
+    assert settled(page) <= 6  # about a week a second, not eight
+    side = page.locator(".ts-side")
+    width = page.locator(".ts-panels").bounding_box()["width"]
+    button(page, "☰").click()
+    side.wait_for(state="hidden")
+    page.wait_for_function(f"document.querySelector('.ts-panels')"
+                           f".getBoundingClientRect().width > {width + 200}")
+    button(page, "☰").click()
+    side.wait_for(state="visible")
