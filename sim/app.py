@@ -31,8 +31,11 @@ import solara
 import yaml
 
 from sim.animate import (
+    COMPARE_COLUMNS,
     PANELS,
+    draw_compare,
     draw_panel,
+    figure_png,
     live_frame,
     live_panel,
     model_events,
@@ -317,7 +320,6 @@ def _same(a: Any, b: Any) -> bool:
 
 # --- compare mode ------------------------------------------------------------------------
 
-COMPARE_PANELS = ("network", "trust")  # what differs first between the two worlds
 COMPARE = {"off": "One system",
            "arms": "Two arms side by side",
            "history": "With and without a shared history"}
@@ -578,6 +580,7 @@ _choice_error = solara.reactive(None)  # one line, when a chosen scenario fails 
 _mode = solara.reactive("off")  # compare mode, one of COMPARE
 _saved = solara.reactive([])
 _speed = solara.reactive(SPEED[2])  # weeks a second while playing, kept across scenarios
+_note = solara.reactive("")  # said once by the next dashboard (a restart's reason)
 _side = solara.reactive(True)  # the sidebar shown (hide it for more room on a projector)
 
 
@@ -622,6 +625,21 @@ def Captions(model: Any, tick: int = 0, n: int = 3):
             solara.Div(children=[line])
 
 
+def set_mode(model: Any, title: str) -> None:
+    """Change compare mode; the worlds are built anew, so a run under way restarts at
+    week 0: say so in the controls row rather than restart silently."""
+    mode = next(k for k, t in COMPARE.items() if t == title)
+    if mode != _mode.value:
+        _note.set(restart_note(title, int(model.week)))
+        _mode.set(mode)
+
+
+def restart_note(title: str, week: int) -> str:
+    """What changing compare mode at ``week`` did, in words."""
+    return (f"Compare: {title}, restarted at week 0 (was at week {week}) with the same "
+            "settings" if week else f"Compare: {title}")
+
+
 def _knob_slider(knob: Knob, values: solara.Reactive, start: dict[str, Any]) -> None:
     low, high = knob_range(knob, start[knob.name])
     value = values.value[knob.name]
@@ -640,7 +658,7 @@ def Settings(scenario: Scenario, arm: str, values: solara.Reactive, live: solara
     own settings."""
     ScenarioChooser()
     solara.Select("Compare", value=COMPARE[_mode.value], values=list(COMPARE.values()),
-                  on_value=lambda v: _mode.set(next(k for k, t in COMPARE.items() if t == v)))
+                  on_value=lambda v: set_mode(model, v))
     start = start_values(scenario, arm)
     has_crisis = first_crisis(scenario.arm_params(arm).get("timeline", [])) is not None
     for knob in KNOBS:
@@ -713,9 +731,26 @@ def Panels(worlds: list[Any], weeks: tuple[int, ...], tick: int, lock: Any):
         for world, week in zip(worlds, weeks, strict=True):
             solara.Text(f"{world.label} (week {week}): {mix_label(mix_at(world, week))}",
                         classes=["ts-world"])
-        for panel in COMPARE_PANELS:
-            for world in worlds:
-                Figure(world, panel, tick, lock)
+        for world in worlds:
+            Figure(world, "network", tick, lock)
+        for panel in COMPARE_COLUMNS:
+            CompareFigure(worlds, panel, tick, lock)
+
+
+def short_label(world: Any) -> str:
+    """A world's name short enough for a legend: 'Top-down', 'a shared history'."""
+    return world.label.split(", ")[-1].removesuffix(" support")
+
+
+@solara.component
+def CompareFigure(worlds: list[Any], panel: str, tick: int, lock: Any):
+    """Both worlds' adoption or reach on one panel, their difference filled."""
+    def draw() -> bytes:
+        with lock:
+            return figure_png(draw_compare(panel, worlds, [short_label(w) for w in worlds]))
+
+    png = solara.use_memo(draw, [tuple(id(w) for w in worlds), panel, tick])
+    solara.Image(png, classes=[f"ts-panel-{panel}-compare"])
 
 
 @solara.component
@@ -742,7 +777,8 @@ def Running(path: str, arm: str, mode: str, scenario: Scenario, start: dict[str,
                                 "mix": 1.0 - round(start["strategy_mix"])})
     playing = solara.use_reactive(False)
     tick = solara.use_reactive(0)  # counts changes: the components below render again
-    message = solara.use_reactive("")
+    message = solara.use_reactive(solara.use_memo(lambda: _note.value, []))
+    solara.use_effect(lambda: _note.set(""), [])
     tab = solara.use_reactive(0)
     lock = solara.use_memo(threading.RLock, [])
 

@@ -117,3 +117,23 @@ def test_planned_events_are_drawn_ahead(model):
     shades = [c for c in ax.collections if c.get_hatch() == animate.PLANNED_HATCH]
     assert shades and shades[0].get_paths()[0].get_extents().x1 >= 19
     assert any(line.get_xdata()[0] == 18 for line in ax.lines)  # the switch, ahead
+
+
+@pytest.mark.parametrize("panel", ["adoption", "reach"])
+def test_compare_panels_draw_both_worlds_and_their_difference(panel):
+    """Compare mode showed only network and trust, not the message (issue 25)."""
+    from sim import app
+
+    scenario = app.load_scenario(COVID)
+    values = {**app.start_values(scenario, "top_down"), "weeks": "20"}
+    worlds = app.build_worlds(str(COVID), scenario, "top_down", "arms", values)
+    for _ in range(12):
+        app.step_worlds(worlds)
+    fig = animate.draw_compare(panel, worlds, [w.label for w in worlds])
+    ax = fig.axes[0]
+    column = animate.COMPARE_COLUMNS[panel][0]
+    drawn = [line.get_ydata().tolist() for line in ax.get_lines() if len(line.get_xdata())]
+    for world in worlds:
+        assert world.datacollector.get_model_vars_dataframe()[column].tolist() in drawn
+    texts = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert any(t.startswith("difference") for t in texts), texts

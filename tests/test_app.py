@@ -336,3 +336,10 @@ def test_a_saved_slide_and_folder_name_the_strategy_in_force(tmp_path):
     assert folder.name.startswith(f"{model.scenario_spec.name}-top_down-to-co-creative-week4-")
     before = small()
     assert app.slide_title(before) == f"{before.scenario_spec.name}: Top-down support"
+
+
+def test_changing_compare_mode_mid_run_says_it_restarted():
+    assert app.restart_note("Two arms side by side", 14) == (
+        "Compare: Two arms side by side, restarted at week 0 (was at week 14) with the same "
+        "settings")
+    assert app.restart_note("One system", 0) == "Compare: One system"

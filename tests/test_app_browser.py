@@ -352,9 +352,13 @@ def test_compare_mode_runs_two_worlds_in_lockstep(page, tmp_path):
     now = settled(page)
     expect(worlds).to_have_text([re.compile(rf"\(week {now}\)")] * 2)  # lockstep
     shot(page, tmp_path, "compare.png")
+    for panel in ("adoption", "reach"):  # both worlds on one panel, their difference
+        assert page.locator(f".ts-panel-{panel}-compare").count() == 1
     page.get_by_text("Two arms side by side", exact=True).click()
     page.get_by_role("option", name="One system").click()
     page.locator(".ts-world").first.wait_for(state="detached")
+    expect(page.locator(".ts-message")).to_have_text(  # not a silent restart (issue 25)
+        f"Compare: One system, restarted at week 0 (was at week {now}) with the same settings")
 
 
 def test_stage_change_captions_appear(page):
