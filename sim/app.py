@@ -538,7 +538,7 @@ html, body, .v-application, .v-application--wrap { overflow: hidden !important; 
 .ts-side .v-input__slider .v-input__slot { flex-wrap: wrap; margin-bottom: 0; }
 .ts-side .v-input__slider .v-label { flex: 1 0 100%; white-space: normal;
   color: #222222 !important; line-height: 20px; }
-.ts-side .v-input__slider .v-slider { margin: 0 4px; min-height: 26px; }
+.ts-side .v-input__slider .v-slider { margin: 0 4px; min-height: 22px; }
 .ts-side .v-input__slider .v-input__control { margin-bottom: 2px; }
 .ts-side .v-select .v-input__slot, .ts-side .v-text-field .v-input__slot { margin-bottom: 2px; }
 .ts-side .v-sheet.d-flex { row-gap: 2px !important; }
@@ -672,7 +672,6 @@ def Settings(scenario: Scenario, arm: str, values: solara.Reactive, live: solara
     pending = pending_changes(model, values.value)
     if pending:
         solara.Text("Reset applies: " + "; ".join(pending), classes=["ts-pending"])
-    solara.Text("Crisis now and Switch strategy now", classes=["ts-small"])
     solara.SliderFloat(f"Crisis now: intensity {live.value['intensity']:.2f}",
                        value=live.value["intensity"], min=0.05, max=1.0, step=0.05,
                        on_value=lambda v: live.set({**live.value, "intensity": v}))
@@ -683,7 +682,6 @@ def Settings(scenario: Scenario, arm: str, values: solara.Reactive, live: solara
                        on_value=lambda v: live.set({**live.value, "mix": v}))
     solara.SliderInt(f"Speed: {_speed.value} weeks a second", value=_speed,
                      min=SPEED[0], max=SPEED[1])
-    solara.Text(SHORTCUT_HELP + " · ☰ hides this sidebar", classes=["ts-small"])
 
 
 @solara.component
@@ -884,6 +882,7 @@ def AboutScenario(path: str, model: Any):
     solara.Text(model.scenario_spec.workshop or "This scenario has no workshop note "
                 "(a `workshop:` text in its file).", classes=["ts-notes"])
     solara.Text(applied_line(model), classes=["ts-small"])
+    solara.Text(SHORTCUT_HELP + " · ☰ hides the sidebar", classes=["ts-small"])
     if _saved.value:
         folder = Path(_saved.value[0]).parent
         names = ", ".join(Path(p).name for p in _saved.value)

@@ -455,3 +455,44 @@ def test_keyboard_shortcuts_speed_and_a_hidden_sidebar(page):
                            f".getBoundingClientRect().width > {width + 200}")
     button(page, "☰").click()
     side.wait_for(state="visible")
+
+
+OVERFLOW = """() => [...document.querySelectorAll('.ts-root *')].filter(e => {
+  if (![...e.childNodes].some(n => n.nodeType === 3 && n.textContent.trim())) return false;
+  const r = e.getBoundingClientRect();
+  if (!r.width || !r.height) return false;
+  const side = e.closest('.ts-side');  // the sidebar scrolls: only its width counts
+  return e.scrollWidth > e.clientWidth + 1 || r.left < -1 || r.right > innerWidth + 1
+    || (!side && r.bottom > innerHeight + 1);
+}).map(e => e.textContent.trim().slice(0, 50))"""
+
+CHART_SCALE = ("() => [...document.querySelectorAll('.ts-panels img')].map(e => "
+               "e.getBoundingClientRect().width / e.naturalWidth)")
+
+
+@pytest.mark.xfail(strict=True, reason="issue 25, not done yet: cut with an ellipsis are the "
+                   "scenario menu's title and the month's caption line at all three sizes, "
+                   "the status line at 1024x768 and 1280x720, the message at 1280x720")
+@pytest.mark.parametrize("size", [(1024, 768), (1280, 720), (1920, 1080)],
+                         ids=lambda s: f"{s[0]}x{s[1]}")
+def test_text_fits_at_projector_sizes(browser, server, size, tmp_path):
+    """Nothing cut or overprinted at three projector sizes, with the longest status line
+    (a crisis under way and a switch called), both in one system and in compare mode;
+    chart text (16 px in the figures) shown at 14 px or more at 1280x720 (issue 25)."""
+    page = open_page(browser, server, size)
+    step(page, 9)
+    button(page, "Switch strategy now").click()
+    wait_status(page, r"switching to co-creative support in week 10$")
+    for mode in ("", "compare-"):
+        if mode:
+            page.get_by_text("One system", exact=True).click()
+            page.get_by_role("option", name="Two arms side by side").click()
+            page.locator(".ts-world").nth(1).wait_for()
+            step(page, 9)
+        assert not (cut := page.evaluate(OVERFLOW)), cut
+        if size == (1280, 720):
+            assert min(page.evaluate(CHART_SCALE)) * 16 >= 14
+        shot(page, tmp_path, f"fit-{mode}{size[0]}x{size[1]}.png")
+    page.get_by_text("Two arms side by side", exact=True).click()
+    page.get_by_role("option", name="One system").click()
+    page.close()
