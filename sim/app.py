@@ -2,11 +2,13 @@
 
 ``trustsim app [SCENARIO]`` starts it (``solara run sim.app`` underneath; the scenario
 comes in ``TRUSTSIM_APP_SCENARIO``). One screen at 1280x720 or larger, no scrolling: the
-status line, one row of controls (Play, Step, Reset, Crisis now, Switch strategy now,
-Save), the captions in a fixed-height strip and four panels; the sidebar holds the
-scenario, the settings Reset applies and the scenario's own notes. Compare mode runs two
-worlds in lockstep with the same seed (two arms, or one arm with and without a shared
-history) so a room sees the same crisis hit both at the same moment.
+status line, one row of controls (☰ for the sidebar, Play, Step, Reset, Crisis now,
+Switch strategy now, Save; keys in ``sim.dashboard.keys``), the captions in a
+fixed-height strip and four panels; the sidebar holds the scenario, the settings Reset
+applies, the speed and the scenario's workshop note. Compare mode runs two worlds in
+lockstep with the same seed (two arms, or one arm with and without a shared history) so
+a room sees the same crisis hit both at the same moment, and draws their adoption and
+reach on shared axes.
 
 Live actions go through ``model.add_event`` so they land on the model's timeline, and
 "Save" writes the run's figures and a scenario file that replays it (``trustsim run``).
