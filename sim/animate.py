@@ -28,7 +28,7 @@ from sim.palette import (
     CRISIS_ALPHA,
     CRISIS_FILL,
     OKABE_ITO,
-    PLANNED_ALPHA,
+    PLANNED_HATCH,
     SERIES,
     STAGE_COLOURS,
     TRUST_CMAP,
@@ -254,7 +254,8 @@ def curves_static(ax: Any, panel: str, df: pd.DataFrame, weeks: int) -> None:
     handles = [Line2D([], [], color=c, ls=st, lw=w, label=label)
                for col, label, c, st, w in _series(panel, df) if col in df]
     handles += [Patch(color=CRISIS_FILL, alpha=CRISIS_ALPHA, label="crisis"),
-                Patch(color=CRISIS_FILL, alpha=PLANNED_ALPHA, label="planned")]
+                Patch(facecolor="none", edgecolor=CRISIS_FILL, hatch=PLANNED_HATCH, lw=0,
+                      label="planned")]
     ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.02), frameon=False)
 
 
@@ -266,20 +267,28 @@ def planned_crisis(events: list[dict[str, Any]], weeks: int) -> np.ndarray:
     return timeline.crisis_over(range(weeks + 1))
 
 
+def crisis_shading(ax: Any, events: list[dict[str, Any]], now: int,
+                   weeks: int | None = None) -> list[Any]:
+    """The crisis as a grey area (intensity 0..1): shaded for the weeks run, hatched for
+    the weeks planned ahead."""
+    intensity = planned_crisis(events, max(weeks if weeks is not None else now, now))
+    if not (intensity > 0).any():
+        return []
+    x = np.arange(len(intensity))
+    return [ax.fill_between(x, 0, np.where(x <= now, intensity, 0), step="post",
+                            color=CRISIS_FILL, alpha=CRISIS_ALPHA, lw=0, zorder=0),
+            ax.fill_between(x, 0, np.where(x >= now, intensity, 0), step="post",
+                            facecolor="none", edgecolor=CRISIS_FILL, hatch=PLANNED_HATCH,
+                            lw=0, zorder=0)]
+
+
 def curves_dynamic(ax: Any, panel: str, df: pd.DataFrame, events: list[dict[str, Any]],
                    weeks: int | None = None) -> list[Any]:
     """The curves so far; the crisis shaded (grey area = intensity 0..1), darker for the
-    weeks run, lighter for the weeks planned ahead; strategy switches as dotted lines,
+    weeks run, hatched for the weeks planned ahead; strategy switches as dotted lines,
     planned ones too, labelled above the axes; returns the artists."""
-    artists: list[Any] = []
     now = int(df["week"].iloc[-1]) if len(df) else 0
-    weeks = weeks if weeks is not None else now
-    intensity = planned_crisis(events, max(weeks, now))
-    if (intensity > 0).any():
-        x = np.arange(len(intensity))
-        for part, alpha in ((x <= now, CRISIS_ALPHA), (x >= now, PLANNED_ALPHA)):
-            artists.append(ax.fill_between(x, 0, np.where(part, intensity, 0), step="post",
-                                           color=CRISIS_FILL, alpha=alpha, lw=0, zorder=0))
+    artists = crisis_shading(ax, events, now, weeks)
     for ev in events:
         if ev.get("kind") == "strategy_switch":
             ahead = ev["week"] > now
@@ -287,8 +296,10 @@ def curves_dynamic(ax: Any, panel: str, df: pd.DataFrame, events: list[dict[str,
                                       alpha=0.5 if ahead else 1.0))
             if panel == "adoption":
                 to = "co-creative" if ev["strategy_mix"] >= 0.5 else "top-down"
-                artists.append(ax.text(ev["week"], 1.0, f"→ {to}", fontsize=16, va="bottom",
-                                       ha="center", transform=ax.get_xaxis_transform()))
+                artists.append(ax.text(  # inside the axes: above, it printed over the title
+                    ev["week"], 0.97, f" → {to}", fontsize=16, va="top", ha="left",
+                    transform=ax.get_xaxis_transform(),
+                    bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.8, "pad": 1}))
     for col, _label, colour, style, width in _series(panel, df):
         if col in df:
             artists += ax.plot(df["week"], df[col], color=colour, ls=style, lw=width)
@@ -350,6 +361,45 @@ def draw_panel(panel: str, model: Any, figsize: tuple[float, float] = PANEL_SIZE
         fig, ax = _panel_figure(panel, figsize, dpi)
         _draw_on(ax, panel, model)
     return fig
+
+
+#: Compare mode's panels: (column, title, y label) of the curve both worlds draw.
+COMPARE_COLUMNS = {"adoption": ("share_at_full", "Adoption: both worlds", "share at full impl."),
+                   "reach": ("reach", "Reach: both worlds", "share of families")}
+
+
+def draw_compare(panel: str, worlds: list[Any], labels: list[str],
+                 figsize: tuple[float, float] = PANEL_SIZE, dpi: int = 72) -> Figure:
+    """Two worlds' adoption or reach on one axes, the gap between them filled and its
+    size now in the legend: the message of compare mode in one picture."""
+    column, title, ylabel = COMPARE_COLUMNS[panel]
+    dfs = [w.datacollector.get_model_vars_dataframe() for w in worlds]
+    with projector_style():
+        fig, ax = _panel_figure(panel, figsize, dpi)
+        ax.set_title(title, loc="left")
+        ax.set_ylabel(ylabel)
+        _x_axis(ax, max(run_weeks(w) for w in worlds))
+        crisis_shading(ax, model_events(worlds[0]), int(worlds[0].week), run_weeks(worlds[0]))
+        for df, label, colour, style in zip(dfs, labels, SERIES, ("-", "--"), strict=False):
+            ax.plot(df["week"], df[column], color=colour, ls=style,
+                    label=textwrap.fill(label, 12))
+        n = min(len(df) for df in dfs)
+        first, second = (df[column].to_numpy()[:n] for df in dfs[:2])
+        ax.fill_between(dfs[0]["week"].to_numpy()[:n], first, second, step=None,
+                        color=OKABE_ITO["bluish_green"], alpha=0.35, lw=0,
+                        label=f"difference\n{second[-1] - first[-1]:+.2f} now" if n else
+                        "difference")
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.02), frameon=False)
+    return fig
+
+
+def figure_png(fig: Figure) -> bytes:
+    """A figure drawn from scratch as PNG bytes."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    return _png(canvas.buffer_rgba(), canvas.get_width_height())
 
 
 def _png(rgba: Any, size: tuple[int, int]) -> bytes:
@@ -446,11 +496,7 @@ def live_frame(title: str, dpi: int = 72) -> LiveFigure:
 
 def panel_png(panel: str, model: Any, dpi: int = 72) -> bytes:
     """A panel drawn from scratch as PNG bytes (tests compare the blitted one with it)."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-
-    canvas = FigureCanvasAgg(draw_panel(panel, model, dpi=dpi))
-    canvas.draw()
-    return _png(canvas.buffer_rgba(), canvas.get_width_height())
+    return figure_png(draw_panel(panel, model, dpi=dpi))
 
 
 # --- animation -------------------------------------------------------------------------

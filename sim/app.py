@@ -1,12 +1,14 @@
 """The trainers' live dashboard: watch trust let a system pivot, on a projector.
 
 ``trustsim app [SCENARIO]`` starts it (Solara behind ``sim.dashboard.access.Guard``; the
-scenario comes in ``TRUSTSIM_APP_SCENARIO``). One screen at 1280x720 or larger, no scrolling: the
-status line, one row of controls (Play, Step, Reset, Crisis now, Switch strategy now,
-Save), the captions in a fixed-height strip and four panels; the sidebar holds the
-scenario, the settings Reset applies and the scenario's own notes. Compare mode runs two
-worlds in lockstep with the same seed (two arms, or one arm with and without a shared
-history) so a room sees the same crisis hit both at the same moment.
+scenario comes in ``TRUSTSIM_APP_SCENARIO``). One screen at 1280x720 or larger, no
+scrolling: the status line, one row of controls (☰ for the sidebar, Play, Step, Reset,
+Crisis now, Switch strategy now, Save; keys in ``sim.dashboard.keys``), the captions in a
+fixed-height strip and four panels; the sidebar holds the scenario, the settings Reset
+applies, the speed and the scenario's workshop note. Compare mode runs two worlds in
+lockstep with the same seed (two arms, or one arm with and without a shared history) so
+a room sees the same crisis hit both at the same moment, and draws their adoption and
+reach on shared axes.
 
 Live actions go through ``model.add_event`` so they land on the model's timeline, and
 "Save" writes the run's figures and a scenario file that replays it (``trustsim run``).
@@ -20,6 +22,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import os
+import re
 import threading
 import time
 from dataclasses import dataclass
@@ -30,8 +33,11 @@ import solara
 import yaml
 
 from sim.animate import (
+    COMPARE_COLUMNS,
     PANELS,
+    draw_compare,
     draw_panel,
+    figure_png,
     live_frame,
     live_panel,
     model_events,
@@ -46,6 +52,7 @@ from sim.dashboard.access import (
     served_dirs,
     served_file,
 )
+from sim.dashboard.keys import SHORTCUT_HELP, Shortcuts
 from sim.dashboard.story import (
     arm_label,
     captions,
@@ -53,7 +60,6 @@ from sim.dashboard.story import (
     crisis_end,
     mix_at,
     mix_label,
-    scenario_notes,
     status_line,
     title_of,
 )
@@ -76,7 +82,7 @@ DEFAULT_CRISIS = {"intensity": 0.9, "duration": 52}
 #: Compare mode "with and without a shared history": positive experiences already on the
 #: agency-ISP and partnership ties of the trusting world (covid_pivot.yaml suggests 20).
 HISTORY = {"established_evidence": 20.0}
-PLAY_INTERVAL = 0.12  # seconds between weeks while playing
+SPEED = (1, 20, 8)  # weeks a second while playing: slowest, fastest, at start
 
 
 # --- the trainers' knobs -------------------------------------------------------------
@@ -146,8 +152,16 @@ def check_knob(name: str, value: Any, start: float | None = None) -> float:
     return int(number) if knob.integer else number
 
 
-def check_field(name: str, value: Any) -> int:
-    """A typed-in seed or run length, checked like the scenario file checks it."""
+def last_event(params: dict[str, Any]) -> tuple[str, int] | None:
+    """The kind and week of an arm's latest scripted event: a run must reach it."""
+    events = parse_timeline(params.get("timeline", []))
+    last = max(events, key=lambda e: e.start(), default=None)
+    return (last.kind, last.start()) if last else None
+
+
+def check_field(name: str, value: Any, last: tuple[str, int] | None = None) -> int:
+    """A typed-in seed or run length, checked like the scenario file checks it; ``last``
+    (kind, week): the scripted event the run must reach."""
     text = str(value).strip()
     try:
         number = int(text)
@@ -158,10 +172,14 @@ def check_field(name: str, value: Any) -> int:
             raise ValueError(f"Seed = {text!r}: expected a whole number >= 0")
         return number
     try:
-        return check_value("weeks", number)
+        number = check_value("weeks", number)
     except ValueError:
         raise ValueError(f"Weeks = {text!r}: expected "
                          f"{PARAMETERS['weeks'].describe_range()}") from None
+    if last and number < last[1]:
+        raise ValueError(f"Weeks = {text!r}: expected at least {last[1]} (the scenario's "
+                         f"{last[0].replace('_', ' ')} event starts in week {last[1]})")
+    return number
 
 
 def apply_knobs(params: dict[str, Any], knobs: dict[str, float]) -> dict[str, Any]:
@@ -192,12 +210,13 @@ def settle_inputs(scenario: Scenario, arm: str, given: dict[str, Any]
     A refused value is replaced by the scenario's own, so the model always builds.
     """
     start = start_values(scenario, arm)
+    last = last_event(scenario.arm_params(arm))
     values, refused = dict(start), []
     for name, value in given.items():
         if value is None:
             continue
         try:
-            values[name] = (check_field(name, value) if name in FIELDS
+            values[name] = (check_field(name, value, last) if name in FIELDS
                             else check_knob(name, value, start[name]))
         except ValueError as exc:
             refused.append(f"Refused {exc}; kept {start[name]!r}")
@@ -302,7 +321,6 @@ def _same(a: Any, b: Any) -> bool:
 
 # --- compare mode ------------------------------------------------------------------------
 
-COMPARE_PANELS = ("network", "trust")  # what differs first between the two worlds
 COMPARE = {"off": "One system",
            "arms": "Two arms side by side",
            "history": "With and without a shared history"}
@@ -338,6 +356,14 @@ def build_worlds(path: str, scenario: Scenario, arm: str, mode: str,
     return worlds
 
 
+def open_worlds(path: str, arm: str, mode: str
+                ) -> tuple[Scenario, dict[str, Any], list[WorkshopModel]]:
+    """The scenario, its arm's start values and the worlds a fresh page shows."""
+    scenario = scenario_for_reset(path)[0]
+    start = start_values(scenario, arm)
+    return scenario, start, build_worlds(path, scenario, arm, mode, start)
+
+
 def step_worlds(worlds: list[WorkshopModel]) -> bool:
     """One week in every world that still runs (lockstep); False when all are done."""
     for world in worlds:
@@ -369,10 +395,33 @@ def replay_scenario(model: WorkshopModel) -> dict[str, Any]:
     return data
 
 
+def switched(model: WorkshopModel) -> tuple[float, int] | None:
+    """The strategy mix in force now and the week it took effect, when a switch has
+    changed it from the one the run started with."""
+    week, mix = int(model.week), mix_at(model, int(model.week))
+    if mix == float(model.knobs["strategy_mix"]):
+        return None
+    since = max(e["week"] for e in model_events(model)
+                if e.get("kind") == "strategy_switch" and e["week"] <= week)
+    return mix, since
+
+
+def slide_title(model: WorkshopModel) -> str:
+    """The saved slide's title: the world, and the strategy in force after a switch."""
+    title = f"{model.scenario_spec.name}: {model.label}"
+    if now := switched(model):
+        title += f", {mix_label(now[0])} since week {now[1]}"
+    return title
+
+
 def save_run(model: WorkshopModel, root: str | Path, tag: str = "") -> list[Path]:
-    """Write the panels (PNG), the 2x2 frame and the replay scenario into a new folder."""
+    """Write the panels (PNG), the 2x2 frame and the replay scenario into a new folder,
+    named after the strategy in force."""
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    name = f"{model.scenario_spec.name}-{model.arm}{tag}-week{model.week}-{stamp}"
+    arm = model.arm
+    if now := switched(model):
+        arm += "-to-" + mix_label(now[0]).removesuffix(" support").replace("% ", "pc-")
+    name = f"{model.scenario_spec.name}-{arm}{tag}-week{model.week}-{stamp}"
     base = Path(root) / name
     folder, n = base, 1
     while folder.exists():  # two saves within a second
@@ -385,8 +434,7 @@ def save_run(model: WorkshopModel, root: str | Path, tag: str = "") -> list[Path
         draw_panel(panel, model, dpi=100).savefig(path)
         paths.append(path)
     path = folder / "dashboard.png"
-    path.write_bytes(live_frame(f"{model.scenario_spec.name}: {model.label}", dpi=100)
-                     .png(model))
+    path.write_bytes(live_frame(slide_title(model), dpi=100).png(model))
     paths.append(path)
     path = folder / "scenario.yaml"
     path.write_text(yaml.safe_dump(replay_scenario(model), sort_keys=False), encoding="utf-8")
@@ -449,6 +497,21 @@ def scenario_titles(files: list[Path]) -> dict[str, Path]:
     return out
 
 
+def shown_class(name: str, arm: str, mode: str) -> str:
+    """A CSS class naming what the page shows (scenario and arm names are validated
+    identifiers), so a browser test knows when a new choice has taken over."""
+    return "ts-on-" + re.sub(r"[^A-Za-z0-9_-]", "_", f"{name}--{arm}--{mode}")
+
+
+def guarded(build, *args: Any) -> tuple[Any, str | None]:
+    """``build(*args)``, or None and the one line to show when a scenario or its worlds
+    cannot be built (the page shows it in words, never a traceback)."""
+    try:
+        return build(*args), None
+    except (TrustsimError, ValueError) as exc:
+        return None, " ".join(str(exc).split())
+
+
 def save_dir() -> Path:
     return Path(os.environ.get(SAVE_DIR_ENV, "results/app"))
 
@@ -467,6 +530,8 @@ html, body, .v-application, .v-application--wrap { overflow: hidden !important; 
 .ts-root { display: grid; grid-template-columns: 330px minmax(0, 1fr);
   grid-template-rows: auto auto auto minmax(0, 1fr); height: 100vh; width: 100vw;
   column-gap: 10px; padding: 4px 8px; box-sizing: border-box; }
+.ts-root.ts-noside { grid-template-columns: 0 minmax(0, 1fr); column-gap: 0; }
+.ts-noside .ts-side { display: none; }
 .ts-side { grid-row: 1 / span 4; overflow-y: auto; overflow-x: hidden;
   border-right: 1px solid #cccccc; padding-right: 6px; }
 .ts-side .v-input { margin-top: 0 !important; padding-top: 0 !important; }
@@ -474,7 +539,7 @@ html, body, .v-application, .v-application--wrap { overflow: hidden !important; 
 .ts-side .v-input__slider .v-input__slot { flex-wrap: wrap; margin-bottom: 0; }
 .ts-side .v-input__slider .v-label { flex: 1 0 100%; white-space: normal;
   color: #222222 !important; line-height: 20px; }
-.ts-side .v-input__slider .v-slider { margin: 0 4px; min-height: 26px; }
+.ts-side .v-input__slider .v-slider { margin: 0 4px; min-height: 22px; }
 .ts-side .v-input__slider .v-input__control { margin-bottom: 2px; }
 .ts-side .v-select .v-input__slot, .ts-side .v-text-field .v-input__slot { margin-bottom: 2px; }
 .ts-side .v-sheet.d-flex { row-gap: 2px !important; }
@@ -515,6 +580,9 @@ _choice = solara.reactive(None)  # (path, arm) of the scenario shown
 _choice_error = solara.reactive(None)  # one line, when a chosen scenario fails validation
 _mode = solara.reactive("off")  # compare mode, one of COMPARE
 _saved = solara.reactive([])
+_speed = solara.reactive(SPEED[2])  # weeks a second while playing, kept across scenarios
+_note = solara.reactive("")  # said once by the next dashboard (a restart's reason)
+_side = solara.reactive(True)  # the sidebar shown (hide it for more room on a projector)
 
 
 @solara.component
@@ -558,6 +626,21 @@ def Captions(model: Any, tick: int = 0, n: int = 3):
             solara.Div(children=[line])
 
 
+def set_mode(model: Any, title: str) -> None:
+    """Change compare mode; the worlds are built anew, so a run under way restarts at
+    week 0: say so in the controls row rather than restart silently."""
+    mode = next(k for k, t in COMPARE.items() if t == title)
+    if mode != _mode.value:
+        _note.set(restart_note(title, int(model.week)))
+        _mode.set(mode)
+
+
+def restart_note(title: str, week: int) -> str:
+    """What changing compare mode at ``week`` did, in words."""
+    return (f"Compare: {title}, restarted at week 0 (was at week {week}) with the same "
+            "settings" if week else f"Compare: {title}")
+
+
 def _knob_slider(knob: Knob, values: solara.Reactive, start: dict[str, Any]) -> None:
     low, high = knob_range(knob, start[knob.name])
     value = values.value[knob.name]
@@ -576,7 +659,7 @@ def Settings(scenario: Scenario, arm: str, values: solara.Reactive, live: solara
     own settings."""
     ScenarioChooser()
     solara.Select("Compare", value=COMPARE[_mode.value], values=list(COMPARE.values()),
-                  on_value=lambda v: _mode.set(next(k for k, t in COMPARE.items() if t == v)))
+                  on_value=lambda v: set_mode(model, v))
     start = start_values(scenario, arm)
     has_crisis = first_crisis(scenario.arm_params(arm).get("timeline", [])) is not None
     for knob in KNOBS:
@@ -590,7 +673,6 @@ def Settings(scenario: Scenario, arm: str, values: solara.Reactive, live: solara
     pending = pending_changes(model, values.value)
     if pending:
         solara.Text("Reset applies: " + "; ".join(pending), classes=["ts-pending"])
-    solara.Text("Crisis now and Switch strategy now", classes=["ts-small"])
     solara.SliderFloat(f"Crisis now: intensity {live.value['intensity']:.2f}",
                        value=live.value["intensity"], min=0.05, max=1.0, step=0.05,
                        on_value=lambda v: live.set({**live.value, "intensity": v}))
@@ -599,6 +681,8 @@ def Settings(scenario: Scenario, arm: str, values: solara.Reactive, live: solara
     solara.SliderFloat(f"Switch to: {mix_label(live.value['mix'])}", value=live.value["mix"],
                        min=0.0, max=1.0, step=0.05,
                        on_value=lambda v: live.set({**live.value, "mix": v}))
+    solara.SliderInt(f"Speed: {_speed.value} weeks a second", value=_speed,
+                     min=SPEED[0], max=SPEED[1])
 
 
 @solara.component
@@ -646,18 +730,45 @@ def Panels(worlds: list[Any], weeks: tuple[int, ...], tick: int, lock: Any):
         for world, week in zip(worlds, weeks, strict=True):
             solara.Text(f"{world.label} (week {week}): {mix_label(mix_at(world, week))}",
                         classes=["ts-world"])
-        for panel in COMPARE_PANELS:
-            for world in worlds:
-                Figure(world, panel, tick, lock)
+        for world in worlds:
+            Figure(world, "network", tick, lock)
+        for panel in COMPARE_COLUMNS:
+            CompareFigure(worlds, panel, tick, lock)
+
+
+def short_label(world: Any) -> str:
+    """A world's name short enough for a legend: 'Top-down', 'a shared history'."""
+    return world.label.split(", ")[-1].removesuffix(" support")
+
+
+@solara.component
+def CompareFigure(worlds: list[Any], panel: str, tick: int, lock: Any):
+    """Both worlds' adoption or reach on one panel, their difference filled."""
+    def draw() -> bytes:
+        with lock:
+            return figure_png(draw_compare(panel, worlds, [short_label(w) for w in worlds]))
+
+    png = solara.use_memo(draw, [tuple(id(w) for w in worlds), panel, tick])
+    solara.Image(png, classes=[f"ts-panel-{panel}-compare"])
 
 
 @solara.component
 def Dashboard(path: str, arm: str, mode: str):
     """One scenario arm (or two worlds in compare mode): sidebar, status, controls,
     captions and panels, all on one screen."""
-    scenario = solara.use_memo(lambda: scenario_for_reset(path)[0], [path])
-    values = solara.use_reactive(start_values(scenario, arm))  # what Reset will apply
-    first = solara.use_memo(lambda: build_worlds(path, scenario, arm, mode, values.value), [])
+    opened, error = solara.use_memo(lambda: guarded(open_worlds, path, arm, mode), [])
+    if error is not None:  # one line and the chooser, never a traceback
+        solara.Error(error, dense=True)
+        ScenarioChooser(with_path=True)
+    else:
+        Running(path, arm, mode, *opened)
+
+
+@solara.component
+def Running(path: str, arm: str, mode: str, scenario: Scenario, start: dict[str, Any],
+            first: list[WorkshopModel]):
+    """The dashboard of worlds that were built."""
+    values = solara.use_reactive(start)  # what Reset will apply
     worlds = solara.use_reactive(first)
     start = arm_knobs(scenario.arm_params(arm))
     live = solara.use_reactive({"intensity": float(start["crisis_peak"]) or 0.9,
@@ -665,7 +776,8 @@ def Dashboard(path: str, arm: str, mode: str):
                                 "mix": 1.0 - round(start["strategy_mix"])})
     playing = solara.use_reactive(False)
     tick = solara.use_reactive(0)  # counts changes: the components below render again
-    message = solara.use_reactive("")
+    message = solara.use_reactive(solara.use_memo(lambda: _note.value, []))
+    solara.use_effect(lambda: _note.set(""), [])
     tab = solara.use_reactive(0)
     lock = solara.use_memo(threading.RLock, [])
 
@@ -677,7 +789,7 @@ def Dashboard(path: str, arm: str, mode: str):
 
     def play_loop() -> None:
         while playing.value:
-            time.sleep(PLAY_INTERVAL)
+            time.sleep(1 / _speed.value)
             if playing.value and not advance():
                 playing.set(False)
         tick.set(tick.value + 1)  # paused: draw the last week once more, all settled
@@ -692,9 +804,11 @@ def Dashboard(path: str, arm: str, mode: str):
         playing.set(False)
         with lock:
             current, _ = scenario_for_reset(path)
-            worlds.set(build_worlds(path, current, arm, mode, values.value))
+            built, error = guarded(build_worlds, path, current, arm, mode, values.value)
+            if built is not None:
+                worlds.set(built)
         tick.set(tick.value + 1)
-        message.set("")
+        message.set(error or "")
 
     def act(maker) -> None:
         try:
@@ -724,7 +838,13 @@ def Dashboard(path: str, arm: str, mode: str):
     with lock:  # one snapshot of the weeks for the status line and the world labels
         weeks = tuple(w.week for w in worlds.value)
     running = any(w.running for w in worlds.value)
-    with solara.Div(classes=["ts-root"]):
+    crisis_now = lambda: act(  # noqa: E731
+        lambda w: live_crisis_event(w, live.value["intensity"], live.value["weeks"]))
+    Shortcuts({"play": lambda: running and play_pause(),
+               "step": lambda: running and not playing.value and advance(),
+               "crisis": crisis_now})
+    side = [] if _side.value else ["ts-noside"]
+    with solara.Div(classes=["ts-root", shown_class(scenario.name, arm, mode), *side]):
         with solara.Div(classes=["ts-side"]):
             with solara.lab.Tabs(value=tab, grow=True):
                 with solara.lab.Tab("Settings"):
@@ -734,14 +854,15 @@ def Dashboard(path: str, arm: str, mode: str):
         with solara.Div():
             Status(model, weeks[0], tick.value, compare=len(worlds.value) > 1)
         with solara.Div(classes=["ts-controls"]):
+            solara.Button("☰", color=BUTTON["dark"], outlined=True, classes=["ts-side-toggle"],
+                          on_click=lambda: _side.set(not _side.value))
             solara.Button("❚❚ Pause" if playing.value else "▶ Play", color=BUTTON["dark"],
                           on_click=play_pause,
                           disabled=not running)
             solara.Button("Step", color=BUTTON["dark"], on_click=advance,
                           disabled=playing.value or not running)
             solara.Button("Reset", color=BUTTON["dark"], on_click=reset)
-            solara.Button("Crisis now", color=BUTTON["crisis"], on_click=lambda: act(
-                lambda w: live_crisis_event(w, live.value["intensity"], live.value["weeks"])))
+            solara.Button("Crisis now", color=BUTTON["crisis"], on_click=crisis_now)
             solara.Button("Switch strategy now", color=BUTTON["switch"], on_click=lambda: act(
                 lambda w: live_switch_event(w, live.value["mix"])))
             solara.Button("Save", color=BUTTON["dark"], outlined=True, on_click=save)
@@ -754,13 +875,15 @@ def Dashboard(path: str, arm: str, mode: str):
 
 @solara.component
 def AboutScenario(path: str, model: Any):
-    """The scenario's question and what to look at (its header comment), the settings
-    the run started with and where Save wrote."""
-    notes = solara.use_memo(lambda: scenario_notes(path), [path])
+    """The scenario's workshop note (its question, what to click, what to notice: written
+    for the room, unlike the file's comment for researchers), the settings the run
+    started with and where Save wrote."""
     ScenarioChooser(with_path=True)
     solara.Text(model.scenario_spec.description, classes=["ts-small"])
-    solara.Text(notes or "This scenario file has no notes.", classes=["ts-notes"])
+    solara.Text(model.scenario_spec.workshop or "This scenario has no workshop note "
+                "(a `workshop:` text in its file).", classes=["ts-notes"])
     solara.Text(applied_line(model), classes=["ts-small"])
+    solara.Text(SHORTCUT_HELP + " · ☰ hides the sidebar", classes=["ts-small"])
     if _saved.value:
         folder = Path(_saved.value[0]).parent
         names = ", ".join(Path(p).name for p in _saved.value)

@@ -104,7 +104,7 @@ def test_one_stage_palette_for_dashboard_and_figures():
 
 def test_planned_events_are_drawn_ahead(model):
     """A crisis and a switch called for later weeks show on the time axes before they
-    happen: the weeks planned are shaded lighter than the weeks run."""
+    happen: the weeks planned are hatched, the weeks run shaded."""
     model.add_event({"kind": "crisis", "onset": 15, "duration": 4, "intensity": 0.6,
                      "ramp": 0})
     model.add_event({"kind": "strategy_switch", "week": 18, "strategy_mix": 0.0})
@@ -114,6 +114,26 @@ def test_planned_events_are_drawn_ahead(model):
     assert intensity[15:19].tolist() == [0.9, 0.9, 0.9, 0.9]  # covid's own crisis is higher
     fig = animate.draw_panel("adoption", model)
     ax = fig.axes[0]
-    shades = [c for c in ax.collections if c.get_alpha() == animate.PLANNED_ALPHA]
+    shades = [c for c in ax.collections if c.get_hatch() == animate.PLANNED_HATCH]
     assert shades and shades[0].get_paths()[0].get_extents().x1 >= 19
     assert any(line.get_xdata()[0] == 18 for line in ax.lines)  # the switch, ahead
+
+
+@pytest.mark.parametrize("panel", ["adoption", "reach"])
+def test_compare_panels_draw_both_worlds_and_their_difference(panel):
+    """Compare mode showed only network and trust, not the message (issue 25)."""
+    from sim import app
+
+    scenario = app.load_scenario(COVID)
+    values = {**app.start_values(scenario, "top_down"), "weeks": "20"}
+    worlds = app.build_worlds(str(COVID), scenario, "top_down", "arms", values)
+    for _ in range(12):
+        app.step_worlds(worlds)
+    fig = animate.draw_compare(panel, worlds, [w.label for w in worlds])
+    ax = fig.axes[0]
+    column = animate.COMPARE_COLUMNS[panel][0]
+    drawn = [line.get_ydata().tolist() for line in ax.get_lines() if len(line.get_xdata())]
+    for world in worlds:
+        assert world.datacollector.get_model_vars_dataframe()[column].tolist() in drawn
+    texts = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert any(t.startswith("difference") for t in texts), texts

@@ -134,8 +134,10 @@ def test_captions_are_the_latest_lines_newest_first():
         model.step()
     lines = app.captions(model, n=3)
     assert 0 < len(lines) <= 3
-    weeks = [int(line.split(":")[0].removeprefix("Week ")) for line in lines]
+    weeks = [int(line.split(":")[0].removeprefix("Week ")) for line in lines
+             if not line.startswith("Weeks ")]  # the month's routine line comes last
     assert weeks == sorted(weeks, reverse=True) and weeks[0] <= 10
+    assert lines[-1].startswith("Weeks 8-11: ")
 
 
 def test_saved_run_replays_exactly(tmp_path):
@@ -289,11 +291,8 @@ def test_compare_mode_runs_two_worlds_in_lockstep(covid, mode):
 
 
 def test_scenario_notes_titles_and_arm_labels(covid):
-    from sim.dashboard.story import arm_label, scenario_notes, title_of
+    from sim.dashboard.story import arm_label, title_of
 
-    notes = scenario_notes(str(COVID))
-    assert notes.startswith("the headline scenario") and "What to look at:" in notes
-    assert not any(line.startswith("#") for line in notes.splitlines())
     assert title_of("A COVID-style crisis (week 8, one year, high intensity): the rapid "
                     "pivot.") == "A COVID-style crisis (week 8, one year, high intensity)"
     assert title_of("The shared county under normal conditions. Extended by others.") == (
@@ -309,3 +308,43 @@ def test_a_scenario_without_a_crisis_does_not_claim_one():
     base = app.WorkshopModel(str(ROOT / "scenarios" / "base.yaml"), weeks="5")
     assert "no scripted crisis" in app.applied_line(base)
     assert app.first_crisis(base.events) is None
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "scenarios").glob("*.yaml")),
+                         ids=lambda p: p.name)
+def test_the_about_panel_shows_the_workshop_note_not_the_raw_comment(path):
+    """Trainers read the scenario's ``workshop:`` note; the file's comment for researchers
+    ("make demo", parameter names, figure files) stays out (issue 25)."""
+    import solara
+
+    model = app.WorkshopModel(str(path), weeks=None)
+    box, _ = solara.render(app.AboutScenario(str(path), model), handle_error=False)
+    shown = " ".join(str(box).split())
+    assert model.scenario_spec.workshop[:80] in shown
+    spec = model.scenario_spec
+    meant = " ".join(f"{spec.description} {spec.workshop}".split())
+    comment = [line[1:].strip()[:40] for line in path.read_text("utf-8").splitlines()
+               if line.startswith("#") and len(line) > 12]
+    assert comment and not any(c in shown and c not in meant for c in comment), path.name
+
+
+def test_a_saved_slide_and_folder_name_the_strategy_in_force(tmp_path):
+    """After a switch, the slide's title said 'Top-down support' still (issue 25)."""
+    model = small()
+    model.step()
+    model.add_event(app.live_switch_event(model, 1.0)[0])
+    for _ in range(3):
+        model.step()
+    assert app.slide_title(model) == (f"{model.scenario_spec.name}: Top-down support, "
+                                      "co-creative support since week 2")
+    folder = app.save_run(model, tmp_path)[0].parent
+    assert folder.name.startswith(f"{model.scenario_spec.name}-top_down-to-co-creative-week4-")
+    before = small()
+    assert app.slide_title(before) == f"{before.scenario_spec.name}: Top-down support"
+
+
+def test_changing_compare_mode_mid_run_says_it_restarted():
+    assert app.restart_note("Two arms side by side", 14) == (
+        "Compare: Two arms side by side, restarted at week 0 (was at week 14) with the same "
+        "settings")
+    assert app.restart_note("One system", 0) == "Compare: One system"

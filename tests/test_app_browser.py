@@ -319,9 +319,16 @@ def test_compare_mode_runs_two_worlds_in_lockstep(page, tmp_path):
     now = settled(page)
     expect(worlds).to_have_text([re.compile(rf"\(week {now}\)")] * 2)  # lockstep
     shot(page, tmp_path, "compare.png")
+    for panel in ("adoption", "reach"):  # both worlds on one panel, their difference
+        assert page.locator(f".ts-panel-{panel}-compare").count() == 1
     page.get_by_text("Two arms side by side", exact=True).click()
     page.get_by_role("option", name="One system").click()
     page.locator(".ts-world").first.wait_for(state="detached")
+    message = page.locator(".ts-message")  # not a silent restart (issue 25)
+    expect(message).to_have_text(re.compile(
+        r"^Compare: One system, restarted at week 0 \(was at week \d+\) with the same "
+        r"settings$"))
+    assert int(re.search(r"was at week (\d+)", message.inner_text()).group(1)) >= now
 
 
 def test_stage_change_captions_appear(page):
@@ -390,3 +397,72 @@ def test_bad_input_is_refused_in_the_page(page, folders, tmp_path):
     page.get_by_text(f"{line} (still showing the last valid version)", exact=True).wait_for()
     assert "Traceback" not in page.inner_text("body")
     assert page.get_by_text("Week 0 of 100").is_visible()
+
+
+def test_keyboard_shortcuts_speed_and_a_hidden_sidebar(page):
+    """Space plays and pauses, the right arrow steps, C calls a crisis (issue 25); the
+    speed slider sets weeks a second; the sidebar hides for more room."""
+    page.locator(".ts-status").click()  # focus on the page, not on a field
+    page.keyboard.press("ArrowRight")
+    wait_status(page, r"^Week 1 of ")
+    page.keyboard.press("c")
+    wait_status(page, r"CRISIS from week 2$")
+    speed = page.get_by_role("slider").last
+    speed.focus()
+    speed.press("Home")  # slowest: one week a second
+    page.get_by_text("Speed: 1 weeks a second").wait_for()
+    page.locator(".ts-status").click()
+    page.keyboard.press(" ")
+    button(page, "❚❚ Pause").wait_for()
+    page.keyboard.press(" ")
+    button(page, "▶ Play").wait_for()
+    assert settled(page) <= 6  # about a week a second, not eight
+    side = page.locator(".ts-side")
+    width = page.locator(".ts-panels").bounding_box()["width"]
+    button(page, "☰").click()
+    side.wait_for(state="hidden")
+    page.wait_for_function(f"document.querySelector('.ts-panels')"
+                           f".getBoundingClientRect().width > {width + 200}")
+    button(page, "☰").click()
+    side.wait_for(state="visible")
+
+
+OVERFLOW = """() => [...document.querySelectorAll('.ts-root *')].filter(e => {
+  if (![...e.childNodes].some(n => n.nodeType === 3 && n.textContent.trim())) return false;
+  const r = e.getBoundingClientRect();
+  if (!r.width || !r.height) return false;
+  const side = e.closest('.ts-side');  // the sidebar scrolls: only its width counts
+  return e.scrollWidth > e.clientWidth + 1 || r.left < -1 || r.right > innerWidth + 1
+    || (!side && r.bottom > innerHeight + 1);
+}).map(e => e.textContent.trim().slice(0, 50))"""
+
+CHART_SCALE = ("() => [...document.querySelectorAll('.ts-panels img')].map(e => "
+               "e.getBoundingClientRect().width / e.naturalWidth)")
+
+
+@pytest.mark.xfail(strict=True, reason="issue 25, not done yet: cut with an ellipsis are the "
+                   "scenario menu's title and the month's caption line at all three sizes, "
+                   "the status line at 1024x768 and 1280x720, the message at 1280x720")
+@pytest.mark.parametrize("size", [(1024, 768), (1280, 720), (1920, 1080)],
+                         ids=lambda s: f"{s[0]}x{s[1]}")
+def test_text_fits_at_projector_sizes(browser, server, size, tmp_path):
+    """Nothing cut or overprinted at three projector sizes, with the longest status line
+    (a crisis under way and a switch called), both in one system and in compare mode;
+    chart text (16 px in the figures) shown at 14 px or more at 1280x720 (issue 25)."""
+    page = open_page(browser, server, size)
+    step(page, 9)
+    button(page, "Switch strategy now").click()
+    wait_status(page, r"switching to co-creative support in week 10$")
+    for mode in ("", "compare-"):
+        if mode:
+            page.get_by_text("One system", exact=True).click()
+            page.get_by_role("option", name="Two arms side by side").click()
+            page.locator(".ts-world").nth(1).wait_for()
+            step(page, 9)
+        assert not (cut := page.evaluate(OVERFLOW)), cut
+        if size == (1280, 720):
+            assert min(page.evaluate(CHART_SCALE)) * 16 >= 14
+        shot(page, tmp_path, f"fit-{mode}{size[0]}x{size[1]}.png")
+    page.get_by_text("Two arms side by side", exact=True).click()
+    page.get_by_role("option", name="One system").click()
+    page.close()

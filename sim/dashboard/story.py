@@ -96,19 +96,27 @@ def status_line(model: Any, weeks: int, with_mix: bool = True, week: int | None 
 
 _GROUPS = (  # (pattern of one note, one-line summary of n of them), most telling first
     (re.compile(r"(A\d+) moved on to (.+)"),
-     lambda n, who, stage: f"{who} moved on to {stage}"),
+     lambda n, who, stage, when: f"{who} moved on to {stage}"),
     (re.compile(r"(A\d+) fell back from (.+) to (.+)"),
-     lambda n, who, old, new: f"{who} fell back from {old} to {new}"),
+     lambda n, who, old, new, when: f"{who} fell back from {old} to {new}"),
     (re.compile(r"(A\d+) abandoned the effort during (.+)"),
-     lambda n, who, stage: f"{who} abandoned the effort during {stage}"),
+     lambda n, who, stage, when: f"{who} abandoned the effort during {stage}"),
     (re.compile(r"A broken promise at (A\d+) cut its trust in (I\d+)"),
-     lambda n, who: (f"{n} broken promises this week ({who}) cut trust in ISPs" if n > 1
-                     else f"A broken promise at {who} cut its trust in its ISP")),
+     lambda n, who, when: (f"{n} broken promises {when} ({who}) cut trust in ISPs" if n > 1
+                           else f"A broken promise at {who} cut its trust in its ISP")),
+    (re.compile(r"(I\d+) introduced A\d+ to A\d+: a new partnership built on borrowed trust"),
+     lambda n, who, when: (f"{n} new partnerships brokered by ISPs {when} ({who})" if n > 1
+                           else f"{who} brokered a new partnership on borrowed trust")),
+    (re.compile(r"Emergency rules let (A\d+) and A\d+ form a partnership"),
+     lambda n, who, when: (f"{n} partnerships formed under emergency rules {when}" if n > 1
+                           else "Emergency rules let two agencies form a partnership")),
 )
-PROMISES = len(_GROUPS) - 1  # one line for all of a week's broken promises
+PROMISES = 3  # one line for all of a week's broken promises
+#: Groups counted whatever their details (the agencies of a promise or an introduction).
+_POOLED = (PROMISES, 4, 5)
 
 
-def _grouped(notes: list[str]) -> list[str]:
+def _grouped(notes: list[str], when: str = "this week") -> list[str]:
     """One line per kind of note: repeated ones counted, their agencies listed; stage
     changes before broken promises, other notes first."""
     out: list[str] = []
@@ -116,14 +124,14 @@ def _grouped(notes: list[str]) -> list[str]:
     for text in map(short_names, notes):
         for i, (pattern, _) in enumerate(_GROUPS):
             if match := pattern.fullmatch(text):
-                rest = () if i == PROMISES else match.groups()[1:]
+                rest = () if i in _POOLED else match.groups()[1:]
                 groups[(i, *rest)].append(match.group(1))
                 break
         else:
             out.append(text)
     for (i, *rest), who in sorted(groups.items(), key=lambda kv: kv[0][0]):
         names = ", ".join(dict.fromkeys(who))
-        out.append(_GROUPS[i][1](len(who), names, *rest))
+        out.append(_GROUPS[i][1](len(who), names, *rest, when))
     return out
 
 
@@ -175,49 +183,59 @@ def timeline_lines(model: Any, week: int) -> list[str]:
     return lines
 
 
+def _notes(model: Any, week: int) -> list[str]:
+    return [text for w, text in model.log if w == week
+            and not text.startswith("ISPs switch strategy")]  # said by timeline_lines
+
+
+def _headlines(model: Any, week: int, df: Any) -> list[str]:
+    """What explains a change in ``week``: the timeline and trends in trust."""
+    row = int((df["week"] == week).to_numpy().nonzero()[0][-1]) if len(df) else -1
+    lines = timeline_lines(model, week)
+    return lines + (trust_lines(model, df, row) if row >= 0 else [])
+
+
 def week_lines(model: Any, week: int, df: Any = None) -> list[str]:
     """Everything worth saying about ``week``, most telling first."""
     if df is None:
         df = model.datacollector.get_model_vars_dataframe()
-    row = int((df["week"] == week).to_numpy().nonzero()[0][-1]) if len(df) else -1
-    notes = [text for w, text in model.log if w == week
-             and not text.startswith("ISPs switch strategy")]  # said by timeline_lines
-    lines = timeline_lines(model, week)
-    if row >= 0:
-        lines += trust_lines(model, df, row)
-    return lines + _grouped(notes)
+    return _headlines(model, week, df) + _grouped(_notes(model, week))
+
+
+#: Routine events are told once per this many weeks ("this month"), not every week.
+MONTH = 4
+#: How far back the caption history looks, in weeks.
+HISTORY_WEEKS = 52
+
+
+def month_line(model: Any, month: int) -> str | None:
+    """A month's routine events in one line ('Weeks 8-11: 3 broken promises this month
+    (A1, A4, A9) cut trust in ISPs; A2 moved on to ...'), broken promises first."""
+    first, last = month * MONTH, month * MONTH + MONTH - 1
+    notes = [t for w in range(first, min(last, model.week) + 1) for t in _notes(model, w)]
+    parts = _grouped(notes, "this month")
+    telling = [p for p in parts if "promise" in p]
+    parts = telling + [p for p in parts if p not in telling]
+    return f"Weeks {first}-{last}: " + "; ".join(parts) if parts else None
 
 
 def captions(model: Any, n: int = 3) -> list[str]:
-    """The latest ``n`` lines, newest week first, each 'Week w: ...'."""
+    """The caption strip: the latest events that explain a change (the crisis, a switch,
+    a trend in trust), newest first, each 'Week w: ...', and under them one line for the
+    latest month's routine events. A key line stays in view for weeks while playing;
+    routine events are counted per month rather than told every week."""
     df = model.datacollector.get_model_vars_dataframe()
-    out: list[str] = []
-    for week in range(model.week, max(model.week - 26, -1), -1):
-        out += [f"Week {week}: {line}" for line in week_lines(model, week, df)]
-        if len(out) >= n:
+    heads: list[str] = []
+    for week in range(model.week, max(model.week - HISTORY_WEEKS, -1), -1):
+        heads += [f"Week {week}: {line}" for line in _headlines(model, week, df)]
+        if len(heads) >= n:
             break
-    return out[:n]
+    routine = next((line for m in range(model.week // MONTH, -1, -1)
+                    if (line := month_line(model, m))), None)
+    return heads[:n - 1] + [routine] if routine else heads[:n]
 
 
-# --- things to notice, things to try ---------------------------------------------------------
-
-
-def scenario_notes(path: str) -> str:
-    """A scenario file's header comment (its question and what to look at), as plain
-    text: the dashboard's 'About' tab, like the Info tab of NetLogo's models."""
-    lines = []
-    try:
-        text = open(path, encoding="utf-8").read()
-    except OSError:
-        return ""
-    for line in text.splitlines():
-        if not line.startswith("#"):
-            break
-        lines.append(line[1:].removeprefix(" "))
-    name, _, rest = lines[0].partition(":") if lines else ("", "", "")
-    if name.strip().endswith((".yaml", ".yml")):  # "covid_pivot.yaml: ..." or just the name
-        lines[0] = rest.strip()
-    return "\n".join(lines).strip()
+# --- names -------------------------------------------------------------------------------
 
 
 def title_of(description: str, limit: int = 70) -> str:

@@ -75,6 +75,8 @@ def resolve_extends(path: Path, chain: tuple[Path, ...] = ()) -> tuple[dict, Pro
             raise ScenarioError(f"file '{target}' {what} (looked for {display_path(parent)}); "
                                 "expected a scenario file", source=shown, field="extends")
         base, prov = resolve_extends(parent, (*chain, path))
+        base.pop("workshop", None)  # a trainers' note speaks of its own file only
+        prov.pop(("workshop",), None)
     return merge(base, raw, prov, shown), prov
 
 
@@ -93,6 +95,11 @@ class Scenario:
     @property
     def description(self) -> str:
         return self.spec.description
+
+    @property
+    def workshop(self) -> str:
+        """The trainers' note (question, what to click, what to notice), or ''."""
+        return " ".join((self.spec.workshop or "").split())
 
     @property
     def weeks(self) -> int:

@@ -35,6 +35,8 @@ PATTERN_WORDS = {
 Name = Annotated[str, StringConstraints(pattern=NAME_PATTERN, max_length=100)]
 GroupName = Annotated[str, StringConstraints(pattern=GROUP_NAME_PATTERN, max_length=100)]
 Unit = Annotated[float, Field(ge=0, le=1, strict=True)]
+#: The trainers' note a scenario carries (``workshop:``): a few plain sentences.
+WORKSHOP_MAX = 600
 
 
 class _Strict(BaseModel):
@@ -108,6 +110,9 @@ class ScenarioSpec(_Strict):
 
     name: Name
     description: str = ""
+    #: For trainers (the dashboard's About panel): the question, what to click, what to
+    #: notice. None when absent, so files without one keep their hash.
+    workshop: Annotated[str, StringConstraints(max_length=WORKSHOP_MAX)] | None = None
     weeks: Annotated[int, Field(ge=1, le=5200, strict=True)] = PARAMETERS["weeks"].default
     replicates: Annotated[int, Field(ge=1, le=100_000, strict=True)] = 10
     seed: Annotated[int, Field(ge=0, le=2**63 - 1, strict=True)] = 0

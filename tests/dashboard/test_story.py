@@ -3,9 +3,8 @@ story of a run, read from the model's log, timeline and weekly record."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
-
-import pytest
 
 from sim import app
 from sim.dashboard import story
@@ -72,11 +71,35 @@ def test_stage_change_captions_appear_when_stages_change():
     assert sum(" moved on to " in line for line in lines) >= 3
 
 
-@pytest.mark.parametrize("path", sorted((ROOT / "scenarios").glob("*.yaml")),
-                         ids=lambda p: p.name)
-def test_every_shipped_scenario_has_notes_without_its_file_name(path):
-    """The About tab of every shipped scenario: a header that opens with the bare file
-    name ('# high_turnover.yaml') crashed the page (issue 25)."""
-    notes = story.scenario_notes(str(path))
-    assert notes, path.name
-    assert not notes.splitlines()[0].startswith(path.name)
+def _played(arm: str, weeks: int) -> list[list[str]]:
+    """The caption strip after every week of a run, as a trainer watching it sees it."""
+    model = app.WorkshopModel(str(COVID), arm, weeks=str(weeks))
+    seen = []
+    while model.running:
+        model.step()
+        seen.append(story.captions(model, n=3))
+    return seen
+
+
+def test_broken_promises_are_told_once_a_month_not_every_week():
+    """Top-down COVID run: a 'broken promise' line came in all 156 weeks (issue 25)."""
+    seen = _played("top_down", 60)
+    lines = {line for strip in seen for line in strip if "promise" in line}
+    assert lines and all(re.match(r"^Weeks \d+-\d+: (\d+ broken promises this month \(|"
+                                  r"A broken promise at A\d+)", line)
+                         for line in lines), sorted(lines)[:5]
+    months = {line.split(":")[0] for line in lines}
+    assert len(months) <= 60 // 4 + 1  # one line per month, however many broke
+
+
+def test_the_caption_history_stays_while_playing():
+    """A key line (the crisis hitting in week 8) stays in view for weeks, not one frame."""
+    seen = _played("top_down", 30)
+    shown = [i + 1 for i, strip in enumerate(seen)
+             if any(line.startswith("Week 8: A crisis hits") for line in strip)]
+    assert shown[0] == 8 and len(shown) >= 4, shown
+    for strip in seen:  # key lines newest first, then the month's routine line
+        weeks = [int(re.match(r"^Week (\d+):", line).group(1)) for line in strip
+                 if not line.startswith("Weeks ")]
+        assert weeks == sorted(weeks, reverse=True), strip
+        assert all(line.startswith("Weeks ") for line in strip[len(weeks):]), strip

@@ -263,6 +263,18 @@ def test_three_hundred_mutated_scenarios_never_raise_anything_but_a_scenario_err
             assert "\n" not in str(exc) and len(str(exc)) < 400, (i, str(exc))
 
 
+@pytest.mark.parametrize(("value", "expected"), [
+    ("x" * 601, "at most 600 characters"), (5, "string"), (["a"], "string"),
+])
+def test_a_bad_workshop_note_is_one_line_naming_the_field(write, value, expected):
+    """``workshop:`` (the trainers' note the dashboard shows) is plain text, capped."""
+    import yaml
+
+    text = yaml.safe_dump({"name": "x", "arms": {"a": {}}, "workshop": value})
+    msg = _message(write("w.yaml", text))
+    assert "w.yaml: workshop: " in msg and expected in msg, msg
+
+
 # -- a hostile results folder ------------------------------------------------------------
 TINY = Path(__file__).parents[1] / "sweep" / "data" / "tiny.yaml"
 RUN = ["run", "tiny.yaml", "-n", "2", "--weeks", "12", "-w", "1", "--out", "out",

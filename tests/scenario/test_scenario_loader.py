@@ -192,3 +192,17 @@ def test_family_group_problem_found_by_the_model_is_placed_in_population(write, 
               {"name": "low_trust", "share": 0.5, "prior_trust": 0.4}]
     msg = _error(write("s.yaml", minimal(population={"family_groups": groups})))
     assert "s.yaml: population.family_groups.1.name: expected a unique identifier" in msg
+
+
+def test_every_shipped_scenario_carries_a_short_workshop_note():
+    """The About panel's plain-language note for trainers: a question, what to click,
+    what to notice (issue 25), within the schema's cap."""
+    from sim.scenario.schema import WORKSHOP_MAX
+
+    shipped = sorted((Path(__file__).resolve().parents[2] / "scenarios").glob("*.yaml"))
+    assert len(shipped) == 10
+    for path in shipped:
+        note = load_scenario(path).workshop
+        assert note and len(note) <= WORKSHOP_MAX, path.name
+        assert "?" in note and "click" in note.lower(), path.name
+        assert not any(word in note for word in ("make demo", ".png", ".yaml", "_")), path.name
