@@ -67,6 +67,7 @@ def _as_in_a_terminal() -> None:
     (a CI job, `cmd &`) passes SIGINT on as ignored, so restore what a terminal gives."""
     signal.signal(signal.SIGINT, signal.SIG_DFL)
 
+@pytest.mark.slow
 def test_dask_cluster_gives_the_same_numbers_as_local_processes(work):
     from distributed import LocalCluster
 
@@ -84,6 +85,7 @@ def test_dask_cluster_gives_the_same_numbers_as_local_processes(work):
     assert len(dask["summaries"]) == 12 and len(dask["timeseries"]) == 12 * 7
 
 
+@pytest.mark.slow
 def test_sigkill_mid_sweep_then_resume_keeps_every_run_once(work):
     path = _experiment(work, parameters={"strategy_mix": {"levels": [0.0, 0.25, 0.5, 1.0]},
                                          "timeline.0.intensity": {"low": 0.2, "high": 1.0,
@@ -243,6 +245,7 @@ def test_a_second_sweep_into_the_same_out_is_refused_and_workers_die_with_their_
     assert len(ids) == 48 and not ids.duplicated().any()
 
 
+@pytest.mark.slow
 def test_ctrl_c_says_what_was_saved_and_how_to_resume(work):
     path = _experiment(work, replicates=60)
     cmd = [TRUSTSIM, "sweep", path.name, "--out", "out", "--workers", "2", "--batch-size",
