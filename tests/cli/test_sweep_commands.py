@@ -230,13 +230,15 @@ def test_a_second_sweep_into_the_same_out_is_refused_and_workers_die_with_their_
     first.send_signal(signal.SIGSTOP)
     assert first.poll() is None, "the first sweep finished before the second started"
     workers = [c.pid for c in psutil.Process(first.pid).children(recursive=True)]
-    second = subprocess.run(cmd, cwd=work, capture_output=True, text=True, timeout=300)
+    try:
+        second = subprocess.run(cmd, cwd=work, capture_output=True, text=True, timeout=300)
+    finally:  # never left frozen, even when the second command fails
+        first.kill()  # the coordinator only, as the OOM killer or a job scheduler might
+        first.wait()
     assert second.returncode == 2, second.stdout
     assert second.stderr == (f"trustsim: out: in use by another trustsim run (process "
                              f"{first.pid} is writing there); wait for it to finish or "
                              "choose another --out\n")
-    first.kill()  # the coordinator only, as the OOM killer or a job scheduler might
-    first.wait()
     assert len(workers) >= 3 and gone_within(workers, 60) == []
     done = subprocess.run(cmd, cwd=work, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
