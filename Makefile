@@ -8,11 +8,13 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: help venv test demo app bench validation lint clean
+.PHONY: help venv test test-slow test-all demo app bench validation lint clean
 
 help:
 	@echo "make demo   set up .venv and run the COVID-pivot comparison"
-	@echo "make test   set up .venv and run the test suite"
+	@echo "make test   set up .venv and run the test suite but its slow tests (in parallel)"
+	@echo "make test-slow  the slow tests: end-to-end commands, browser, calibration"
+	@echo "make test-all   both lanes in one run"
 	@echo "make app    set up .venv and serve the trainers' dashboard"
 	@echo "make bench  set up .venv and print the benchmark figures"
 	@echo "make validation  run the pattern checks (200 replicates) and write docs/validation.md"
@@ -28,8 +30,17 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP)
 
+# -n: one test process per core (pytest-xdist); the slow lane is what CI adds (.ci/run)
+PYTEST := $(BIN)/python -m pytest -q -n auto
+
 test: $(STAMP)
-	$(BIN)/python -m pytest -q
+	$(PYTEST) -m "not slow"
+
+test-slow: $(STAMP)
+	$(PYTEST) -m slow
+
+test-all: $(STAMP)
+	$(PYTEST)
 
 demo: $(STAMP)
 	$(BIN)/trustsim run scenarios/covid_pivot.yaml --out results/covid_pivot --overwrite

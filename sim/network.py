@@ -10,10 +10,10 @@ from a CSV file). Generators are networkx's, which build in time linear in the t
 from __future__ import annotations
 
 import csv
+from functools import cache
 from pathlib import Path
 
 import networkx as nx
-import numba
 import numpy as np
 
 
@@ -92,10 +92,18 @@ def components(n: int, src: np.ndarray, dst: np.ndarray) -> np.ndarray:
     """Connected-component label of each agency (for brokering that bridges groups): the
     smallest agency of its component. Compiled union-find, as brokering asks for it once
     per introduction, up to hundreds of times a run."""
-    return _components(n, np.asarray(src, np.int64), np.asarray(dst, np.int64))
+    return compiled_components()(n, np.asarray(src, np.int64), np.asarray(dst, np.int64))
 
 
-@numba.njit(cache=True)
+@cache
+def compiled_components():
+    """The compiled union-find, compiled (or read from the cache) on first use: commands
+    that build no network (validate, list) never load numba."""
+    from sim.jit import njit
+
+    return njit(_components)
+
+
 def _components(n, src, dst):
     parent = np.arange(n)
     for i in range(len(src)):

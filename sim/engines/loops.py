@@ -35,7 +35,9 @@ from sim.engines.streams import (
     store,
     uniform,
 )
-from sim.network import _components
+from sim.jit import njit as _njit
+from sim.jit import warn_uncached, writable
+from sim.network import compiled_components
 from sim.state import ABANDONED, NEVER
 
 PARTNER_TESTS = contact_tests()["partner_contact"]
@@ -66,17 +68,25 @@ def cache_dir() -> str:
 
 
 _USER_CACHE_DIR = numba.config.CACHE_DIR
-numba.config.CACHE_DIR = cache_dir()  # read when each loop below is decorated
+_CACHE_DIR = cache_dir()
+#: Cached only in that folder: numba's fallbacks (beside the source, a user-wide folder)
+#: would name the cache after loops.py alone and read back loops compiled with old rules.
+CACHED = writable(_CACHE_DIR)
+if not CACHED:
+    warn_uncached(_CACHE_DIR)
+numba.config.CACHE_DIR = _CACHE_DIR  # read when each loop below is decorated
+_components = compiled_components()
 
 
 def njit(fn):
-    """Compiled and cached. NumPy's error model: a division by zero would give inf or nan
+    """Compiled and cached (in memory only, with a warning, when the cache folder is not
+    writable). NumPy's error model: a division by zero would give inf or nan
     rather than raise, and none can happen here (every denominator is kept positive by
     the parameters' ranges in sim.parameters or by a guard in the loop). Python's error
     model checks each division and turns helpers' results into status codes, which keeps
     the compiler from running loops with divisions several values at a time: the stages'
     phase took three times as long. The numbers are the same (seeded hashes identical)."""
-    return numba.njit(cache=True, error_model="numpy")(fn)
+    return _njit(fn, cache=CACHED, error_model="numpy")
 
 
 # --- small compiled helpers -------------------------------------------------------------------

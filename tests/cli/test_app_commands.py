@@ -25,6 +25,7 @@ def trustsim(*args) -> subprocess.CompletedProcess:
                           cwd=ROOT, timeout=300)
 
 
+@pytest.mark.slow
 def test_animate_writes_a_gif_of_covid_pivot(tmp_path):
     out = tmp_path / "slides" / "pivot.gif"
     proc = trustsim("animate", COVID, "--out", out, "--weeks", 10, "--arm", "co_creative",
@@ -37,6 +38,7 @@ def test_animate_writes_a_gif_of_covid_pivot(tmp_path):
     assert (frames[0] != frames[-1]).any()  # the run moved
 
 
+@pytest.mark.slow
 def test_animate_every_k_weeks_keeps_the_last(tmp_path):
     out = tmp_path / "pivot.gif"
     proc = trustsim("animate", COVID, "--out", out, "--weeks", 10, "--every", 4)

@@ -62,6 +62,7 @@ def test_run_prints_the_comparison_and_writes_the_results_folder(short_run):
     assert manifest["scenario"]["weeks"] == 40
 
 
+@pytest.mark.slow
 def test_parquet_is_byte_identical_with_one_or_two_workers(short_run, tmp_path):
     _, two = short_run
     one = tmp_path / "one"
@@ -83,6 +84,7 @@ def test_existing_results_folder_is_not_overwritten(short_run):
     assert (out / "manifest.json").read_text() == before
 
 
+@pytest.mark.slow
 def test_plot_redraws_figures_from_saved_results(short_run, tmp_path):
     _, out = short_run
     proc = trustsim("plot", out, "--out", tmp_path / "figs")
@@ -178,6 +180,7 @@ def test_bad_input_through_the_installed_script(tmp_path):
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.slow
 def test_ctrl_c_keeps_finished_runs_and_marks_the_manifest_incomplete(tmp_path):
     out = tmp_path / "out"
     proc = subprocess.Popen([*TRUSTSIM, "run", str(COVID), "-n", "40", "--workers", "2",
@@ -323,6 +326,7 @@ def tmpfs(tmp_path):
         subprocess.run(["umount", "-l", str(point)], check=False)
 
 
+@pytest.mark.slow
 def test_a_read_only_mount_and_a_real_full_disk(tmpfs, tmp_path):
     path = tmp_path / "s.yaml"
     path.write_text(yaml.safe_dump(_scenario(replicates=20)))
