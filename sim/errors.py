@@ -36,3 +36,16 @@ class ScenarioError(TrustsimError):
 
 class ExperimentError(TrustsimError):
     """An experiment (sweep) file that cannot be read or does not validate."""
+
+
+def interruption(exc: BaseException | None) -> KeyboardInterrupt | None:
+    """The Ctrl-C (or SIGTERM turned into one) behind ``exc``, if any. A signal handled
+    while compiled code calls back into Python (numba) surfaces as a SystemError whose
+    cause is the interrupt; it must stop a run as the interrupt itself does."""
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, KeyboardInterrupt):
+            return exc
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return None

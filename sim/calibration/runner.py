@@ -25,6 +25,13 @@ import numpy as np
 import pandas as pd
 
 from sim import provenance
+from sim.calibration.signals import (
+    Terminated,
+    check_stop,
+    clear_stop,
+    request_stop,
+    requested,
+)
 from sim.calibration.simulate import Simulator
 from sim.calibration.spec import CalibrationSpec, Prior, check_priors, load_calibration
 from sim.calibration.targets import (
@@ -34,7 +41,7 @@ from sim.calibration.targets import (
     reached_from_dates,
     read_site_csv,
 )
-from sim.errors import ExperimentError, TrustsimError
+from sim.errors import ExperimentError, TrustsimError, interruption
 from sim.optional import require
 from sim.resultsdir import (
     LOCK,
@@ -150,8 +157,7 @@ class CalibrationInterrupted(KeyboardInterrupt):
         self.out, self.generations, self.exit_code = out, generations, exit_code
 
 
-class _Terminated(KeyboardInterrupt):
-    """SIGTERM, raised where the calibration is, so that it stops as on Ctrl-C."""
+_Terminated = Terminated  # SIGTERM, stopping as Ctrl-C does
 
 
 def check_workers(workers: int | None) -> None:
@@ -183,15 +189,17 @@ def calibrate(file: str | Path, workers: int | None = None, scheduler: str | Non
             manifest = _open_out(out, setup, Path(file))
             try:
                 history, ran = _fit(out, setup, manifest, back)
+                check_stop()  # a signal during pyabc's own work between candidates
                 from sim.calibration.outputs import write_outputs
 
                 summary = write_outputs(out, setup, history, back.executor)
                 _finish(out, manifest, history)
             except BaseException as exc:
-                stopped = isinstance(exc, KeyboardInterrupt)
+                interrupt = interruption(exc)
+                stopped = interrupt is not None
                 mark_incomplete(out, MANIFEST, updated=_now())
                 if stopped:
-                    code = 143 if isinstance(exc, _Terminated) else 130
+                    code = 143 if isinstance(interrupt, _Terminated) else 130
                     raise CalibrationInterrupted(out, _generations(out), code) from None
                 raise
     finally:
@@ -202,19 +210,28 @@ def calibrate(file: str | Path, workers: int | None = None, scheduler: str | Non
 
 @contextlib.contextmanager
 def _sigterm_interrupts() -> Iterator[None]:
-    """While inside: SIGTERM stops the calibration as Ctrl-C does (main thread only)."""
+    """While inside: Ctrl-C and SIGTERM stop the calibration after the candidate under
+    way (``signals.check_stop``, main thread only). Raising from the handler at any
+    bytecode could be dropped (inside a weakref callback) or leave a lock held (a hang);
+    a second signal still raises at once."""
     def stop(signum, frame):
-        raise _Terminated
+        again = bool(requested())
+        request_stop(signum)
+        if again:
+            raise Terminated if signum == signal.SIGTERM else KeyboardInterrupt
 
+    clear_stop()
     try:
-        previous = signal.signal(signal.SIGTERM, stop)
+        previous = {s: signal.signal(s, stop) for s in (signal.SIGTERM, signal.SIGINT)}
     except ValueError:  # not the main thread: leave signals alone
         yield
         return
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+        clear_stop()
 
 
 def _now() -> str:

@@ -21,6 +21,8 @@ import cloudpickle
 import numpy as np
 from pyabc.sampler import Sampler
 
+from sim.calibration.signals import check_stop
+
 
 def seed_global(*keys: int) -> None:
     """Seed numpy's global stream (pyabc's priors and kernels draw from it) and
@@ -62,6 +64,7 @@ class OrderedSampler(Sampler):
                                                   started)
                     running[future], started = started, started + 1
                 finished, _ = wait(list(running), return_when=FIRST_COMPLETED)
+                check_stop()
                 for future in finished:
                     done[running.pop(future)] = future.result()
                 while kept in done and accepted < n:  # the next candidates in order

@@ -321,3 +321,27 @@ def _same(got: tuple[pd.DataFrame, pd.DataFrame], want: tuple[pd.DataFrame, pd.D
           ) -> None:
     pd.testing.assert_frame_equal(got[0], want[0])
     pd.testing.assert_frame_equal(got[1], want[1])
+
+
+@pytest.mark.parametrize("interrupt, code", [("_Terminated", 143), ("KeyboardInterrupt", 130)])
+def test_a_signal_caught_inside_compiled_code_still_stops_as_an_interrupt(
+        monkeypatch, calibration, workdir, interrupt, code):
+    """A signal handled while numba calls back into Python reaches the caller as a
+    SystemError whose cause is the interrupt (seen on a fresh clone: SIGTERM gave exit 1
+    and a traceback); it must stop the calibration as the interrupt itself does."""
+    from sim.calibration import runner
+
+    stop = getattr(runner, interrupt, None) or KeyboardInterrupt
+
+    def fit(*_args, **_kwargs):
+        try:
+            raise stop()
+        except KeyboardInterrupt as exc:
+            raise SystemError("CPUDispatcher(<function _weeks>) returned a result with an "
+                              "exception set") from exc
+
+    monkeypatch.setattr(runner, "_fit", fit)
+    with pytest.raises(runner.CalibrationInterrupted) as caught:
+        calibrate(calibration(), out=workdir / "out")
+    assert caught.value.exit_code == code
+    assert _manifest(workdir / "out")["status"] == "incomplete"
