@@ -32,6 +32,7 @@ from sim.resultsdir import (  # noqa: E402
     MANIFEST,
     FolderLock,
     StorageError,
+    refuse_link,
     storage_errors,
     write_atomic,
     write_json,
@@ -148,14 +149,14 @@ def _new_folder(root: Path, outcome: str, out: Path | None) -> Path:
     """A folder for this discovery alone: ``out`` (created if missing; never through a
     symbolic link), else the first free ``root/discovery/<outcome>``, ``<outcome>-2``..."""
     if out is not None:
-        _not_a_link(out)
+        refuse_link(out)
         if out.is_dir():
             _refuse_nonempty(out)  # before locking: a refused folder is not touched
         with storage_errors(out, "cannot create the discovery folder"):
             out.mkdir(parents=True, exist_ok=True)
         return out
     parent = root / "discovery"
-    _not_a_link(parent)
+    refuse_link(parent)
     stem = re.sub(r"\W+", "_", outcome)
     with storage_errors(parent, "cannot create the discovery folder"):
         parent.mkdir(exist_ok=True)
@@ -165,12 +166,6 @@ def _new_folder(root: Path, outcome: str, out: Path | None) -> Path:
                 target.mkdir()  # atomic: two discoveries never get the same folder
                 return target
     raise StorageError("has no free name left for a new discovery", source=str(parent))
-
-
-def _not_a_link(path: Path) -> None:
-    if path.is_symlink():
-        raise StorageError("is a symbolic link; discover writes only into a folder of its "
-                           "own, never through a link", source=str(path))
 
 
 def _refuse_nonempty(folder: Path) -> None:
