@@ -1,10 +1,11 @@
 """Scenario discovery on a finished sweep (``trustsim discover``, docs/discovery.md).
 
 Which region of the swept parameters produces the cases of interest ("co-creation wins by
-more than 8 weeks")? The outcome is averaged over replicates per design point (times never
-reached count as the horizon, as in ``trustsim analyze``), the ``where`` expression marks
-the points of interest, and EMA Workbench's PRIM and CART (the optional
-``trustsim[discovery]`` extra) describe them as boxes with coverage and density.
+more than 8 weeks")? The outcome's median over replicates per design point (times never
+reached count as the horizon, as in ``trustsim analyze``) is tested against the ``where``
+expression, which marks the points of interest, and EMA Workbench's PRIM and CART (the
+optional ``trustsim[discovery]`` extra) describe them as boxes with coverage and density.
+Every box comes with the counts behind it and the checks of ``sim.discovery_checks``.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from sim import discovery_checks as checks  # noqa: E402
 from sim import provenance  # noqa: E402
 from sim.condition import parse_condition  # noqa: E402
 from sim.errors import ExperimentError, show_value  # noqa: E402
@@ -55,6 +57,10 @@ class Discovery:
     cart_boxes: pd.DataFrame
     cart_stats: pd.DataFrame
     notes: list[str] = field(default_factory=list)
+    box: int = -1
+    stability: pd.DataFrame | None = None
+    resamples_used: int = 0
+    warnings: list[str] = field(default_factory=list)
 
 
 def cases_of_interest(frame: pd.DataFrame, outcome: str, where: str, source: str
@@ -68,9 +74,12 @@ def cases_of_interest(frame: pd.DataFrame, outcome: str, where: str, source: str
 
 def discover(sweep_dir: str | Path, outcome: str | None = None, where: str | None = None,
              out: str | Path | None = None, mass_min: float | None = None,
-             command: str | None = None) -> Discovery:
+             command: str | None = None, box: int | None = None,
+             resamples: int = checks.RESAMPLES, seed: int = 0) -> Discovery:
     """PRIM box and CART tree of the points where ``where`` holds; files and a manifest go
-    to a new folder: ``out`` (new or empty) or ``SWEEP_DIR/discovery/<outcome>[-N]``."""
+    to a new folder: ``out`` (new or empty) or ``SWEEP_DIR/discovery/<outcome>[-N]``.
+    ``box`` picks a box on the peeling trajectory (default: the last, EMA Workbench's
+    choice); ``resamples`` bootstrap resamples (seeded by ``seed``, as is CART) test it."""
     prim = require("ema_workbench.analysis.prim", "discovery")
     cart = require("ema_workbench.analysis.cart", "discovery")
     from sim.sweep import load
@@ -94,21 +103,40 @@ def discover(sweep_dir: str | Path, outcome: str | None = None, where: str | Non
                               field="--where")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        box = prim.Prim(x, y, mass_min=mass_min).find_box()
-        stats, limits = box.inspect(style="data")[0]
+        found = prim.Prim(x, y, mass_min=mass_min).find_box()
+        chosen = _chosen(found, box, str(root))
+        stats, limits = found.inspect(chosen, style="data")[0]
         tree = cart.CART(x, y, mass_min=mass_min)
-        tree.build_tree()
+        checks.build_tree(tree, seed)
+        cart_stats = checks.cart_counts(tree.stats_to_dataframe(), len(x), int(y.sum()))
     target = _new_folder(root, outcome, Path(out) if out else None)
-    result = Discovery(target, outcome, where, len(x), int(y.sum()),
-                       _limits_table(limits, x), stats, box.peeling_trajectory,
-                       tree.boxes_to_dataframe(), tree.stats_to_dataframe(), notes)
     with FolderLock(target), warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        _refuse_nonempty(target)
-        _write_manifest(result, res, mass_min, command)
-        _write(result, box, tree)
-        _write_manifest(result, res, mass_min, command, status="complete")
+        _refuse_nonempty(target)  # before the resamples: a refusal comes at once
+        table, used = (checks.stability(x, y, stats["coverage"], stats["density"],
+                                        list(limits.index), mass_min, resamples, seed)
+                       if resamples else (None, 0))
+        result = Discovery(target, outcome, where, len(x), int(y.sum()),
+                           _limits_table(limits, x), stats, checks.trajectory_table(found),
+                           tree.boxes_to_dataframe(), cart_stats, notes, chosen, table, used,
+                           checks.warnings_for(stats, cart_stats, table, used, resamples))
+        asked = {"mass_min": mass_min, "box": chosen, "resamples": resamples, "seed": seed,
+                 "min_cases": checks.MIN_CASES}
+        _write_manifest(result, res, asked, command)
+        _write(result, found, tree)
+        _write_manifest(result, res, asked, command, status="complete")
     return result
+
+
+def _chosen(found, box: int | None, source: str) -> int:
+    """The box asked for, by its number on the peeling trajectory (default: the last)."""
+    last = len(found.peeling_trajectory) - 1
+    if box is None:
+        return last
+    if not 0 <= box <= last:
+        raise ExperimentError(f"{box} is not on the peeling trajectory: boxes are numbered "
+                              f"0 to {last}", source=source, field="--box")
+    return int(box)
 
 
 def _question(res, outcome: str | None, where: str | None, mass_min: float | None
@@ -178,14 +206,16 @@ def _refuse_nonempty(folder: Path) -> None:
                            source=str(folder))
 
 
-def _write_manifest(result: Discovery, res, mass_min: float, command: str | None,
+def _write_manifest(result: Discovery, res, asked: dict, command: str | None,
                     status: str = "running") -> None:
     """What was asked of which sweep with which libraries, so a discovery can be cited."""
     data = {**provenance.header("discovery", command),
             "versions": provenance.versions(("ema-workbench", "scikit-learn")),
             "sweep": str(res.root), "sweep_fingerprint": res.manifest.get("fingerprint"),
-            "outcome": result.outcome, "where": result.where, "mass_min": mass_min,
+            "outcome": result.outcome, "where": result.where, **asked,
             "n_points": result.n_points, "n_interest": result.n_interest,
+            "n_cases_in_box": int(result.prim_stats["k"]),
+            "resamples_used": result.resamples_used, "warnings": result.warnings,
             "notes": result.notes, "status": status}
     if status != "running":
         data["finished"] = provenance.now()
@@ -210,14 +240,16 @@ def _write(result: Discovery, box, tree) -> None:
     out = result.out
     cart_boxes = result.cart_boxes.copy()
     cart_boxes.columns = [" ".join(map(str, c)) for c in cart_boxes.columns]
-    for name, table, index in (("prim_box", result.prim_box, False),
-                               ("prim_stats", result.prim_stats.to_frame("value"), True),
-                               ("prim_trajectory", result.trajectory, False),
-                               ("cart_boxes", cart_boxes, True),
-                               ("cart_stats", result.cart_stats, True)):
+    tables = [("prim_box", result.prim_box, False),
+              ("prim_stats", result.prim_stats.to_frame("value"), True),
+              ("prim_trajectory", result.trajectory, False),
+              ("cart_boxes", cart_boxes, True), ("cart_stats", result.cart_stats, True)]
+    if result.stability is not None:
+        tables.append(("prim_stability", result.stability, False))
+    for name, table, index in tables:
         write_atomic(out / f"{name}.csv", table.to_csv(index=index).encode())
     _figure(out / "prim_trajectory.png", box.show_tradeoff())
-    box.inspect(style="graph")
+    box.inspect(result.box, style="graph")
     _figure(out / "prim_box.png", plt.gcf())
     write_atomic(out / "cart_tree.txt",
                  export_text(tree.clf, feature_names=tree.feature_names).encode())

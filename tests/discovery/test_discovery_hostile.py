@@ -127,9 +127,9 @@ def test_a_discovery_symlink_in_the_sweep_is_not_written_through(one_line, fake_
 def test_each_discovery_gets_a_new_folder_with_a_manifest(fake_sweep):
     from sim.discovery import discover
 
-    first = discover(fake_sweep)
+    first = discover(fake_sweep, resamples=2)
     before = {p.name: p.read_bytes() for p in first.out.iterdir() if p.is_file()}
-    second = discover(fake_sweep, where="y > 0.6")
+    second = discover(fake_sweep, where="y > 0.6", resamples=2)
     assert first.out == fake_sweep / "discovery" / "y"
     assert second.out == fake_sweep / "discovery" / "y-2"
     assert {p.name: p.read_bytes() for p in first.out.iterdir() if p.is_file()} == before
@@ -230,8 +230,9 @@ def test_a_fifo_in_place_of_a_file_does_not_block(tmp_path, write_sweep, command
     os.mkfifo(root / name)
     env = {**os.environ, "PYTHONPATH": str(TESTS.parent)}
     try:
+        extra = ["--resamples", "0"] if command == "discover" else []
         done = subprocess.run([sys.executable, "-c", "from sim.cli import main; main()", command,
-                               str(root)],
+                               str(root), *extra],
                               capture_output=True, text=True, timeout=120, env=env)
     except subprocess.TimeoutExpired:
         pytest.fail(f"{command} blocked on a FIFO at {name}")
