@@ -10,6 +10,8 @@ metadata (``meaning``, ``unit``, ``range``, ``nan``) when a file is written;
 ``reach_gap`` is that week's gap, the summary's the gap at the end), so rows are per file.
 The summaries of a paired sweep (``arms:``, ``sim.paired``) are told from their columns:
 ``<outcome>`` is the difference of the arms, ``<outcome>__<arm>`` an arm's own value.
+The agent-level reporters' table (``agent_type`` column) takes its rows from
+``sim.reporters``.
 """
 
 from __future__ import annotations
@@ -65,6 +67,8 @@ POSTERIOR = {
 }
 #: The kind of a paired sweep's summaries (differences and each arm's own values).
 PAIRED = "paired"
+#: The kind of the agent-level reporters' table (sim.reporters).
+AGENTS = "agents"
 #: Files whose columns are parameters, by file name (stem).
 PARAMETER_FILES = ("points", "design", "posterior")
 
@@ -138,6 +142,11 @@ def entry(column: str, kind: str) -> Entry:
         return _parameter(column, kind)
     if kind == PAIRED:
         return _paired(column)
+    if kind == AGENTS:
+        from sim.reporters import ENTRIES, ID_ENTRIES
+
+        found = {**ID_ENTRIES, **ENTRIES}.get(column)
+        return found or Entry(f"{column} (not in the codebook's catalogue)", nan="unknown")
     found = _outcome(column, weekly=kind == "timeseries")
     return found or Entry(f"{column} (not in the codebook's catalogue)", nan="unknown")
 
@@ -191,6 +200,8 @@ def kind_of(names: list[str]) -> str:
     sweep's summaries have ``<outcome>__<arm>`` beside ``<outcome>``)."""
     from sim.paired import split_arm
 
+    if "agent_type" in names:
+        return AGENTS
     if "week" in names:
         return "timeseries"
     if "error" in names:

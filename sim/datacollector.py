@@ -41,6 +41,8 @@ class WeeklyRecord(mesa.DataCollector):
         self._agency = Agency
         self.every = every
         self.final: tuple[int, dict[str, float]] | None = None  # (week, run summary)
+        self.agent_asked: dict[str, list[str]] = {}  # sim.reporters, by agent type
+        self.agent_rows: list[tuple[int, dict[str, dict[str, np.ndarray]]]] = []
         self.trace: dict[str, list[float]] = {"week": [], "share_at_full": [],
                                               "cost_hours": []}
 
@@ -80,8 +82,68 @@ class WeeklyRecord(mesa.DataCollector):
         for name in self._names:
             self.model_vars[name].append(values[name])
         self._agenttype_records[model.week] = {self._agency: _stage_records(model)}
+        if self.agent_asked:
+            self._record_agents(model)
         if model.week >= model.p.weeks:
             self._add_summary(model)
+
+    def add_agent_reporters(self, model: TrustModel, asked: dict[str, list[str]]) -> None:
+        """Also record ``asked`` (agent type -> ``sim.reporters`` names) as agent-type
+        reporters from this week on (this week too, if it was recorded already)."""
+        from sim import reporters
+
+        for kind, names in asked.items():
+            known = self.agent_asked.setdefault(kind, [])
+            known.extend(n for n in names if n not in known)
+            cls = reporters.agent_class(kind)
+            have = self.agenttype_reporters.setdefault(cls, {})
+            for name in known:
+                have.setdefault(name, name)
+        if self._agenttype_records.get(model.week):
+            self._record_agents(model)
+
+    def _record_agents(self, model: TrustModel) -> None:
+        """This week's agent-level reporters: kept as arrays (``agent_columns``) and as
+        Mesa's records, so ``get_agenttype_vars_dataframe`` shows them."""
+        from sim import reporters
+
+        values = reporters.read(model, self.agent_asked)
+        if self.agent_rows and self.agent_rows[-1][0] == model.week:
+            self.agent_rows.pop()
+        self.agent_rows.append((model.week, values))
+        records = self._agenttype_records.setdefault(model.week, {})
+        for kind, columns in values.items():
+            cls = reporters.agent_class(kind)
+            names = list(self.agenttype_reporters[cls])
+            ids = _agent_ids(model, kind)
+            if kind == "agency":
+                columns = {**columns, "stage": reporters.REPORTERS["agency"]["stage"]
+                           .read(model)}
+            records[cls] = list(zip([model.week] * len(ids), ids,
+                                    *(columns[n].tolist() for n in names), strict=True))
+
+    def agent_columns(self) -> dict[str, np.ndarray]:
+        """The recorded agent-level reporters as one long table: ``week``, ``agent_type``,
+        ``agent_id`` and a column per reporter (NaN, or None for text, where a type does
+        not have it)."""
+        from sim import reporters
+
+        names = [n for kind in reporters.TYPES for n in self.agent_asked.get(kind, [])]
+        parts: dict[str, list[np.ndarray]] = {k: [] for k in ("week", "agent_type",
+                                                              "agent_id", *names)}
+        for week, values in self.agent_rows:
+            for kind in reporters.TYPES:
+                if kind not in values:
+                    continue
+                n = len(next(iter(values[kind].values())))
+                parts["week"].append(np.full(n, week, np.int64))
+                parts["agent_type"].append(np.full(n, kind, dtype=object))
+                parts["agent_id"].append(np.arange(n, dtype=np.int64))
+                for name in names:
+                    col = values[kind].get(name)
+                    parts[name].append(col if col is not None else _blank(
+                        reporters.ENTRIES[name], n))
+        return {k: np.concatenate(v) if v else np.array([]) for k, v in parts.items()}
 
     def _add_summary(self, model: TrustModel) -> None:
         """The last week's row also holds the run's summary outcomes (NaN on earlier weeks),
@@ -111,3 +173,25 @@ def _stage_records(model: TrustModel) -> list[tuple]:
     stages = model.state.stage.tolist()
     return [(model.week, agent.unique_id, names[s])
             for agent, s in zip(model.agency_agents, stages, strict=True)]
+
+
+def _agent_ids(model: TrustModel, kind: str) -> list:
+    """Mesa's ``unique_id`` of each agent of a type where it has a view, else its row."""
+    agents = {"agency": model.agency_agents, "isp": model.isp_agents}.get(kind)
+    if agents is None:
+        views = list(model.agents_by_type.get(_family_class(), []))
+        agents = views if len(views) == model.state.n_families else None
+    if agents is None:
+        return list(range(model.state.n_families))
+    return [a.unique_id for a in agents]
+
+
+def _family_class() -> type:
+    from sim.agents import Family
+
+    return Family
+
+
+def _blank(entry, n: int) -> np.ndarray:
+    """A column a type does not have: None for text, NaN otherwise."""
+    return np.full(n, None, dtype=object) if entry.unit == "text" else np.full(n, np.nan)

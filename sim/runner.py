@@ -48,6 +48,7 @@ class Recording:
     every: int = 1
     outcomes: list[str] | None = None
     weekly: list[str] | None = None
+    agents: dict[str, list[str]] | None = None  # sim.reporters names by agent type
 
 
 def run_group(specs: list[RunSpec], recording: Recording) -> list[Output]:
@@ -63,8 +64,12 @@ def run_spec(spec: RunSpec, recording: Recording) -> Output:
 
     ident = {**spec.labels, "seed": spec.seed}
     start = time.perf_counter()
+    agents = None
     try:
-        if isinstance(spec.params, dict):
+        if isinstance(spec.params, dict) and recording.agents:
+            columns, outcomes, agents = runs.run_agent_columns(
+                spec.params, spec.seed, recording.every, recording.agents)
+        elif isinstance(spec.params, dict):
             columns, outcomes = runs.run_columns(spec.params, spec.seed, every=recording.every)
         else:
             from sim.paired import run_paired
@@ -78,8 +83,11 @@ def run_spec(spec: RunSpec, recording: Recording) -> Output:
     except Exception as exc:  # noqa: BLE001 - any failure is recorded, not raised
         return {**ident, "error": one_line(exc), "traceback": traceback.format_exc(limit=20),
                 "seconds": time.perf_counter() - start}
-    return {**ident, "summary": summary, "timeseries": {c: columns[c] for c in weekly},
-            "seconds": time.perf_counter() - start}
+    out = {**ident, "summary": summary, "timeseries": {c: columns[c] for c in weekly},
+           "seconds": time.perf_counter() - start}
+    if agents is not None:
+        out["agents"] = agents
+    return out
 
 
 def one_line(exc: BaseException) -> str:

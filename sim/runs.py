@@ -45,14 +45,20 @@ def keep_weeks(frame: pd.DataFrame, every: int) -> pd.DataFrame:
     return frame[kept_rows(frame["week"].to_numpy(), every)]
 
 
-def run_model(params: dict, seed: int, every: int = 1, family_views: bool = True):
+def run_model(params: dict, seed: int, every: int = 1, family_views: bool = True,
+              agents: dict[str, list[str]] | None = None):
     """``TrustModel(rng=seed, record_every=every, **params)`` run to the end. With the
     compiled engine as many weeks go into one compiled call as lie between events and
     recorded weeks (``sim.engines.compiled.run_to_end``): the numbers of ``model.run()``,
-    without Mesa's per-week step (its step counter stays at 0)."""
+    without Mesa's per-week step (its step counter stays at 0). ``agents`` (agent type ->
+    ``sim.reporters`` names) are recorded on the same weeks as the weekly outcomes."""
     from sim.model import TrustModel
 
     model = TrustModel(rng=seed, record_every=every, family_views=family_views, **params)
+    if agents:
+        from sim.reporters import attach
+
+        attach(model, agents)
     if model.p.engine == "compiled":
         from sim.engines.compiled import run_to_end
 
@@ -72,6 +78,22 @@ def run_columns(params: dict, seed: int, every: int = 1
     if isinstance(rows, slice) or rows.all():  # the record kept only these weeks already
         return columns, model.summary()
     return {k: v[rows] for k, v in columns.items()}, model.summary()
+
+
+def run_agent_columns(params: dict, seed: int, every: int, agents: dict[str, list[str]]
+                      ) -> tuple[dict[str, np.ndarray], dict[str, float],
+                                 dict[str, np.ndarray]]:
+    """``run_columns`` plus the agent-level reporters ``agents`` asks for, as one long
+    table of arrays (``WeeklyRecord.agent_columns``) of the same kept weeks."""
+    model = run_model(params, seed, every, family_views=False, agents=agents)
+    columns = model.datacollector.columns()
+    table = model.datacollector.agent_columns()
+    rows = kept_rows(columns["week"], every)
+    if not (isinstance(rows, slice) or rows.all()):
+        columns = {k: v[rows] for k, v in columns.items()}
+        kept = np.isin(table["week"], columns["week"])
+        table = {k: v[kept] for k, v in table.items()}
+    return columns, model.summary(), table
 
 
 def run_once(params: dict, seed: int, every: int = 1) -> RunOutput:

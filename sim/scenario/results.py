@@ -44,8 +44,8 @@ ROW_GROUP_ROWS = 65_536
 _WRITE_OPTIONS = dict(compression="zstd", compression_level=3, use_dictionary=True,
                       write_statistics=True, version="2.6", data_page_version="1.0")
 _TMP = r"(?:.+/)?\.[^/]+\.tmp|(?:.+/)?[^/]+\.tmp"  # ours, and those of older versions
-_KINDS = r"(?:timeseries|summaries|failures|records)"
-_PART = (r"\.parts/(?:timeseries|summaries|failures)/part-\d{6,}\.parquet"
+_KINDS = r"(?:timeseries|agents|summaries|failures|records)"
+_PART = (r"\.parts/(?:timeseries|agents|summaries|failures)/part-\d{6,}\.parquet"
          r"|\.parts/records/part-\d{6,}\.json"
          r"|\.parts/(?:ts|sum)/[^/]+/\d{6}\.parquet|\.parts/rec/[^/]+/\d{6}\.json")  # + 0.1
 _TOP = (r"manifest\.json|timeseries\.parquet|summaries\.parquet|summary\.csv|codebook\.csv"

@@ -166,6 +166,7 @@ def _check_outcomes(spec: ExperimentSpec, base: dict[str, Any], source: str) -> 
         for name in getattr(spec, key) or []:
             if name not in known and not name.startswith("hours_"):
                 hint = difflib.get_close_matches(name, sorted(known), n=1)
-                extra = f"; did you mean '{hint[0]}'?" if hint else ""
-                raise ExperimentError(f"unknown outcome '{name}'{extra}", source=source,
-                                      field=key)
+                extra = f"did you mean '{hint[0]}'? " if hint else ""
+                raise ExperimentError(f"unknown outcome '{name}'; {extra}known: "
+                                      + ", ".join(sorted(known)) + ", hours_<interaction>",
+                                      source=source, field=key)

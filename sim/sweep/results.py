@@ -76,6 +76,20 @@ class SweepResults:
         table = pq.read_table([str(f) for f in files], columns=cols, filters=filters)
         return table.to_pandas().sort_values(IDS + ["week"], ignore_index=True)
 
+    def agents(self, points: list[int] | None = None,
+               columns: list[str] | None = None) -> pd.DataFrame:
+        """The agent-level reporters the experiment's ``agents:`` asked for (sim.reporters):
+        one row per run, recorded week and agent (``agent_type``, ``agent_id``)."""
+        files = committed(self.root, "agents")
+        ids = IDS + ["seed", "week", "agent_type", "agent_id"]
+        if not files:
+            return pd.DataFrame(columns=ids)
+        cols = None if columns is None else list(dict.fromkeys(ids + columns))
+        filters = None if points is None else [("point", "in", [int(p) for p in points])]
+        table = pq.read_table([str(f) for f in files], columns=cols, filters=filters)
+        return table.to_pandas().sort_values(IDS + ["week", "agent_type", "agent_id"],
+                                             ignore_index=True)
+
     def __iter__(self):
         """``points, summaries, timeseries = sim.sweep.load(dir)``: the time series comes
         as a function to call (it may be large)."""

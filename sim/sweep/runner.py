@@ -256,7 +256,8 @@ def _drive(plan: Plan, store: Store, back: Backend, progress: bool,
         if store.due():
             store.flush()
 
-    recording = Recording(plan.spec.every, plan.spec.outcomes, plan.spec.weekly)
+    recording = Recording(plan.spec.every, plan.spec.outcomes, plan.spec.weekly,
+                          plan.spec.agents)
     first = next(store.missing(), None)
     size = chosen_task_size(size, None if first is None else _spec(plan, first), recording,
                             back.workers, int((~store.done).sum()))

@@ -115,6 +115,8 @@ class ExperimentSpec(_Strict):
     common_random_numbers: bool = False
     outcomes: list[str] | None = None
     weekly: list[str] | None = None
+    #: agent-level reporters by agent type (sim.reporters), on the recorded weeks
+    agents: dict[str, list[str]] | None = None
     record: Literal["all", "end"] | Every = "all"
     weeks: Annotated[int, Field(ge=1, le=5200)] | None = None
 
@@ -129,6 +131,8 @@ class ExperimentSpec(_Strict):
             self.discover.check(columns)
         if self.arms is not None and (self.arm is not None or len(set(self.arms)) < 2):
             raise _FieldError("arms", "expected two different arms (and no arm: field)")
+        if self.agents is not None:
+            self._check_agents()
         if self.design == "table" or self.table is not None:
             if self.design != "table" or self.table is None or self.parameters:
                 raise _FieldError("table", "design: table takes its points from table: "
@@ -151,6 +155,19 @@ class ExperimentSpec(_Strict):
             raise _FieldError("levels", f"the morris design needs an even number of "
                               f"levels, got {self.levels}")
         return self
+
+    def _check_agents(self) -> None:
+        from sim.reporters import unknown
+
+        if self.arms is not None:
+            raise _FieldError("agents", "agent-level reporters are recorded per run, and "
+                              "a paired sweep stores differences of arms: leave out arms: "
+                              "or agents:")
+        for kind, names in self.agents.items():
+            problem = unknown(kind, names)
+            if problem:
+                raise _FieldError("agents" if "agent type" in problem else f"agents.{kind}",
+                                  problem)
 
     @property
     def every(self) -> int:

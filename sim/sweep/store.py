@@ -17,6 +17,8 @@ Layout::
     design.parquet       the unit-hypercube design (sampled designs; for SALib analysis)
     summaries/part-NNNNNN.parquet    point, replicate, seed, seconds, summary outcomes
     timeseries/part-NNNNNN.parquet   point, replicate, seed, week, weekly outcomes
+    agents/part-NNNNNN.parquet       point, replicate, seed, week, agent_type, agent_id,
+                                     the experiment's agents: reporters (if it asks any)
     failures/part-NNNNNN.parquet     point, replicate, seed, error, traceback
     records/part-NNNNNN.json         each part's rows, bytes and sha256
     inputs/<sha256[:16]>.<ext>       copies of the files the sweep read (edge lists, a
@@ -46,7 +48,8 @@ from sim.errors import ExperimentError
 from sim.resultsdir import write_atomic, write_json
 from sim.runs import run_seed
 
-KINDS = ("timeseries", "failures", "summaries")  # write order; summaries commits a batch
+# write order; summaries commits a batch
+KINDS = ("timeseries", "agents", "failures", "summaries")
 RECORDS = "records"
 __all__ = ["Store", "part_files", "read_manifest", "release_memory", "run_seed",
            "write_atomic", "write_json", "write_parquet"]
@@ -105,6 +108,7 @@ class Store:
         self.n_failed = 0
         self._summaries: list[dict[str, Any]] = []
         self._series: list[tuple[dict[str, Any], dict[str, np.ndarray]]] = []
+        self._agents: list[tuple[dict[str, Any], dict[str, np.ndarray]]] = []
         self._failures: list[dict[str, Any]] = []
         self._first = None
         below = self.root.relative_to(self.aside).parts  # .parts of a scenario folder
@@ -123,7 +127,7 @@ class Store:
                 for tmp in folder.glob(".*.tmp"):
                     tmp.unlink()
             committed = {p.name for p in part_files(self.root, "summaries")}
-            for kind in ("timeseries", "failures"):
+            for kind in ("timeseries", "agents", "failures"):
                 for p in part_files(self.root, kind):
                     if p.name not in committed:
                         p.unlink()
@@ -174,6 +178,8 @@ class Store:
             ts = result.get("timeseries")
             if ts:
                 self._series.append((ident, ts))
+            if result.get("agents"):
+                self._agents.append((ident, result["agents"]))
         if self._first is None:
             self._first = time.monotonic()
         if self.pending() >= self.batch_size:
@@ -193,15 +199,16 @@ class Store:
         name = f"part-{self._next:06d}.parquet"
         paths, record = batch_files(self.root, name)
         tables = [(paths[0], _series_frame(self._series) if self._series else None),
-                  (paths[1], _frame(self._failures) if self._failures else None),
-                  (paths[2], _frame(self._summaries))]
+                  (paths[1], _series_frame(self._agents) if self._agents else None),
+                  (paths[2], _frame(self._failures) if self._failures else None),
+                  (paths[3], _frame(self._summaries))]
         resultsdir.write_batch(self.root, [(p, pa.Table.from_pandas(t, preserve_index=False))
                                            for p, t in tables if t is not None], record)
         for rows in (self._summaries, self._failures):
             for r in rows:
                 self.done[r["point"] * self.replicates + r["replicate"]] = True
         self.n_failed += len(self._failures)
-        self._summaries, self._series, self._failures = [], [], []
+        self._summaries, self._series, self._failures, self._agents = [], [], [], []
         self._first = None
         self._next += 1
 
