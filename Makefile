@@ -8,7 +8,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: help venv test test-slow test-all demo app bench validation lint clean
+.PHONY: help venv test test-slow test-all demo app bench validation docs lint clean
 
 help:
 	@echo "make demo   set up .venv and run the COVID-pivot comparison"
@@ -18,6 +18,7 @@ help:
 	@echo "make app    set up .venv and serve the trainers' dashboard"
 	@echo "make bench  set up .venv and print the benchmark figures"
 	@echo "make validation  run the pattern checks (200 replicates) and write docs/validation.md"
+	@echo "make docs   rerun the shipped sweeps and rewrite the numbers the docs quote"
 	@echo "make lint   ruff"
 
 $(STAMP): pyproject.toml
@@ -54,6 +55,10 @@ bench: $(STAMP)
 
 validation: $(STAMP)
 	$(BIN)/python -m sim.patterns --replicates 200 --out docs/validation.md
+
+# every generated block of README.md and docs/*.md (sim/docgen; a few minutes)
+docs: $(STAMP)
+	$(BIN)/python -m sim.docgen
 
 lint: $(STAMP)
 	$(BIN)/ruff check sim tests benchmarks
