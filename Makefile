@@ -56,7 +56,8 @@ bench: $(STAMP)
 validation: $(STAMP)
 	$(BIN)/python -m sim.patterns --replicates 200 --out docs/validation.md
 
-# every generated block of README.md and docs/*.md (sim/docgen; a few minutes)
+# every generated block of README.md and docs/*.md (sim/docgen; runs the shipped
+# sweeps and the shipped calibration: about ten minutes on 2 busy cores)
 docs: $(STAMP)
 	$(BIN)/python -m sim.docgen
 

@@ -25,6 +25,8 @@ from sim.resultsdir import write_atomic  # noqa: E402
 from sim.sweep.store import write_parquet  # noqa: E402
 
 PREDICTIVE_SALT = 1  # posterior predictive runs use seeds the fitting never used
+#: draws for a 95% band whose ends are not one or two extreme runs (the file's default)
+PREDICTIVE_DRAWS = 100
 
 
 def weighted_quantiles(x: np.ndarray, w: np.ndarray, qs: list[float]) -> np.ndarray:
@@ -43,8 +45,9 @@ def posterior_summary(frame: pd.DataFrame, w: np.ndarray) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def write_outputs(out: Path, setup, history, executor: Executor) -> pd.DataFrame:
-    """Write every output file; return the posterior summary table."""
+def write_outputs(out: Path, setup, history, executor: Executor
+                  ) -> tuple[pd.DataFrame, list[str]]:
+    """Write every output file; return the posterior summary table and notes."""
     frame, w = history.get_distribution(m=0, t=history.max_t)
     frame = frame[list(setup.spec.priors)].reset_index(drop=True)
     write_parquet(out / "posterior.parquet",
@@ -52,14 +55,23 @@ def write_outputs(out: Path, setup, history, executor: Executor) -> pd.DataFrame
     write_codebook(out)
     summary = posterior_summary(frame, w)
     _csv(out / "posterior_summary.csv", summary)
-    _csv(out / "generations.csv", history.get_all_populations())
-    _png(out / "posterior.png", _pairs_figure(frame, w, setup.spec.priors))
-    if setup.spec.predictive:
+    _csv(out / "generations.csv", history.get_all_populations().assign(
+        noise_floor=setup.floor, min_epsilon=setup.min_epsilon))
+    _png(out / "posterior.png", pairs_figure(frame, w, setup.spec.priors))
+    notes = []
+    n = setup.spec.predictive
+    if n:
         pred = predictive(setup, frame, w, executor)
         _csv(out / "predictive.csv", pred)
         _png(out / "predictive.png", _predictive_figure(pred))
+        if n < PREDICTIVE_DRAWS:
+            notes.append(f"predictive: {n} posterior draws; a 95% band from fewer than "
+                         f"{PREDICTIVE_DRAWS} rests on its few most extreme draws")
+        missed = pred[~pred["observed_in_band"]]["statistic"].tolist()
+        if missed:
+            notes.append("observed value outside the simulated 95% band: " + ", ".join(missed))
     plt.close("all")
-    return summary
+    return summary, notes
 
 
 def _csv(path: Path, frame: pd.DataFrame) -> None:
@@ -86,35 +98,60 @@ def predictive(setup, frame: pd.DataFrame, w: np.ndarray, executor: Executor
     for name, (value, sd) in setup.observed.items():
         x = np.array([s[name] for s in stats])
         lo, med, hi = np.quantile(x, [0.025, 0.5, 0.975])
+        # two-sided posterior predictive p-value: how far out in the draws the data lie
+        p = min(1.0, 2 * min(np.mean(x >= value), np.mean(x <= value)))
         rows.append({"statistic": name, "observed": value, "observed_sd": sd,
-                     "simulated_median": med, "simulated_low_95": lo,
-                     "simulated_high_95": hi})
+                     "draws": len(x), "simulated_median": med, "simulated_low_95": lo,
+                     "simulated_high_95": hi, "observed_in_band": bool(lo <= value <= hi),
+                     "predictive_p": p})
     return pd.DataFrame(rows)
 
 
-def _pairs_figure(frame: pd.DataFrame, w: np.ndarray, priors) -> plt.Figure:
+def pairs_figure(frame: pd.DataFrame, w: np.ndarray, priors) -> plt.Figure:
+    """Marginal histograms on the diagonal, weighted pairs below it; a log-uniform
+    prior's parameter on a log axis (with log-spaced bins), where its prior is flat."""
     names = list(frame.columns)
     k = len(names)
+    log = {n: priors[n].distribution == "log-uniform" for n in names}
     fig, axes = plt.subplots(k, k, figsize=(2.6 * k + 1, 2.6 * k + 1), squeeze=False)
     for i, a in enumerate(names):
         for j, b in enumerate(names):
             ax = axes[i][j]
             if i == j:
-                ax.hist(frame[a], bins=20, weights=w, color="#4477aa")
                 p = priors[a]
-                if p.low is not None and p.high is not None:
-                    ax.set_xlim(p.low, p.high)
+                bins = (np.geomspace(p.low, p.high, 21) if log[a]
+                        else np.linspace(p.low, p.high, 21) if _bounded(p) else 20)
+                ax.hist(frame[a], bins=bins, weights=w, color="#4477aa")
+                _axis(ax.xaxis, ax.set_xscale, ax.set_xlim, p, log[a])
             elif i > j:
                 ax.scatter(frame[b], frame[a], s=6, c=w, cmap="viridis")
+                _axis(ax.xaxis, ax.set_xscale, ax.set_xlim, priors[b], log[b])
+                _axis(ax.yaxis, ax.set_yscale, ax.set_ylim, priors[a], log[a])
             else:
                 ax.axis("off")
             if i == k - 1:
-                ax.set_xlabel(b, fontsize=8)
+                ax.set_xlabel(b + (" (log axis)" if log[b] else ""), fontsize=8)
             if j == 0 and i > 0:
-                ax.set_ylabel(a, fontsize=8)
+                ax.set_ylabel(a + (" (log axis)" if log[a] else ""), fontsize=8)
     fig.suptitle("Posterior (last ABC-SMC generation): marginals and pairs")
     fig.tight_layout()
     return fig
+
+
+def _bounded(prior) -> bool:
+    return prior.low is not None and prior.high is not None
+
+
+def _axis(axis, set_scale, set_lim, prior, log: bool) -> None:
+    """A parameter's axis over its prior's range; log-scaled for a log-uniform prior,
+    labelled at the powers of ten only (minor labels overprint each other)."""
+    from matplotlib.ticker import NullFormatter
+
+    if log:
+        set_scale("log")
+        axis.set_minor_formatter(NullFormatter())
+    if _bounded(prior):
+        set_lim(prior.low, prior.high)
 
 
 def _predictive_figure(pred: pd.DataFrame) -> plt.Figure:

@@ -16,7 +16,7 @@ import signal
 import sqlite3
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -25,6 +25,12 @@ import numpy as np
 import pandas as pd
 
 from sim import provenance
+from sim.calibration.noise import (
+    distance_scale,
+    measure_noise,
+    noise_floor,
+    prior_centre,
+)
 from sim.calibration.signals import (
     Terminated,
     check_stop,
@@ -71,6 +77,22 @@ class Setup:
     base: dict[str, Any]
     observed: dict[str, tuple[float, float]]
     simulator: Simulator
+    #: per target, the sd of one run at the prior's centre (sim.calibration.noise)
+    sigma: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def scale(self) -> dict[str, float]:
+        """Per target, what its difference is divided by in the distance."""
+        return distance_scale(self.observed, self.sigma, self.spec.replicates)
+
+    @property
+    def floor(self) -> float:
+        return noise_floor(len(self.observed))
+
+    @property
+    def min_epsilon(self) -> float:
+        chosen = self.spec.stop.min_epsilon
+        return self.floor if chosen == "noise" else float(chosen)
 
     def fingerprint(self) -> str:
         data = {"spec": self.spec.model_dump(mode="json"), "arm": self.arm, "base": self.base,
@@ -86,6 +108,9 @@ class CalibrationReport:
     simulations: int
     ran_generations: int
     summary: pd.DataFrame
+    #: why ABC-SMC stopped, with the last epsilon against the noise floor (one line)
+    stopped: str = ""
+    notes: list[str] = field(default_factory=list)
 
 
 def prepare(spec: CalibrationSpec) -> Setup:
@@ -188,12 +213,15 @@ def calibrate(file: str | Path, workers: int | None = None, scheduler: str | Non
         with FolderLock(out), _sigterm_interrupts():
             manifest = _open_out(out, setup, Path(file))
             try:
+                _noise(out, setup, manifest, back)
                 history, ran = _fit(out, setup, manifest, back)
                 check_stop()  # a signal during pyabc's own work between candidates
                 from sim.calibration.outputs import write_outputs
 
-                summary = write_outputs(out, setup, history, back.executor)
-                _finish(out, manifest, history)
+                summary, notes = write_outputs(out, setup, history, back.executor)
+                stopped, warning = stop_reason(setup, history)
+                notes = [*notes, *([warning] if warning else [])]
+                _finish(out, manifest, history, stopped, notes)
             except BaseException as exc:
                 interrupt = interruption(exc)
                 stopped = interrupt is not None
@@ -205,7 +233,60 @@ def calibrate(file: str | Path, workers: int | None = None, scheduler: str | Non
     finally:
         back.close(now=stopped)
     return CalibrationReport(out, history.max_t + 1, int(history.total_nr_simulations), ran,
-                             summary)
+                             summary, stopped, notes)
+
+
+def _noise(out: Path, setup: Setup, manifest: dict[str, Any], back) -> None:
+    """The model's run-to-run noise at the prior's centre: measured once (its runs use
+    their own seeds) and kept in the manifest, so a continued calibration uses the same
+    distance."""
+    n = setup.spec.noise.replicates
+    if "noise" not in manifest:
+        centre = prior_centre(setup.spec.priors, setup.simulator.paths)
+        sigma = (measure_noise(setup.simulator, centre, n, back.executor) if n else {})
+        manifest["noise"] = {"replicates": n, "at": centre, "sd_one_run": sigma}
+        setup.sigma = sigma
+        manifest["distance"] = {"scale": setup.scale, "noise_floor": setup.floor,
+                                "min_epsilon": setup.min_epsilon}
+        write_json(out / MANIFEST, manifest)
+    setup.sigma = manifest["noise"]["sd_one_run"]
+
+
+def stop_reason(setup: Setup, history) -> tuple[str, str | None]:
+    """(why the calibration stopped, a warning when its last epsilon is above the
+    noise floor: the posterior is then wider than the data and the noise allow)."""
+    pops = history.get_all_populations()
+    eps = float(pops["epsilon"].iloc[-1])
+    done, spec = history.max_t + 1, setup.spec
+    floor, target = setup.floor, setup.min_epsilon
+    named = "the noise floor" if spec.stop.min_epsilon == "noise" else "stop.min_epsilon"
+    floor_text = (f"noise floor {floor:.3g}, the median distance of a particle at the true "
+                  "values")
+    if eps <= target:
+        line = (f"stopped after {done} generation(s): epsilon {eps:.3g} reached {named} "
+                + (f"({floor:.3g}, the median distance of a particle at the true values)"
+                   if named == "the noise floor" else f"({target:.3g}; {floor_text})"))
+    elif done >= spec.stop.generations:
+        why = f"the generation cap (stop.generations: {spec.stop.generations})"
+    elif (spec.stop.max_simulations is not None
+          and history.total_nr_simulations >= spec.stop.max_simulations):
+        why = f"the simulation cap (stop.max_simulations: {spec.stop.max_simulations})"
+    else:
+        why = "pyabc made no new generation"
+    if eps > target:
+        line = (f"stopped after {done} generation(s): {why}; last epsilon {eps:.3g} "
+                f"({floor_text})")
+    warning = None
+    if eps > floor:
+        warning = (f"the last epsilon ({eps:.3g}) is above the noise floor ({floor:.3g}): "
+                   "not converged, the posterior is wider than the data allow; raise "
+                   "stop.generations or stop.max_simulations, or check predictive.png for "
+                   "targets the model cannot meet")
+    elif target < floor:
+        warning = (f"stop.min_epsilon ({target:.3g}) is below the noise floor "
+                   f"({floor:.3g}): below the floor the true values are rejected more "
+                   "often than not")
+    return line, warning
 
 
 @contextlib.contextmanager
@@ -244,8 +325,8 @@ def _make_abc(setup: Setup, back) -> Any:
     from sim.calibration.sampler import OrderedSampler
 
     logging.getLogger("ABC").setLevel(logging.WARNING)
-    distance = pyabc.PNormDistance(p=2, fixed_weights={k: 1.0 / sd for k, (_, sd)
-                                                       in setup.observed.items()})
+    distance = pyabc.PNormDistance(p=2, fixed_weights={k: 1.0 / sd for k, sd
+                                                       in setup.scale.items()})
     return pyabc.ABCSMC(setup.simulator,
                         prior_distribution(setup.spec.priors, setup.simulator.paths),
                         distance, population_size=setup.spec.population,
@@ -273,33 +354,35 @@ def _fit(out: Path, setup: Setup, manifest: dict[str, Any], back) -> tuple[Any, 
         while True:
             abc = _make_abc(setup, back)
             history = abc.load(url, abc_id)
-            sims_left = _left(history, setup.spec)
+            sims_left = _left(history, setup.spec, setup.min_epsilon)
             if sims_left is None:
                 return history, ran
             done = history.max_t + 1
             seed_global(setup.spec.seed, done)  # what pyabc draws outside the sampler
-            abc.run(minimum_epsilon=setup.spec.stop.min_epsilon, max_nr_populations=1,
+            abc.run(minimum_epsilon=setup.min_epsilon, max_nr_populations=1,
                     max_total_nr_simulations=sims_left)
             if history.max_t + 1 == done:  # pyabc stopped without a new generation
                 return history, ran
             ran += 1
 
 
-def _left(history, spec: CalibrationSpec) -> float | None:
+def _left(history, spec: CalibrationSpec, min_epsilon: float) -> float | None:
     """The simulations still allowed, or None when the calibration is finished."""
     done = history.max_t + 1
     sims_left = (np.inf if spec.stop.max_simulations is None
                  else spec.stop.max_simulations - history.total_nr_simulations)
     if done >= spec.stop.generations or sims_left <= 0:
         return None
-    if done and history.get_all_populations()["epsilon"].iloc[-1] <= spec.stop.min_epsilon:
+    if done and history.get_all_populations()["epsilon"].iloc[-1] <= min_epsilon:
         return None
     return sims_left
 
 
-def _finish(out: Path, manifest: dict[str, Any], history) -> None:
+def _finish(out: Path, manifest: dict[str, Any], history, stopped: str,
+            notes: list[str]) -> None:
     manifest.update(status="complete", generations=history.max_t + 1,
-                    simulations=int(history.total_nr_simulations), updated=_now())
+                    simulations=int(history.total_nr_simulations), stopped=stopped,
+                    warnings=notes, updated=_now())
     write_json(out / MANIFEST, manifest)
 
 

@@ -58,6 +58,12 @@ class Simulator:
         values = {p: self.paths[p].convert(float(theta[p])) for p in self.paths}
         return values, apply(self.base, values)
 
+    def one(self, theta: dict[str, Any], seed: int) -> dict[str, float]:
+        """One run's statistics on ``seed`` (censored as in ``__call__``)."""
+        _, params = self.params(theta)
+        run = run_statistics(params, seed, self.sites)
+        return {k: float(censor(k, run.get(k), self.horizon)) for k in self.statistics}
+
     def __call__(self, theta: dict[str, Any]) -> dict[str, float]:
         values, params = self.params(theta)
         seeds = particle_seeds(self.seed, values, self.replicates, self.salt)

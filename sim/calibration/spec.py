@@ -65,11 +65,28 @@ class SiteTable(_Strict):
 
 
 class Stop(_Strict):
-    """ABC-SMC stops at whichever comes first."""
+    """ABC-SMC stops at whichever comes first. ``min_epsilon: noise`` (the default) is the
+    noise floor: the distance a particle at the true values reaches half the time
+    (sim.calibration.noise), so the rule can be met; a number is taken as given."""
 
     generations: Annotated[int, Field(ge=1, le=1000)] = 8
-    min_epsilon: Annotated[float, Field(ge=0)] = 0.0
+    min_epsilon: Annotated[float, Field(ge=0)] | Literal["noise"] = "noise"
     max_simulations: Annotated[int, Field(ge=1)] | None = None
+
+
+class Noise(_Strict):
+    """The model's run-to-run noise, measured before the first generation: ``replicates``
+    runs at the prior's centre (0: not measured; the distance then uses the targets'
+    sd alone and ``min_epsilon: noise`` is the floor of the observed sd alone)."""
+
+    replicates: Annotated[int, Field(ge=0, le=10_000)] = 10
+
+    @model_validator(mode="after")
+    def _check(self) -> Noise:
+        if self.replicates == 1:
+            raise ValueError("replicates: expected 0 (not measured) or at least 2 runs "
+                             "(a standard deviation needs two), got 1")
+        return self
 
 
 class CalibrationSpec(_Strict):
@@ -85,7 +102,9 @@ class CalibrationSpec(_Strict):
     replicates: Annotated[int, Field(ge=1, le=1000)] = 1
     population: Annotated[int, Field(ge=2, le=100_000)] = 100
     stop: Stop = Stop()
-    predictive: Annotated[int, Field(ge=0, le=10_000)] = 20
+    noise: Noise = Noise()
+    #: posterior draws for the predictive check; a 95% band needs about 100 (0: none)
+    predictive: Annotated[int, Field(ge=0, le=10_000)] = 100
     seed: Annotated[int, Field(ge=0)] = 0
 
     source: Path | None = Field(default=None, exclude=True)
@@ -113,7 +132,12 @@ def load_calibration(path: str | Path) -> CalibrationSpec:
     except ValidationError as exc:
         err = exc.errors()[0]
         loc = [str(x) for x in err["loc"] if not str(x).startswith(("dict[", "SiteTable"))]
-        raise ExperimentError(_message(err), source=str(path),
+        message = _message(err)
+        if loc[:2] == ["stop", "min_epsilon"]:  # a union: say both of its forms
+            loc = loc[:2]
+            message = (f"expected a finite number >= 0 or 'noise', got "
+                       f"{show_value(err['input'])}")
+        raise ExperimentError(message, source=str(path),
                               field=".".join(loc) or None) from None
     spec.source = path
     return spec

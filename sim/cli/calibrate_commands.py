@@ -41,3 +41,6 @@ def calibrate(
                  for r in report.summary.itertuples(index=False)))
     typer.echo(f"{report.generations} generations ({report.ran_generations} this time), "
                   f"{report.simulations} simulations; results in {report.out}")
+    typer.echo(report.stopped)
+    for note in report.notes:
+        typer.echo(f"trustsim: warning: {note}", err=True)

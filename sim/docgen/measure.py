@@ -27,6 +27,7 @@ from sim.docgen.blocks import prose
 from sim.docgen.sizes import DISCOVERY_EXPERIMENT, size_of, sweep_files
 
 WORKERS = 2
+CALIBRATION = "calibrate_stage_attrition.yaml"
 #: The outcome whose PAWN indices docs/sweeps.md quotes as its worked example.
 PAWN_EXAMPLE = "trust_agency_isp_final"
 
@@ -97,6 +98,12 @@ def measure(root: Path, workers: int = WORKERS, only: set[str] | None = None
                     blocks["pawn-example"] = pawn_example(out, analysed.stderr)
             if want("experiment-timings"):
                 blocks["experiment-timings"] = timings_table(timings, workers, where)
+        if want("calibration-shipped"):
+            out = tmp / "calibration"
+            path = root / "experiments" / CALIBRATION
+            done = run(["calibrate", str(path), "--workers", str(workers), "--out", str(out)],
+                       root)
+            blocks["calibration-shipped"] = calibration_shipped(out, done, workers, where)
         if want("run-once-speed"):
             blocks["run-once-speed"] = run_once_speed(root, where)
     return {k: v for k, v in blocks.items() if want(k)}
@@ -179,6 +186,28 @@ def pawn_example(sweep: Path, stderr: str) -> str:
     return prose(text + ".")
 
 
+def calibration_shipped(out: Path, done: Command, workers: int, where: str) -> str:
+    """docs/calibration.md's account of the shipped calibration, as run."""
+    manifest = json.loads((out / "calibration.json").read_text())
+    pred = pd.read_csv(out / "predictive.csv")
+    summary = pd.read_csv(out / "posterior_summary.csv")
+    inside = int(pred["observed_in_band"].sum())
+    posterior = "; ".join(f"`{r.parameter}` {r.median:.3g} ({r.low_95:.3g}-{r.high_95:.3g})"
+                          for r in summary.itertuples())
+    text = (f"`trustsim calibrate experiments/{CALIBRATION} --workers {workers}` "
+            f"{manifest['stopped']}. It ran "
+            f"{manifest['simulations']:,} simulations (and {manifest['noise']['replicates']} "
+            f"runs measuring the noise) in {_duration(done.seconds)}. Posterior medians and "
+            f"95% credible intervals: {posterior}. {inside} of the {len(pred)} observed "
+            f"targets lie inside the 95% band of {int(pred['draws'].iloc[0])} posterior "
+            f"predictive draws")
+    missed = pred.loc[~pred["observed_in_band"], "statistic"].tolist()
+    text += (f" (outside: {', '.join(f'`{m}`' for m in missed)})." if missed else ".")
+    if manifest.get("warnings"):
+        text += " Warnings: " + "; ".join(manifest["warnings"]) + "."
+    return prose(text + f" Measured by `make docs` on {where}.")
+
+
 def run_once_speed(root: Path, where: str, repeats: int = 15) -> str:
     """README's figure: ``sim.runs.run_once`` against ``TrustModel(...).run()``."""
     from sim import TrustModel, load_scenario
@@ -204,4 +233,5 @@ def run_once_speed(root: Path, where: str, repeats: int = 15) -> str:
 
 
 #: The blocks that need runs; ``measure`` computes them.
-MEASURED = ("experiment-timings", "discovery-results", "pawn-example", "run-once-speed")
+MEASURED = ("experiment-timings", "discovery-results", "pawn-example", "calibration-shipped",
+            "run-once-speed")

@@ -30,6 +30,9 @@ def _error(path) -> str:
     ({"population": 1}, "population", "greater than or equal to 2"),
     ({"stopp": {}}, "stopp", "unknown field"),
     ({"targets": {"csv": "missing.csv"}}, "targets.csv", "not found"),
+    ({"stop": {"min_epsilon": "nois"}}, "stop.min_epsilon", "'noise'"),
+    ({"stop": {"min_epsilon": -1.0}}, "stop.min_epsilon", "number >= 0 or 'noise'"),
+    ({"noise": {"replicates": 1}}, "noise", "at least 2 runs"),
 ])
 def test_bad_fields_name_the_field(calibration, changes, field, words):
     path = calibration(**changes)
