@@ -24,8 +24,14 @@ help:
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "trustsim needs Python 3.12 or newer (python3.12 on PATH)"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[test]'
+	@# uv (from PyPI) installs the same packages in seconds where pip takes a minute or
+	@# more; pip does it when uv cannot be installed or fails
+	if $(BIN)/python -m pip install -q uv; then \
+	  $(BIN)/uv pip install -q --python $(BIN)/python -e '.[test]' || \
+	  $(BIN)/python -m pip install -q -e '.[test]'; \
+	else \
+	  $(BIN)/python -m pip install -q --upgrade pip && $(BIN)/python -m pip install -q -e '.[test]'; \
+	fi
 	$(BIN)/python -c "from sim.engines.compiled import warm_up; warm_up()"  # compile once
 	touch $(STAMP)
 
@@ -33,9 +39,12 @@ venv: $(STAMP)
 
 # -n: one test process per core (pytest-xdist); the slow lane is what CI adds (.ci/run)
 PYTEST := $(BIN)/python -m pytest -q -n auto
+# the tests `make test` picks: the fast lane; `make test TEST_MARK=` (.ci/run) runs both lanes in
+# one pytest run, one start-up of its workers, the slow tests first (tests/conftest.py)
+TEST_MARK ?= not slow
 
 test: $(STAMP)
-	$(PYTEST) -m "not slow"
+	$(PYTEST) -m "$(TEST_MARK)"
 
 test-slow: $(STAMP)
 	$(PYTEST) -m slow
