@@ -39,12 +39,9 @@ venv: $(STAMP)
 
 # -n: one test process per core (pytest-xdist); the slow lane is what CI adds (.ci/run)
 PYTEST := $(BIN)/python -m pytest -q -n auto
-# the tests `make test` picks: the fast lane; `make test TEST_MARK=` (.ci/run) runs both lanes in
-# one pytest run, one start-up of its workers, the slow tests first (tests/conftest.py)
-TEST_MARK ?= not slow
 
 test: $(STAMP)
-	$(PYTEST) -m "$(TEST_MARK)"
+	$(PYTEST) -m "not slow"
 
 test-slow: $(STAMP)
 	$(PYTEST) -m slow

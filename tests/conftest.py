@@ -17,19 +17,6 @@ import yaml
 TESTS = Path(__file__).parent
 
 
-def pytest_collection_modifyitems(config, items):
-    """Modules with browser tests first, then those with other slow tests, each module
-    kept whole (its module-scoped server or run is set up once): in a run of both lanes
-    (CI) the longest tests start at once and the short ones fill in around them, rather
-    than one worker finishing a long end-to-end test alone at the end."""
-    def marked(name: str) -> set:
-        return {getattr(item, "module", None) for item in items if item.get_closest_marker(name)}
-
-    browser, slow = marked("browser"), marked("slow")
-    items.sort(key=lambda item: (getattr(item, "module", None) not in browser,
-                               getattr(item, "module", None) not in slow))
-
-
 @pytest.fixture(scope="session")
 def planted_sweep(tmp_path_factory) -> Path:
     """A finished sweep (120 LHS points on the tiny scenario, one replicate each) whose
