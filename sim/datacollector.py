@@ -179,17 +179,13 @@ def _agent_ids(model: TrustModel, kind: str) -> list:
     """Mesa's ``unique_id`` of each agent of a type where it has a view, else its row."""
     agents = {"agency": model.agency_agents, "isp": model.isp_agents}.get(kind)
     if agents is None:
-        views = list(model.agents_by_type.get(_family_class(), []))
+        from sim.reporters import agent_class
+
+        views = list(model.agents_by_type.get(agent_class("family"), []))
         agents = views if len(views) == model.state.n_families else None
     if agents is None:
         return list(range(model.state.n_families))
     return [a.unique_id for a in agents]
-
-
-def _family_class() -> type:
-    from sim.agents import Family
-
-    return Family
 
 
 def _blank(entry, n: int) -> np.ndarray:

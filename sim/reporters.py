@@ -37,25 +37,22 @@ class Reporter:
     read: Callable[[TrustModel], np.ndarray]
 
 
-def _per_truster(model: TrustModel, kind: str, n: int, keep=None) -> np.ndarray:
-    """Mean trust on the ``kind`` ties each truster holds (those ``keep`` selects), NaN
-    for a truster with none."""
+def _mean_trust(model: TrustModel, kind: str, n: int, end: str = "truster",
+                keep=None) -> np.ndarray:
+    """Mean trust on the ``kind`` ties (those ``keep`` selects) of each of ``n`` agents at
+    the tie's ``end`` (truster or trustee), NaN for an agent with none."""
     ties = model.state.ties[kind]
     trust = ties.trust(model.p.prior_strength)
     rows = np.ones(len(ties), bool) if keep is None else keep(ties)
-    total = np.bincount(ties.truster[rows], weights=trust[rows], minlength=n)
-    count = np.bincount(ties.truster[rows], minlength=n)
+    at = getattr(ties, end)[rows]
+    total = np.bincount(at, weights=trust[rows], minlength=n)
+    count = np.bincount(at, minlength=n)
     return np.divide(total, count, out=np.full(n, np.nan), where=count > 0)
 
 
-def _trust_from_agencies(model: TrustModel) -> np.ndarray:
-    st = model.state
-    ties = st.ties["agency_isp"]
-    trust = ties.trust(model.p.prior_strength)
-    mine = st.isp_of[ties.truster] == ties.trustee  # agencies this ISP now serves
-    total = np.bincount(ties.trustee[mine], weights=trust[mine], minlength=st.n_isps)
-    count = np.bincount(ties.trustee[mine], minlength=st.n_isps)
-    return np.divide(total, count, out=np.full(st.n_isps, np.nan), where=count > 0)
+def _served_now(model: TrustModel):
+    """Selects agency -> ISP ties to the ISP that serves the agency now."""
+    return lambda t: model.state.isp_of[t.truster] == t.trustee
 
 
 def _stage(model: TrustModel) -> np.ndarray:
@@ -80,8 +77,8 @@ REPORTERS: dict[str, dict[str, Reporter]] = {
         "trust_in_isp": Reporter(
             Entry("the agency's trust in the ISP that supports it", *_TRUST,
                   "the agency has no ISP"),
-            lambda m: _per_truster(m, "agency_isp", m.state.n_agencies,
-                                   lambda t: m.state.isp_of[t.truster] == t.trustee)),
+            lambda m: _mean_trust(m, "agency_isp", m.state.n_agencies,
+                                  keep=_served_now(m))),
     },
     "isp": {
         "isp_active": Reporter(Entry("whether the ISP is supporting agencies this week",
@@ -98,7 +95,9 @@ REPORTERS: dict[str, dict[str, Reporter]] = {
                                                           ).astype(float)),
         "trust_from_agencies": Reporter(
             Entry("mean trust the agencies this ISP supports place in it", *_TRUST,
-                  "the ISP supports no agency"), _trust_from_agencies),
+                  "the ISP supports no agency"),
+            lambda m: _mean_trust(m, "agency_isp", m.state.n_isps, "trustee",
+                                  keep=_served_now(m))),
     },
     "family": {
         "family_group": Reporter(Entry("the family's group (its name)", "text"),
@@ -113,8 +112,8 @@ REPORTERS: dict[str, dict[str, Reporter]] = {
                                    "case", *_FLAG), lambda m: m.state.eligible.astype(float)),
         "trust_in_agency": Reporter(Entry("the family's trust in its agency", *_TRUST,
                                           "the family has no tie to an agency"),
-                                    lambda m: _per_truster(m, "family_agency",
-                                                           m.state.n_families)),
+                                    lambda m: _mean_trust(m, "family_agency",
+                                                          m.state.n_families)),
     },
 }
 
@@ -146,10 +145,9 @@ def unknown(kind: str, names: list[str]) -> str | None:
 
 def agent_class(kind: str) -> type:
     """The Mesa agent class of a type (what ``get_agenttype_vars_dataframe`` takes)."""
-    from sim.agents import Agency, Family, ImplementationSupportPractitioner
+    from sim.agents import ACTOR_TYPES
 
-    return {"agency": Agency, "isp": ImplementationSupportPractitioner,
-            "family": Family}[kind]
+    return ACTOR_TYPES[kind]
 
 
 def read(model: TrustModel, asked: dict[str, list[str]]) -> dict[str, dict[str, np.ndarray]]:

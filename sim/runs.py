@@ -73,11 +73,18 @@ def run_columns(params: dict, seed: int, every: int = 1
     """``run_once`` as arrays: the kept weeks' columns (``week`` first) and the summary.
     Batch runs hand arrays back (``sim.runner``), so they skip the DataFrame."""
     model = run_model(params, seed, every, family_views=False)
-    columns = model.datacollector.columns()
-    rows = kept_rows(columns["week"], every)
+    return _kept(model.datacollector.columns(), every), model.summary()
+
+
+def _kept(table: dict[str, np.ndarray], every: int,
+          weeks: np.ndarray | None = None) -> dict[str, np.ndarray]:
+    """The rows of ``table`` on the weeks ``every`` keeps (``kept_rows`` of ``weeks``, by
+    default the table's own weeks, each once)."""
+    rows = (kept_rows(table["week"], every) if weeks is None
+            else np.isin(table["week"], weeks[kept_rows(weeks, every)]))
     if isinstance(rows, slice) or rows.all():  # the record kept only these weeks already
-        return columns, model.summary()
-    return {k: v[rows] for k, v in columns.items()}, model.summary()
+        return table
+    return {k: v[rows] for k, v in table.items()}
 
 
 def run_agent_columns(params: dict, seed: int, every: int, agents: dict[str, list[str]]
@@ -87,13 +94,8 @@ def run_agent_columns(params: dict, seed: int, every: int, agents: dict[str, lis
     table of arrays (``WeeklyRecord.agent_columns``) of the same kept weeks."""
     model = run_model(params, seed, every, family_views=False, agents=agents)
     columns = model.datacollector.columns()
-    table = model.datacollector.agent_columns()
-    rows = kept_rows(columns["week"], every)
-    if not (isinstance(rows, slice) or rows.all()):
-        columns = {k: v[rows] for k, v in columns.items()}
-        kept = np.isin(table["week"], columns["week"])
-        table = {k: v[kept] for k, v in table.items()}
-    return columns, model.summary(), table
+    table = _kept(model.datacollector.agent_columns(), every, columns["week"])
+    return _kept(columns, every), model.summary(), table
 
 
 def run_once(params: dict, seed: int, every: int = 1) -> RunOutput:

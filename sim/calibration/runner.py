@@ -255,27 +255,25 @@ def _noise(out: Path, setup: Setup, manifest: dict[str, Any], back) -> None:
 def stop_reason(setup: Setup, history) -> tuple[str, str | None]:
     """(why the calibration stopped, a warning when its last epsilon is above the
     noise floor: the posterior is then wider than the data and the noise allow)."""
-    pops = history.get_all_populations()
-    eps = float(pops["epsilon"].iloc[-1])
+    eps = float(history.get_all_populations()["epsilon"].iloc[-1])
     done, spec = history.max_t + 1, setup.spec
     floor, target = setup.floor, setup.min_epsilon
-    named = "the noise floor" if spec.stop.min_epsilon == "noise" else "stop.min_epsilon"
-    floor_text = (f"noise floor {floor:.3g}, the median distance of a particle at the true "
-                  "values")
+    at_truth = "the median distance of a particle at the true values"
     if eps <= target:
-        line = (f"stopped after {done} generation(s): epsilon {eps:.3g} reached {named} "
-                + (f"({floor:.3g}, the median distance of a particle at the true values)"
-                   if named == "the noise floor" else f"({target:.3g}; {floor_text})"))
-    elif done >= spec.stop.generations:
-        why = f"the generation cap (stop.generations: {spec.stop.generations})"
-    elif (spec.stop.max_simulations is not None
-          and history.total_nr_simulations >= spec.stop.max_simulations):
-        why = f"the simulation cap (stop.max_simulations: {spec.stop.max_simulations})"
+        reached = (f"the noise floor ({floor:.3g}, {at_truth})"
+                   if spec.stop.min_epsilon == "noise"
+                   else f"stop.min_epsilon ({target:.3g}; noise floor {floor:.3g}, {at_truth})")
+        line = f"stopped after {done} generation(s): epsilon {eps:.3g} reached {reached}"
     else:
-        why = "pyabc made no new generation"
-    if eps > target:
+        if done >= spec.stop.generations:
+            why = f"the generation cap (stop.generations: {spec.stop.generations})"
+        elif (spec.stop.max_simulations is not None
+              and history.total_nr_simulations >= spec.stop.max_simulations):
+            why = f"the simulation cap (stop.max_simulations: {spec.stop.max_simulations})"
+        else:
+            why = "pyabc made no new generation"
         line = (f"stopped after {done} generation(s): {why}; last epsilon {eps:.3g} "
-                f"({floor_text})")
+                f"(noise floor {floor:.3g}, {at_truth})")
     warning = None
     if eps > floor:
         warning = (f"the last epsilon ({eps:.3g}) is above the noise floor ({floor:.3g}): "

@@ -58,15 +58,17 @@ class Simulator:
         values = {p: self.paths[p].convert(float(theta[p])) for p in self.paths}
         return values, apply(self.base, values)
 
-    def one(self, theta: dict[str, Any], seed: int) -> dict[str, float]:
-        """One run's statistics on ``seed`` (censored as in ``__call__``)."""
-        _, params = self.params(theta)
+    def _run(self, params: dict[str, Any], seed: int) -> dict[str, float]:
+        """One run's statistics on ``seed``, times never reached censored at the horizon."""
         run = run_statistics(params, seed, self.sites)
         return {k: float(censor(k, run.get(k), self.horizon)) for k in self.statistics}
+
+    def one(self, theta: dict[str, Any], seed: int) -> dict[str, float]:
+        """One run's statistics on ``seed`` (what ``__call__`` averages)."""
+        return self._run(self.params(theta)[1], seed)
 
     def __call__(self, theta: dict[str, Any]) -> dict[str, float]:
         values, params = self.params(theta)
         seeds = particle_seeds(self.seed, values, self.replicates, self.salt)
-        runs = [run_statistics(params, s, self.sites) for s in seeds]
-        return {k: float(np.mean([censor(k, r.get(k), self.horizon) for r in runs]))
-                for k in self.statistics}
+        runs = [self._run(params, s) for s in seeds]
+        return {k: float(np.mean([r[k] for r in runs])) for k in self.statistics}
