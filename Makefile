@@ -58,6 +58,7 @@ app: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/model_speed.py
 	$(BIN)/python benchmarks/batched_speed.py
+	$(BIN)/python benchmarks/phase_costs.py
 
 validation: $(STAMP)
 	$(BIN)/python -m sim.patterns --replicates 200 --out docs/validation.md
