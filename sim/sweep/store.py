@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import os
 import re
 import time
 from pathlib import Path
@@ -50,6 +51,8 @@ from sim.runs import run_seed
 
 # write order; summaries commits a batch
 KINDS = ("timeseries", "agents", "failures", "summaries")
+#: Made only when a batch has rows for it: most sweeps record no agent-level reporters.
+ON_DEMAND = ("agents",)
 RECORDS = "records"
 __all__ = ["Store", "part_files", "read_manifest", "release_memory", "run_seed",
            "write_atomic", "write_json", "write_parquet"]
@@ -111,9 +114,10 @@ class Store:
         self._agents: list[tuple[dict[str, Any], dict[str, np.ndarray]]] = []
         self._failures: list[dict[str, Any]] = []
         self._first = None
-        below = self.root.relative_to(self.aside).parts  # .parts of a scenario folder
+        self._below = self.root.relative_to(self.aside).parts  # .parts of a scenario folder
         for kind in (*KINDS, RECORDS):
-            resultsdir.subfolder(self.aside, *below, kind)  # never a link leading outside
+            if kind not in ON_DEMAND or os.path.lexists(self.root / kind):
+                self._subfolder(kind)
         self._recover()
         self._next = 1 + max((_batch(p) for k in KINDS for p in part_files(self.root, k)),
                              default=-1)
@@ -185,6 +189,10 @@ class Store:
         if self.pending() >= self.batch_size:
             self.flush()
 
+    def _subfolder(self, kind: str) -> Path:
+        """``root/kind``, made where missing; never a link leading outside."""
+        return resultsdir.subfolder(self.aside, *self._below, kind)
+
     def pending(self) -> int:
         return len(self._summaries) + len(self._failures)
 
@@ -202,6 +210,8 @@ class Store:
                   (paths[1], _series_frame(self._agents) if self._agents else None),
                   (paths[2], _frame(self._failures) if self._failures else None),
                   (paths[3], _frame(self._summaries))]
+        if self._agents:
+            self._subfolder("agents")
         resultsdir.write_batch(self.root, [(p, pa.Table.from_pandas(t, preserve_index=False))
                                            for p, t in tables if t is not None], record)
         for rows in (self._summaries, self._failures):

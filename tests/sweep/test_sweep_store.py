@@ -128,3 +128,21 @@ def test_an_altered_part_fails_its_checksum(tmp_path, capsys):
     assert list(again.missing()) == [0, 1, 4, 5]
     assert "timeseries/part-000000.parquet does not match its checksum" in \
         capsys.readouterr().err
+
+
+def test_no_agents_folder_without_agent_reporters(tmp_path):
+    """A sweep that records no agent-level reporters leaves no empty agents/ folder (issue
+    24: every sweep had one); one that records them gets the folder with its batch."""
+    for name in ("plain", "agents"):
+        (tmp_path / name).mkdir()
+    store = Store(tmp_path / "plain", n_runs=2, replicates=1, batch_size=1)
+    store.add(_result(0, 0))
+    assert sorted(p.name for p in (tmp_path / "plain").iterdir()) == [
+        "failures", "records", "summaries", "timeseries"]
+    with_agents = Store(tmp_path / "agents", n_runs=2, replicates=1, batch_size=1)
+    agents = {"week": np.array([1, 1]), "agency": np.array([0, 1]),
+              "trust": np.array([0.5, 0.6])}
+    with_agents.add(_result(0, 0) | {"agents": agents})
+    assert len(part_files(tmp_path / "agents", "agents")) == 1
+    again = Store(tmp_path / "agents", n_runs=2, replicates=1, batch_size=1)
+    assert np.flatnonzero(again.done).tolist() == [0]
