@@ -32,7 +32,7 @@ $(STAMP): pyproject.toml
 	else \
 	  $(BIN)/python -m pip install -q --upgrade pip && $(BIN)/python -m pip install -q -e '.[test]'; \
 	fi
-	$(BIN)/python -c "from sim.engines.compiled import warm_up; warm_up()"  # compile once
+	$(BIN)/python -c "from sim.runs import warm_up; warm_up()"  # compile once
 	touch $(STAMP)
 
 venv: $(STAMP)

@@ -21,7 +21,7 @@ import sys
 
 CHILD = r"""
 import json, resource, sys, time
-from sim.engines.compiled import warm_up
+from sim.runs import warm_up
 from sim.model import TrustModel
 params, weeks = json.loads(sys.argv[1]), int(sys.argv[2])
 warm_up()  # compiled code loaded (or compiled) before the clock starts, as in a worker

@@ -2,7 +2,7 @@
 
 They are data (``sim/data/*.yaml``) so that a researcher can retune or add a type in a
 scenario file without code; this module validates them (pydantic) and turns them into
-the arrays both engines read.
+the arrays the engines read.
 """
 
 from __future__ import annotations

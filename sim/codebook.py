@@ -20,28 +20,19 @@ import csv
 import io
 import re
 import textwrap
-from dataclasses import astuple, dataclass, replace
+from dataclasses import astuple, replace
 from functools import cache
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from sim.columns import NEVER, Entry
+
 CODEBOOK = "codebook.csv"
 FIELDS = ("meaning", "unit", "range", "nan")
-NEVER = "does not occur"
 NOT_REACHED = ("never reached within the run: censored, counts as the run's horizon "
                "(docs/results.md#never-reached)")
-
-
-@dataclass(frozen=True)
-class Entry:
-    """What one column holds."""
-
-    meaning: str
-    unit: str = ""
-    range: str = ""
-    nan: str = NEVER
 
 
 #: Identifier columns, the same in every file.

@@ -14,7 +14,7 @@ import pandas as pd
 from sim import outcomes
 
 if TYPE_CHECKING:
-    from sim.model import TrustModel
+    from sim.world import Simulation
 
 
 class WeeklyRecord(mesa.DataCollector):
@@ -46,12 +46,12 @@ class WeeklyRecord(mesa.DataCollector):
         self.trace: dict[str, list[float]] = {"week": [], "share_at_full": [],
                                               "cost_hours": []}
 
-    def keeps(self, model: TrustModel, week: int | None = None) -> bool:
+    def keeps(self, model: Simulation, week: int | None = None) -> bool:
         """Whether this week (or ``week``) gets the full record."""
         week = model.week if week is None else week
         return self.next_kept(model, week) == week
 
-    def next_kept(self, model: TrustModel, week: int) -> int:
+    def next_kept(self, model: Simulation, week: int) -> int:
         """The first week from ``week`` on that gets the full record: each week, each
         ``every``-th, and from the last week of the run on."""
         every, end = self.every, max(week, model.p.weeks)
@@ -59,7 +59,7 @@ class WeeklyRecord(mesa.DataCollector):
             return week
         return min(-(-week // every) * every, end) if every > 1 else end
 
-    def collect(self, model: TrustModel) -> None:
+    def collect(self, model: Simulation) -> None:
         self.add_trace([model.week], np.array([outcomes.share_at_full(model)]),
                        model.state.week_hours[None])
         if self.keeps(model):
@@ -73,7 +73,7 @@ class WeeklyRecord(mesa.DataCollector):
         self.trace["share_at_full"].extend(share_at_full.tolist())
         self.trace["cost_hours"].extend(hours.sum(axis=-1).tolist())
 
-    def record(self, model: TrustModel) -> None:
+    def record(self, model: Simulation) -> None:
         """This week's full record (``measure``), and the summary at the last week."""
         values = model.measured()
         if hasattr(self, "_collection_steps"):  # Mesa's own bookkeeping (batch_run reads it)
@@ -87,7 +87,7 @@ class WeeklyRecord(mesa.DataCollector):
         if model.week >= model.p.weeks:
             self._add_summary(model)
 
-    def add_agent_reporters(self, model: TrustModel, asked: dict[str, list[str]]) -> None:
+    def add_agent_reporters(self, model: Simulation, asked: dict[str, list[str]]) -> None:
         """Also record ``asked`` (agent type -> ``sim.reporters`` names) as agent-type
         reporters from this week on (this week too, if it was recorded already)."""
         from sim import reporters
@@ -102,7 +102,7 @@ class WeeklyRecord(mesa.DataCollector):
         if self._agenttype_records.get(model.week):
             self._record_agents(model)
 
-    def _record_agents(self, model: TrustModel) -> None:
+    def _record_agents(self, model: Simulation) -> None:
         """This week's agent-level reporters: kept as arrays (``agent_columns``) and as
         Mesa's records, so ``get_agenttype_vars_dataframe`` shows them."""
         from sim import reporters
@@ -145,7 +145,7 @@ class WeeklyRecord(mesa.DataCollector):
                         reporters.ENTRIES[name], n))
         return {k: np.concatenate(v) if v else np.array([]) for k, v in parts.items()}
 
-    def _add_summary(self, model: TrustModel) -> None:
+    def _add_summary(self, model: Simulation) -> None:
         """The last week's row also holds the run's summary outcomes (NaN on earlier weeks),
         which is the row ``mesa.batch_run`` reports; names shared with weekly outcomes hold
         the same value there already."""
@@ -167,7 +167,7 @@ class WeeklyRecord(mesa.DataCollector):
         return pd.DataFrame(self.columns())
 
 
-def _stage_records(model: TrustModel) -> list[tuple]:
+def _stage_records(model: Simulation) -> list[tuple]:
     """(week, agent id, stage name) for every agency, read from the state arrays."""
     names = [*model.stage_names, "abandoned"]  # index -1 is abandoned
     stages = model.state.stage.tolist()
@@ -175,7 +175,7 @@ def _stage_records(model: TrustModel) -> list[tuple]:
             for agent, s in zip(model.agency_agents, stages, strict=True)]
 
 
-def _agent_ids(model: TrustModel, kind: str) -> list:
+def _agent_ids(model: Simulation, kind: str) -> list:
     """Mesa's ``unique_id`` of each agent of a type where it has a view, else its row."""
     agents = {"agency": model.agency_agents, "isp": model.isp_agents}.get(kind)
     if agents is None:

@@ -23,16 +23,16 @@ from sim.timeline import (
 )
 
 if TYPE_CHECKING:  # pragma: no cover
-    from sim.model import TrustModel
+    from sim.world import Simulation
 
 
-def apply_event(m: TrustModel, event) -> None:
+def apply_event(m: Simulation, event) -> None:
     handler = _HANDLERS.get(type(event))
     if handler is not None:
         handler(m, event)
 
 
-def _support_withdrawn(m: TrustModel, e: SupportWithdrawn) -> None:
+def _support_withdrawn(m: Simulation, e: SupportWithdrawn) -> None:
     st = m.state
     active = np.flatnonzero(st.isp_active)
     n = int(round(e.share * len(active)))
@@ -41,12 +41,12 @@ def _support_withdrawn(m: TrustModel, e: SupportWithdrawn) -> None:
     m.note(f"Support withdrawn: {n} of {len(active)} ISPs stop (the grant ended)")
 
 
-def _funding_cut(m: TrustModel, e: FundingCut) -> None:
+def _funding_cut(m: Simulation, e: FundingCut) -> None:
     m.state.capacity *= 1.0 - e.severity
     m.note(f"Funding cut: agencies lose {e.severity:.0%} of their capacity")
 
 
-def _turnover_wave(m: TrustModel, e: TurnoverWave) -> None:
+def _turnover_wave(m: Simulation, e: TurnoverWave) -> None:
     st = m.state
     leavers = np.round(e.share * st.staff)
     idx = np.arange(st.n_agencies)
@@ -56,12 +56,12 @@ def _turnover_wave(m: TrustModel, e: TurnoverWave) -> None:
     m.note(f"Turnover wave: {e.share:.0%} of staff leave, taking their relationships")
 
 
-def _partner_joins(m: TrustModel, e: PartnerJoins) -> None:
+def _partner_joins(m: Simulation, e: PartnerJoins) -> None:
     for _ in range(e.count):
         m.add_agency(e.sector)
 
 
-def _leadership_change(m: TrustModel, e: LeadershipChange) -> None:
+def _leadership_change(m: Simulation, e: LeadershipChange) -> None:
     st, p = m.state, m.p
     n = int(round(e.share * st.n_agencies))
     chosen = m.rng.choice(st.n_agencies, size=n, replace=False)
@@ -74,12 +74,12 @@ def _leadership_change(m: TrustModel, e: LeadershipChange) -> None:
     m.note(f"Leadership change at {n} agencies: new leaders, relationships to rebuild")
 
 
-def _strategy_switch(m: TrustModel, e: StrategySwitch) -> None:
+def _strategy_switch(m: Simulation, e: StrategySwitch) -> None:
     m.state.isp_mix[:] = e.strategy_mix
     m.note(f"ISPs switch strategy: {e.strategy_mix:.0%} of hours co-creative")
 
 
-def _violation(m: TrustModel, e: Violation) -> None:
+def _violation(m: Simulation, e: Violation) -> None:
     """ISPs let agencies down: ``severity`` bad experiences on one trust dimension of this
     share of agency -> ISP ties (a competence lapse or an integrity breach, Kim et al.
     2004); the evidence is open for repair by a frank conversation."""

@@ -24,7 +24,7 @@ from sim.processes import SUSTAINMENT_CHECK_WEEKS
 from sim.state import ABANDONED, NEVER, TIE_KINDS
 
 if TYPE_CHECKING:  # pragma: no cover
-    from sim.model import TrustModel
+    from sim.world import Simulation
 
 STAGE_NAMES = ("exploration", "installation", "initial_implementation", "full_implementation",
                "sustainment")
@@ -109,7 +109,7 @@ WEEKLY_OUTCOMES: dict[str, str] = _weekly(_DEFAULT_GROUPS, build_catalogue().nam
 SUMMARY_OUTCOMES: dict[str, str] = _summary(_DEFAULT_GROUPS)
 
 
-def weekly_names(model: TrustModel) -> list[str]:
+def weekly_names(model: Simulation) -> list[str]:
     """The weekly outcomes' names, in record order (a fresh list)."""
     return list(_weekly_names(tuple(model.group_names), tuple(model.catalogue.names)))
 
@@ -134,23 +134,23 @@ def _tie_stats(values: np.ndarray, threshold: float) -> tuple[float, float, floa
     return mean, sd, _mean(values > threshold)
 
 
-def _stage_counts(model: TrustModel) -> np.ndarray:
+def _stage_counts(model: Simulation) -> np.ndarray:
     """Share of agencies abandoned (index 0) and at each stage (index stage + 1)."""
     stage = model.state.stage
     return np.bincount(stage + 1, minlength=len(model.stage_names) + 1) / len(stage)
 
 
-def _share_at_full(model: TrustModel, counts: np.ndarray) -> float:
+def _share_at_full(model: Simulation, counts: np.ndarray) -> float:
     return float(counts[model.full_stage + 1:].sum())
 
 
-def share_at_full(model: TrustModel) -> float:
+def share_at_full(model: Simulation) -> float:
     """This week's share of agencies at full implementation (what the summary's
     milestones read across weeks)."""
     return _share_at_full(model, _stage_counts(model))
 
 
-def _stage_shares(model: TrustModel) -> dict[str, float]:
+def _stage_shares(model: Simulation) -> dict[str, float]:
     counts = _stage_counts(model)
     out = {f"share_{s}": 0.0 for s in STAGE_NAMES}
     for i, name in enumerate(model.stage_names):
@@ -160,7 +160,7 @@ def _stage_shares(model: TrustModel) -> dict[str, float]:
     return out
 
 
-def _reach(model: TrustModel) -> dict[str, float]:
+def _reach(model: Simulation) -> dict[str, float]:
     """Reach among families whose case is open and for whom the practice is indicated."""
     st = model.state
     n_groups = len(model.group_names)
@@ -187,7 +187,7 @@ def collaboration_stage(mean_partner_trust: float, share_at_full: float) -> int:
     return stage
 
 
-def measure(model: TrustModel) -> dict[str, float]:
+def measure(model: Simulation) -> dict[str, float]:
     """Every weekly outcome of the model's current state."""
     st, p = model.state, model.p
     out = {"crisis_intensity": float(model.crisis_intensity)}
@@ -228,7 +228,7 @@ def _median_or_nan(weeks: np.ndarray) -> float:
     return float(np.median(weeks)) if len(weeks) else float("nan")
 
 
-def _milestones(model: TrustModel) -> dict[str, float]:
+def _milestones(model: Simulation) -> dict[str, float]:
     """Stages of Implementation Completion milestones over agencies (Saldana et al. 2023)."""
     st, week = model.state, model.week
     started = st.startup_week != NEVER
@@ -246,7 +246,7 @@ def _milestones(model: TrustModel) -> dict[str, float]:
     }
 
 
-def summarise(model: TrustModel) -> dict[str, float]:
+def summarise(model: Simulation) -> dict[str, float]:
     """Per-run outcomes from the weekly trace and this week's state (its measures are the
     last row of the weekly record at the end of a run)."""
     trace = model.datacollector.trace

@@ -19,10 +19,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.codebook import NEVER, Entry
+from sim.columns import NEVER, Entry
 
 if TYPE_CHECKING:  # pragma: no cover
-    from sim.model import TrustModel
+    from sim.world import Simulation
 
 #: The agent types an experiment may name, in table order.
 TYPES = ("agency", "isp", "family")
@@ -34,10 +34,10 @@ class Reporter:
     of its type, in row order)."""
 
     entry: Entry
-    read: Callable[[TrustModel], np.ndarray]
+    read: Callable[[Simulation], np.ndarray]
 
 
-def _mean_trust(model: TrustModel, kind: str, n: int, end: str = "truster",
+def _mean_trust(model: Simulation, kind: str, n: int, end: str = "truster",
                 keep=None) -> np.ndarray:
     """Mean trust on the ``kind`` ties (those ``keep`` selects) of each of ``n`` agents at
     the tie's ``end`` (truster or trustee), NaN for an agent with none."""
@@ -50,12 +50,12 @@ def _mean_trust(model: TrustModel, kind: str, n: int, end: str = "truster",
     return np.divide(total, count, out=np.full(n, np.nan), where=count > 0)
 
 
-def _served_now(model: TrustModel):
+def _served_now(model: Simulation):
     """Selects agency -> ISP ties to the ISP that serves the agency now."""
     return lambda t: model.state.isp_of[t.truster] == t.trustee
 
 
-def _stage(model: TrustModel) -> np.ndarray:
+def _stage(model: Simulation) -> np.ndarray:
     names = np.array([*model.stage_names, "abandoned"], dtype=object)
     return names[model.state.stage]  # index -1 is abandoned
 
@@ -150,13 +150,13 @@ def agent_class(kind: str) -> type:
     return ACTOR_TYPES[kind]
 
 
-def read(model: TrustModel, asked: dict[str, list[str]]) -> dict[str, dict[str, np.ndarray]]:
+def read(model: Simulation, asked: dict[str, list[str]]) -> dict[str, dict[str, np.ndarray]]:
     """This week's values: per type, per reporter, one value per agent."""
     return {kind: {name: REPORTERS[kind][name].read(model) for name in names}
             for kind, names in asked.items() if names}
 
 
-def attach(model: TrustModel, asked: dict[str, list[str]]) -> None:
+def attach(model: Simulation, asked: dict[str, list[str]]) -> None:
     """Record ``asked`` (type -> reporter names) every week the model's DataCollector
     records in full, from this week on, as Mesa agent-type reporters."""
     model.datacollector.add_agent_reporters(model, asked)

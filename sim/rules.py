@@ -1,7 +1,8 @@
-"""The rules of the model, written once and used by both engines.
+"""The rules of the model, written once and used by every engine.
 
 Every function works on scalars and on numpy arrays alike: the agents engine calls them
-for one tie or one agency at a time, the vectorized engine for all at once. Equations
+for one tie or one agency at a time, the vectorized engine for all at once, and the
+compiled engine's loops call the same functions compiled (``register_jitable``). Equations
 and their sources are in docs/ODD.md, section 7 (Submodels).
 """
 

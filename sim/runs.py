@@ -105,3 +105,16 @@ def run_once(params: dict, seed: int, every: int = 1) -> RunOutput:
     kept. The model is not returned, so families get no Mesa views (``family_views``)."""
     columns, summary = run_columns(params, seed, every)
     return RunOutput(pd.DataFrame(columns), summary)
+
+
+def warm_up() -> None:
+    """Compile every loop of the compiled engine once (or load it from the cache), with a
+    small run through both its paths (stepped and run to the end), so that processes
+    started afterwards load the cache rather than each compiling for half a minute
+    (``make venv`` and the workers' forkserver call this)."""
+    from sim.model import TrustModel
+
+    params = dict(n_agencies=4, n_isps=1, n_families=20, weeks=3, engine="compiled",
+                  timeline=[{"kind": "crisis", "onset": 1, "duration": 2}])
+    TrustModel(rng=0, **params).run()
+    run_once(params, 0, 0)

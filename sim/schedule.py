@@ -1,8 +1,9 @@
 """The week, declared once: its phases in order, who acts in each, what is drawn.
 
-Both engines read this schedule (``sim.engines``): the vectorized engine draws each
+The engines read this schedule (``sim.engines``): the vectorized engine draws each
 phase for every unit at once, the agents engine lets each Mesa agent of the phase's
-``actor`` type act in random order, drawing one micro-interaction at a time. A new
+``actor`` type act in random order, drawing one micro-interaction at a time, and the
+compiled engine runs its loop for each phase in this order. A new
 weekly mechanism is one ``Phase`` here plus its chances and apply functions in
 ``sim.processes`` (docs/extending.md).
 """

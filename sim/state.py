@@ -1,6 +1,6 @@
 """The model's state as arrays: agencies, ISPs, families and directed trust ties.
 
-Both engines read and write this one store, so agents, data collection and outcomes see
+Every engine reads and writes this one store, so agents, data collection and outcomes see
 the same numbers whichever engine ran; Mesa agents are thin views onto a row.
 """
 

@@ -24,7 +24,7 @@ import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
 
-PRELOAD = ["sim.runs", "sim.model", "sim.workerpool", "sim.engines.loaded"]
+PRELOAD = ["sim.runs", "sim.model", "sim.workerpool", "sim.preload"]
 
 
 def default_workers() -> int:

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from types import SimpleNamespace
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -159,3 +160,34 @@ class World:
     @property
     def resources(self) -> float:
         return self.p.crisis_resources * self.crisis
+
+
+class Simulation(Protocol):
+    """What records, outcomes, events and agent reporters read of a model.
+
+    ``TrustModel`` is one; naming the attributes here lets those modules take a model
+    without importing the module that imports them (no import cycle).
+    """
+
+    world: World
+    p: SimpleNamespace
+    state: State
+    catalogue: Catalogue
+    rng: np.random.Generator
+    week: int
+    crisis_intensity: float
+    group_names: list[str]
+    stage_names: list[str]
+    full_stage: int
+    sectors: Any
+    datacollector: Any
+    measured: dict[str, float]
+    summary: dict[str, float]
+    agency_agents: list
+    isp_agents: list
+    agents_by_type: Any
+    time: float
+
+    def note(self, text: str) -> None: ...
+
+    def add_agency(self, sector: str) -> Any: ...

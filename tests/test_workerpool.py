@@ -52,7 +52,7 @@ def test_spawned_workers_give_the_numbers_of_one_process(monkeypatch, tmp_path):
 
 
 def test_local_workers_start_with_the_compiled_engine_loaded():
-    """Workers fork from a server that loaded the compiled code (sim.engines.loaded), so
+    """Workers fork from a server that loaded the compiled code (sim.preload), so
     none spends its first second loading it; whichever pool started the server."""
     pool = workerpool.local_pool(2, ["sim.calibration.simulate"])
     try:

@@ -323,19 +323,6 @@ def run_to_end(model) -> None:
     model.running = False
 
 
-def warm_up() -> None:
-    """Compile every loop once (or load it from the cache), with a small run through
-    both paths, so that processes started afterwards load the cache rather than each
-    compiling for half a minute (``make venv`` calls this)."""
-    from sim.model import TrustModel
-    from sim.runs import run_once
-
-    params = dict(n_agencies=4, n_isps=1, n_families=20, weeks=3, engine="compiled",
-                  timeline=[{"kind": "crisis", "onset": 1, "duration": 2}])
-    TrustModel(rng=0, **params).run()
-    run_once(params, 0, 0)
-
-
 def _phase_by_phase(w: World) -> None:
     """Each phase's loop called from Python, the vectorized phase where there is none."""
     w.derived["stream"] = w.rng.bit_generator.random_raw(SEEDS_PER_WEEK) | np.uint64(1)

@@ -6,6 +6,6 @@ Whatever goes wrong here is left for the workers to meet and report in their run
 import contextlib
 
 with contextlib.suppress(Exception):
-    from sim.engines.compiled import warm_up
+    from sim.runs import warm_up
 
     warm_up()
