@@ -55,6 +55,7 @@ from sim.engines.loops import (
     support_q,
 )
 from sim.events import apply_event
+from sim.parameters import PARAMETERS
 from sim.schedule import SCHEDULE
 from sim.world import World
 
@@ -203,23 +204,12 @@ MIRRORS = {
 WEEK = ("forgetting", "turnover", "support", "partnerships", "emergency_partnerships",
         "families", "stages", "upkeep")
 
-#: The parameters _weeks reads, as a namedtuple (numba reads its fields by name).
-Params = namedtuple("Params", (
-    "forgetting", "turnover_per_year", "crisis_turnover", "person_bound_share", "isp_surge",
-    "relationships_contact", "relationships_sensitivity", "mandate_authority", "asymmetry",
-    "prior_strength", "receptivity", "repair_ability", "repair_benevolence",
-    "repair_integrity", "crisis_capacity_strain", "resources_capacity",
-    "knowledge_ability_weight", "crisis_necessity", "crisis_relationships",
-    "crisis_resources", "partner_contact_rate", "relationships_collaboration",
-    "peer_learning", "resources_partnerships", "family_case_weeks", "family_contact_rate",
-    "crisis_family_need", "word_of_mouth", "voice_effect", "power_gap",
-    "family_engagement_rate", "family_disengagement_rate", "family_lapse_rate",
-    "family_eligibility", "innovation_rate", "peer_influence", "mandate_weight",
-    "innovation_complexity", "resources_waivers", "innovation_novelty",
-    "relationships_risk", "sustainment_weeks", "fallback_rate", "shallow_fallback",
-    "abandon_rate", "champion_readiness", "necessity_urgency", "necessity_barriers",
-    "innovation_evidence", "peer_reference", "pressure_retention", "learning_decay",
-    "propensity_weight"))
+#: Every number of the parameter table (sim.parameters), as a namedtuple whose fields numba
+#: reads by name: a parameter added to the table is there for the loops to read as
+#: ``P.<name>`` (tests/engines/test_parameter_guard.py checks that every parameter the
+#: phases respond to moves the compiled engine too).
+Params = namedtuple("Params", tuple(name for name, spec in PARAMETERS.items()
+                                    if spec.kind in ("float", "int")))
 
 _AGENCY_FIELDS = ("readiness", "capacity", "fit", "knowledge", "fidelity", "leadership",
                   "champion", "propensity", "benevolence", "integrity", "staff", "voice",
