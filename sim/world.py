@@ -181,12 +181,14 @@ class Simulation(Protocol):
     full_stage: int
     sectors: Any
     datacollector: Any
-    measured: dict[str, float]
-    summary: dict[str, float]
     agency_agents: list
     isp_agents: list
     agents_by_type: Any
     time: float
+
+    def measured(self) -> dict[str, float]: ...
+
+    def summary(self) -> dict[str, float]: ...
 
     def note(self, text: str) -> None: ...
 

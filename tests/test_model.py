@@ -301,3 +301,18 @@ def test_milestone_medians_are_numpys():
             got = summary[name]
             assert got == expected or (np.isnan(got) and np.isnan(expected)), name
             assert isinstance(got, float)
+
+
+def test_a_trust_model_has_all_that_the_simulation_protocol_names():
+    """Records, outcomes, events and reporters take a ``sim.world.Simulation`` so that
+    they need not import the model; it must describe the model as it is."""
+    import inspect
+
+    from sim.world import Simulation
+
+    model = TrustModel(rng=1, weeks=2)
+    assert all(hasattr(model, name) for name in Simulation.__annotations__)
+    methods = [n for n, f in vars(Simulation).items()
+               if inspect.isfunction(f) and not n.startswith("_")]
+    assert {"measured", "summary", "note", "add_agency"} <= set(methods)
+    assert all(callable(getattr(model, n)) for n in methods)
