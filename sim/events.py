@@ -9,9 +9,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim import processes, rules
+from sim import rules
 from sim.catalogue import DIMENSIONS
 from sim.initialisation import agency_values
+from sim.phases import turnover
 from sim.timeline import (
     FundingCut,
     LeadershipChange,
@@ -50,7 +51,7 @@ def _turnover_wave(m: Simulation, e: TurnoverWave) -> None:
     st = m.state
     leavers = np.round(e.share * st.staff)
     idx = np.arange(st.n_agencies)
-    processes.lose_staff(m.world, idx, leavers)
+    turnover.lose_staff(m.world, idx, leavers)
     lost = (st.champion > 0) & (m.rng.random(st.n_agencies) < e.share)
     st.champion[lost] = 0.0
     m.note(f"Turnover wave: {e.share:.0%} of staff leave, taking their relationships")
@@ -70,7 +71,7 @@ def _leadership_change(m: Simulation, e: LeadershipChange) -> None:
     st.champion[chosen] = fresh["champion"]
     share = np.zeros(st.n_agencies)
     share[chosen] = p.leader_share * p.person_bound_share
-    processes.wipe_agency_evidence(m.world, share)
+    turnover.wipe_agency_evidence(m.world, share)
     m.note(f"Leadership change at {n} agencies: new leaders, relationships to rebuild")
 
 

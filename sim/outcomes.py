@@ -20,7 +20,7 @@ import numpy as np
 from sim import processes
 from sim.catalogue import build_catalogue
 from sim.parameters import DEFAULT_FAMILY_GROUPS
-from sim.processes import SUSTAINMENT_CHECK_WEEKS
+from sim.phases.upkeep import SUSTAINMENT_CHECK_WEEKS
 from sim.state import ABANDONED, NEVER, TIE_KINDS
 
 if TYPE_CHECKING:  # pragma: no cover

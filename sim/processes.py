@@ -15,17 +15,8 @@ import numpy as np
 from sim import rules
 from sim.catalogue import EFFECTS, contact_strain, contact_tests
 from sim.network import components
-from sim.state import ABANDONED, NEVER
+from sim.state import ABANDONED
 from sim.world import World
-
-#: Share of an agency's fidelity that leaves with departing staff, per unit of staff share:
-#: half, because fidelity also lives in routines, supervision and materials that stay
-#: (a modelling assumption, not from a source).
-FIDELITY_WITH_LEAVERS = 0.5
-
-#: Weeks after start-up at which the Stages of Implementation Completion literature asks
-#: whether a site is still delivering (Saldana et al. 2023: sustainment two years on).
-SUSTAINMENT_CHECK_WEEKS = 104
 
 
 def _tests(kind: str) -> np.ndarray:
@@ -78,61 +69,6 @@ def served_agencies(w: World) -> np.ndarray:
     isp = np.maximum(st.isp_of, 0)
     ok = (st.isp_of >= 0) & (st.stage != ABANDONED)
     return np.flatnonzero(ok & st.isp_active[isp]) if st.n_isps else np.zeros(0, int)
-
-
-# --- forgetting ---------------------------------------------------------------------------
-
-
-def apply_forgetting(w: World) -> None:
-    """Evidence on every tie fades each week ('collaboratives need to pay constant
-    attention to their partnerships', 'Relationships' TA brief)."""
-    for ties in w.state.ties.values():
-        ties.forget(w.p.forgetting)
-
-
-# --- staff turnover -----------------------------------------------------------------------
-
-
-def turnover_chances(w: World, idx):
-    chance = rules.weekly_turnover(w.p.turnover_per_year, w.crisis, w.p.crisis_turnover)
-    staff = w.state.staff[idx]
-    return {"staff": staff, "leave": np.full(np.shape(staff), chance)}
-
-
-def apply_turnover(w: World, idx, drawn) -> None:
-    """Staff leave; a champion leaves with the same chance as anyone."""
-    st = w.state
-    lose_staff(w, idx, drawn["leavers"])
-    gone = (st.champion[idx] > 0) & (drawn["u"] < turnover_chances(w, idx)["leave"])
-    st.champion[idx] = np.where(gone, 0.0, st.champion[idx])
-
-
-def lose_staff(w: World, idx, leavers) -> None:
-    """Departing staff take knowledge, part of fidelity, and their share of the evidence
-    on every tie the agency is part of (person-bound trust)."""
-    st = w.state
-    share = np.zeros(st.n_agencies)
-    share[idx] = np.asarray(leavers, float) / st.staff[idx]
-    if not share.any():
-        return
-    st.knowledge[idx] *= 1.0 - share[idx]
-    st.fidelity[idx] *= 1.0 - FIDELITY_WITH_LEAVERS * share[idx]
-    wipe_agency_evidence(w, share * w.p.person_bound_share)
-
-
-def wipe_agency_evidence(w: World, share: np.ndarray) -> None:
-    """Remove ``share[a]`` of the evidence on every tie touching agency ``a``."""
-    for kind, ends in (("agency_isp", ("truster",)), ("isp_agency", ("trustee",)),
-                       ("agency_agency", ("truster", "trustee")),
-                       ("family_agency", ("trustee",))):
-        t = w.state.ties[kind]
-        if not len(t):
-            continue
-        keep = np.ones(len(t))
-        for end in ends:
-            keep *= 1.0 - share[getattr(t, end)]
-        touched = np.flatnonzero(keep < 1.0)  # most ties lose nothing in a given week
-        t.wipe(1.0 - keep[touched], touched)
 
 
 # --- implementation support: ISP <-> agency micro-interactions -----------------------------
@@ -492,24 +428,3 @@ def note_stage_change(w: World, a: int, old: int, new: int) -> None:
         w.note(f"{name} moved on to {label(new)}")
     else:
         w.note(f"{name} fell back from {label(old)} to {label(new)}")
-
-
-# --- upkeep ----------------------------------------------------------------------------------
-
-
-def apply_upkeep(w: World) -> None:
-    """Pressure fades, unpractised knowledge and fidelity decay; milestones of the Stages
-    of Implementation Completion are recorded (start-up, competence, two years on)."""
-    st, p, tab = w.state, w.p, w.stages
-    st.pressure *= p.pressure_retention
-    st.knowledge *= p.learning_decay
-    st.fidelity *= p.learning_decay
-    at_full = st.stage >= tab.full
-    st.weeks_at_full = np.where(at_full, st.weeks_at_full + 1, 0)
-    st.ever_full |= at_full
-    st.first_full_week = np.where(at_full & (st.first_full_week == NEVER), w.week,
-                                  st.first_full_week)
-    now = delivering(w)
-    st.startup_week = np.where(now & (st.startup_week == NEVER), w.week, st.startup_week)
-    due = (st.startup_week != NEVER) & (w.week - st.startup_week == SUSTAINMENT_CHECK_WEEKS)
-    st.delivering_2y = np.where(due, now.astype(int), st.delivering_2y)

@@ -17,6 +17,7 @@ from typing import Any, Literal
 import numpy as np
 
 from sim import processes as pr
+from sim.phases import forgetting, turnover, upkeep
 from sim.world import World
 
 
@@ -91,11 +92,11 @@ def _community(w: World):
 
 SCHEDULE: tuple[Phase, ...] = (
     Phase("forgetting", "Evidence on every tie fades.", "world",
-          apply=lambda w, *_: pr.apply_forgetting(w)),
+          apply=lambda w, *_: forgetting.apply(w)),
     Phase("turnover", "Staff leave, taking person-bound trust; champions may leave.",
-          "agency", units=_agencies, chances=lambda w, i, _: pr.turnover_chances(w, i),
+          "agency", units=_agencies, chances=lambda w, i, _: turnover.chances(w, i),
           draws=(Draw("leavers", "binomial", p="leave", n="staff"), Draw("u", "uniform")),
-          apply=pr.apply_turnover),
+          apply=turnover.apply),
     Phase("support", "ISPs spend their hours on micro-interactions with their caseload.",
           "isp", units=_caseload, chances=lambda w, i, _: pr.support_chances(w, i),
           draws=(Draw("counts", "poisson", p="rates"),
@@ -126,5 +127,5 @@ SCHEDULE: tuple[Phase, ...] = (
           chances=lambda w, i, exposure: pr.stage_chances(w, i, exposure[i]),
           draws=(Draw("u", "uniform"),), apply=pr.apply_stage, apply_needs_chances=True),
     Phase("upkeep", "Pressure fades, knowledge and fidelity decay, milestones recorded.",
-          "world", apply=lambda w, *_: pr.apply_upkeep(w)),
+          "world", apply=lambda w, *_: upkeep.apply(w)),
 )

@@ -6,7 +6,7 @@ the same numbers whichever engine ran; Mesa agents are thin views onto a row.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 import numpy as np
 
@@ -120,6 +120,11 @@ class TieSet:
         return overall_trust(self.r[idx], self.s[idx], self.prior[idx], weight)
 
 
+def _of_agency():
+    """A per-agency array (one row per agency): in ``AGENCY_FIELDS``."""
+    return field(metadata={"of": "agency"})
+
+
 @dataclass
 class State:
     """Everything that changes during a run."""
@@ -127,28 +132,31 @@ class State:
     # agencies
     name: list[str]
     sector: list[str]
-    readiness: np.ndarray
-    capacity: np.ndarray
-    fit: np.ndarray
-    knowledge: np.ndarray
-    fidelity: np.ndarray
-    leadership: np.ndarray
-    champion: np.ndarray
-    propensity: np.ndarray
-    benevolence: np.ndarray
-    integrity: np.ndarray
-    staff: np.ndarray
-    voice: np.ndarray
-    isp_of: np.ndarray
-    stage: np.ndarray
-    pressure: np.ndarray
-    depth: np.ndarray
-    advances: np.ndarray
-    weeks_at_full: np.ndarray
-    ever_full: np.ndarray
-    first_full_week: np.ndarray  # first week at full implementation (NEVER if not yet)
-    startup_week: np.ndarray  # first week delivering the practice (SIC start-up)
-    delivering_2y: np.ndarray  # delivering 104 weeks after start-up: 1, 0, or NEVER (unknown)
+    readiness: np.ndarray = _of_agency()
+    capacity: np.ndarray = _of_agency()
+    fit: np.ndarray = _of_agency()
+    knowledge: np.ndarray = _of_agency()
+    fidelity: np.ndarray = _of_agency()
+    leadership: np.ndarray = _of_agency()
+    champion: np.ndarray = _of_agency()
+    propensity: np.ndarray = _of_agency()
+    benevolence: np.ndarray = _of_agency()
+    integrity: np.ndarray = _of_agency()
+    staff: np.ndarray = _of_agency()
+    voice: np.ndarray = _of_agency()
+    isp_of: np.ndarray = _of_agency()
+    stage: np.ndarray = _of_agency()
+    pressure: np.ndarray = _of_agency()
+    depth: np.ndarray = _of_agency()
+    advances: np.ndarray = _of_agency()
+    weeks_at_full: np.ndarray = _of_agency()
+    ever_full: np.ndarray = _of_agency()
+    #: first week at full implementation (NEVER if not yet)
+    first_full_week: np.ndarray = _of_agency()
+    #: first week delivering the practice (SIC start-up)
+    startup_week: np.ndarray = _of_agency()
+    #: delivering 104 weeks after start-up: 1, 0, or NEVER (unknown)
+    delivering_2y: np.ndarray = _of_agency()
     # ISPs
     isp_trustworthiness: np.ndarray  # (n_isps, 3)
     isp_active: np.ndarray
@@ -193,3 +201,8 @@ class State:
             else:
                 setattr(self, key, np.append(current, value))
         return self.n_agencies - 1
+
+
+#: The per-agency arrays of State, in declaration order: what an agency row holds (what
+#: ``add_agency`` fills and what the phases' kernels read, ``sim.phases.bundles``).
+AGENCY_FIELDS = tuple(f.name for f in fields(State) if f.metadata.get("of") == "agency")

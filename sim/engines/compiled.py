@@ -19,7 +19,6 @@ loop to the functions of ``sim.processes`` it restates.
 
 from __future__ import annotations
 
-from collections import namedtuple
 from functools import partial
 
 import numpy as np
@@ -31,20 +30,16 @@ from sim.engines.loops import (
     BROKEN_PROMISE,
     EMERGENCY,
     FAMILY_TESTS,
-    FIDELITY_WITH_LEAVERS,
     INTRODUCTION,
     PARTNER_STRAIN,
     PARTNER_TESTS,
     SEEDS_PER_WEEK,
-    SUSTAINMENT_CHECK_WEEKS,
     _emergency,
     _families,
-    _forget_rows,
-    _leave,
     _partnerships,
     _stages,
     _support,
-    _upkeep,
+    _turnover,
     _weeks,
     emergency_chance,
     families_q,
@@ -55,7 +50,8 @@ from sim.engines.loops import (
     support_q,
 )
 from sim.events import apply_event
-from sim.parameters import PARAMETERS
+from sim.phases import bundles, forgetting, upkeep
+from sim.phases.bundles import Params, Ties
 from sim.schedule import SCHEDULE
 from sim.world import World
 
@@ -74,12 +70,11 @@ def _now(w: World) -> tuple:
 
 
 def turnover(w: World) -> None:
-    st, p = w.state, w.p
-    share = np.zeros(st.n_agencies)
-    if _leave(w.derived["stream"], (p.turnover_per_year, w.crisis, p.crisis_turnover),
-              st.staff, st.champion, st.knowledge, st.fidelity, FIDELITY_WITH_LEAVERS,
-              share):
-        pr.wipe_agency_evidence(w, share * p.person_bound_share)
+    st = w.state
+    aa = st.ties["agency_agency"]
+    _turnover(w.derived["stream"], bundles.agencies(st), _params(w), w.crisis,
+              *(bundles.ties(st.ties[kind]) for kind in ("agency_isp", "isp_agency")),
+              bundles.ties(aa), len(aa), bundles.ties(st.ties["family_agency"]))
 
 
 def _catalogue_arrays(w: World) -> tuple:
@@ -157,22 +152,9 @@ def emergency_partnerships(w: World) -> None:
         pr.apply_emergency_partnership(w, slice(None), {"new": new})
 
 
-def forgetting(w: World) -> None:
-    for t in w.state.ties.values():
-        _forget_rows(t.r, t.s, t.s_open, len(t), w.p.forgetting)
-
-
-def upkeep(w: World) -> None:
-    st, p, tab = w.state, w.p, w.stages
-    _upkeep(w.week, st.stage, st.pressure, st.knowledge, st.fidelity, st.weeks_at_full,
-            st.ever_full, st.first_full_week, st.startup_week, st.delivering_2y, tab.full,
-            tab.delivers_from, p.pressure_retention, p.learning_decay,
-            SUSTAINMENT_CHECK_WEEKS)
-
-
-COMPILED = {"forgetting": forgetting, "turnover": turnover, "support": support,
+COMPILED = {"forgetting": forgetting.apply, "turnover": turnover, "support": support,
             "partnerships": partnerships, "emergency_partnerships": emergency_partnerships,
-            "families": families, "stages": stages, "upkeep": upkeep}
+            "families": families, "stages": stages, "upkeep": upkeep.apply}
 """The phases with a compiled loop, by name in sim.schedule.SCHEDULE."""
 
 #: What each compiled loop restates from sim.processes (the equations it calls from
@@ -180,9 +162,6 @@ COMPILED = {"forgetting": forgetting, "turnover": turnover, "support": support,
 #: loop was last checked against them. tests/engines/test_compiled.py fails when one of
 #: them changes, so a changed phase is carried over here (and docked) before it lands.
 MIRRORS = {
-    "forgetting": (("apply_forgetting",), "82f364c87b12"),
-    "turnover": (("turnover_chances", "apply_turnover", "lose_staff",
-                  "wipe_agency_evidence"), "9b688d7dd934"),
     "support": (("support_chances", "apply_support", "_apply_effects", "caseload",
                  "served_agencies", "capacity_now", "agency_trustworthiness", "broker",
                  "add_partnership"),
@@ -195,7 +174,6 @@ MIRRORS = {
                  "95a7a487b09c"),
     "stages": (("peer_exposure", "stage_chances", "apply_stage", "readiness_now"),
                "245424398940"),
-    "upkeep": (("apply_upkeep", "delivering"), "ab1aee0c1b58"),
 }
 
 
@@ -203,23 +181,6 @@ MIRRORS = {
 #: another phase (or another order) runs phase by phase instead (``_phase_by_phase``).
 WEEK = ("forgetting", "turnover", "support", "partnerships", "emergency_partnerships",
         "families", "stages", "upkeep")
-
-#: Every number of the parameter table (sim.parameters), as a namedtuple whose fields numba
-#: reads by name: a parameter added to the table is there for the loops to read as
-#: ``P.<name>`` (tests/engines/test_parameter_guard.py checks that every parameter the
-#: phases respond to moves the compiled engine too).
-Params = namedtuple("Params", tuple(name for name, spec in PARAMETERS.items()
-                                    if spec.kind in ("float", "int")))
-
-_AGENCY_FIELDS = ("readiness", "capacity", "fit", "knowledge", "fidelity", "leadership",
-                  "champion", "propensity", "benevolence", "integrity", "staff", "voice",
-                  "isp_of", "stage", "pressure", "depth", "advances", "weeks_at_full",
-                  "ever_full", "first_full_week", "startup_week", "delivering_2y")
-
-
-def _ties(t) -> tuple:
-    return (t.truster, t.trustee, t.r, t.s, t.s_open, t.prior)
-
 
 def run_weeks(w: World, crisis: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Weeks ``w.week`` .. ``w.week + len(crisis) - 1`` in one compiled call (the first
@@ -236,11 +197,11 @@ def run_weeks(w: World, crisis: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     out = _weeks(
         w.week, np.asarray(crisis, float), seeds,
         _params(w),
-        tuple(getattr(st, name) for name in _AGENCY_FIELDS),
+        bundles.agencies(st),
         (st.isp_trustworthiness, st.isp_active, st.isp_mix, st.isp_hours),
         (st.family_group, st.family_agency, st.engaged, st.eligible, st.group_prior),
-        _ties(st.ties["agency_isp"]), _ties(st.ties["isp_agency"]),
-        _ties(st.ties["family_agency"]), aa.buffers(), before,
+        bundles.ties(st.ties["agency_isp"]), bundles.ties(st.ties["isp_agency"]),
+        bundles.ties(st.ties["family_agency"]), Ties(*aa.buffers()), before,
         _catalogue_arrays(w), (tab.driver_matrix, tab.matrix, tab.full, tab.last,
                                tab.delivers_from),
         np.zeros((16, 5), np.int64), share, hours, st.week_hours)

@@ -11,21 +11,15 @@ applies them. Every draw of a week comes from one xoshiro256++ stream
 
 from __future__ import annotations
 
-import hashlib
 import math
-import os
-from pathlib import Path
 
-import numba
 import numpy as np
 from numba.core import types
 from numba.typed import Dict
 
-from sim import network
 from sim import processes as pr
 from sim import rules as R
 from sim.catalogue import DRIVERS, contact_strain, contact_tests
-from sim.engines import streams
 from sim.engines.streams import (
     binomial,
     load,
@@ -35,58 +29,25 @@ from sim.engines.streams import (
     store,
     uniform,
 )
-from sim.jit import njit as _njit
-from sim.jit import warn_uncached, writable
+from sim.jit import kernel
 from sim.network import compiled_components
-from sim.state import ABANDONED, NEVER
+from sim.phases import forgetting, turnover, upkeep
+from sim.phases.bundles import Ties
+from sim.state import ABANDONED
 
 PARTNER_TESTS = contact_tests()["partner_contact"]
 PARTNER_STRAIN = contact_strain()["partner_contact"]
 FAMILY_TESTS = contact_tests()["family_contact"]
-FIDELITY_WITH_LEAVERS = pr.FIDELITY_WITH_LEAVERS
 CAPTIONS_PER_WEEK = pr.CAPTIONS_PER_WEEK
-SUSTAINMENT_CHECK_WEEKS = pr.SUSTAINMENT_CHECK_WEEKS
 SEEDS_PER_WEEK = 4  # raw draws of the run's generator: a week's xoshiro256++ state
-ONE_END = np.zeros(0, dtype=np.int64)  # a tie kind with one agency end (_wipe)
 # _stages fills its drivers in this order
 if DRIVERS != ("readiness", "capacity", "fit", "knowledge", "fidelity", "leadership", "trust",
                "evidence"):  # pragma: no cover
     raise ImportError("sim.engines.loops: _stages lists the drivers in an older order")
 
 
-def cache_dir() -> str:
-    """Where the loops are cached: numba checks only the date of the file a function is
-    in, not of the rules and helpers it compiles in, so the folder is named after the
-    contents of all of them; a changed rule is compiled afresh, not read back stale."""
-    digest = hashlib.sha256()
-    for path in (Path(R.__file__), Path(network.__file__), Path(streams.__file__),
-                 Path(__file__)):
-        digest.update(path.read_bytes())
-    base = numba.config.CACHE_DIR or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "trustsim")
-    return os.path.join(base, f"numba-{digest.hexdigest()[:16]}")
-
-
-_USER_CACHE_DIR = numba.config.CACHE_DIR
-_CACHE_DIR = cache_dir()
-#: Cached only in that folder: numba's fallbacks (beside the source, a user-wide folder)
-#: would name the cache after loops.py alone and read back loops compiled with old rules.
-CACHED = writable(_CACHE_DIR)
-if not CACHED:
-    warn_uncached(_CACHE_DIR)
-numba.config.CACHE_DIR = _CACHE_DIR  # read when each loop below is decorated
 _components = compiled_components()
-
-
-def njit(fn):
-    """Compiled and cached (in memory only, with a warning, when the cache folder is not
-    writable). NumPy's error model: a division by zero would give inf or nan
-    rather than raise, and none can happen here (every denominator is kept positive by
-    the parameters' ranges in sim.parameters or by a guard in the loop). Python's error
-    model checks each division and turns helpers' results into status codes, which keeps
-    the compiler from running loops with divisions several values at a time: the stages'
-    phase took three times as long. The numbers are the same (seeded hashes identical)."""
-    return _njit(fn, cache=CACHED, error_model="numpy")
+njit = kernel
 
 
 # --- small compiled helpers -------------------------------------------------------------------
@@ -138,39 +99,26 @@ def _add_evidence(r, s, row, tests, good, bad):
 
 
 @njit
-def _leave(stream, rates, staff, champion, knowledge, fidelity, fidelity_with_leavers, share):
-    """Leavers (binomial over staff) and a champion's departure, per agency: leavers take
-    knowledge and part of fidelity; ``share`` gets the share of staff that left, for the
-    evidence they take (sim.processes.apply_turnover / lose_staff). ``rates`` is
-    (turnover_per_year, crisis, crisis_turnover). Returns whether anyone left."""
-    chance = R.weekly_turnover(rates[0], rates[1], rates[2])
+def _turnover(stream, ag, P, crisis, ai, ia, aa, aa_n, fa):
+    """Each agency's leavers (binomial over its staff) and its champion's departure
+    (uniform), drawn agency by agency; then the evidence the leavers take, on every kind
+    of tie (sim.phases.turnover)."""
+    chance = turnover.leave_chance(P, crisis)
+    share = np.zeros(len(ag.staff))
     any_left = False
-    for a in range(len(staff)):
-        leavers = binomial(stream, staff[a], chance)
+    for a in range(len(ag.staff)):
+        leavers = binomial(stream, ag.staff[a], chance)
         u = uniform(stream)
-        share[a] = leavers / staff[a]
-        if leavers > 0:
-            any_left = True
-            knowledge[a] *= 1.0 - share[a]
-            fidelity[a] *= 1.0 - fidelity_with_leavers * share[a]
-        if champion[a] > 0 and u < chance:
-            champion[a] = 0.0
-    return any_left
-
-
-@njit
-def _wipe(share, first, second, r, s, s_open):
-    """Take ``share`` of the evidence of each tie that touches an agency (rules.wipe);
-    ``first``/``second`` are the agency ends of each tie (``second`` empty: one end)."""
-    for i in range(len(first)):
-        keep = 1.0 - share[first[i]]
-        if len(second):
-            keep *= 1.0 - share[second[i]]
-        if keep < 1.0:
-            for d in range(3):
-                r[i, d] *= keep
-                s[i, d] *= keep
-                s_open[i, d] *= keep
+        turnover.staff_leave(ag, a, leavers, share)
+        turnover.champion_leaves(ag, a, u, chance)
+        any_left = any_left or leavers > 0
+    if any_left:
+        for a in range(len(share)):
+            share[a] *= P.person_bound_share
+        turnover.wipe(ai, len(ai.truster), share, True, False)
+        turnover.wipe(ia, len(ia.truster), share, False, True)
+        turnover.wipe(aa, aa_n, share, True, True)
+        turnover.wipe(fa, len(fa.truster), share, False, True)
 
 
 # --- implementation support -------------------------------------------------------------------
@@ -482,43 +430,6 @@ def _emergency(stream, stage, chance):
     return new
 
 
-# --- forgetting and upkeep ------------------------------------------------------------------
-
-
-@njit
-def _upkeep(week, stage, pressure, knowledge, fidelity, weeks_at_full, ever_full,
-            first_full_week, startup_week, delivering_2y, full, delivers_from, retention,
-            decay, check_weeks):
-    """Pressure fades, knowledge and fidelity decay, milestones are recorded
-    (sim.processes.apply_upkeep)."""
-    for a in range(len(stage)):
-        pressure[a] *= retention
-        knowledge[a] *= decay
-        fidelity[a] *= decay
-        at_full = stage[a] >= full
-        weeks_at_full[a] = weeks_at_full[a] + 1 if at_full else 0
-        if at_full:
-            ever_full[a] = True
-            if first_full_week[a] == NEVER:
-                first_full_week[a] = week
-        now = stage[a] >= delivers_from and stage[a] != ABANDONED
-        if now and startup_week[a] == NEVER:
-            startup_week[a] = week
-        if startup_week[a] != NEVER and week - startup_week[a] == check_weeks:
-            delivering_2y[a] = 1 if now else 0
-
-
-@njit
-def _forget_rows(r, s, s_open, n, factor):
-    """rules.forget on the first ``n`` ties of one kind (open violations fade alike), as
-    one flat pass over each (C-ordered) evidence array."""
-    r, s, s_open = r.reshape(-1), s.reshape(-1), s_open.reshape(-1)
-    for i in range(3 * n):
-        r[i], s[i] = R.forget(r[i], s[i], factor)
-    for i in range(3 * n):
-        s_open[i] *= factor
-
-
 # --- brokering and emergency partnerships: new partnership ties inside the loop ----------------
 
 
@@ -529,8 +440,8 @@ def _append_tie(aa, n, linked, n_ag, truster, trustee, prior, r, s):
     set ``linked`` (_links)."""
     if n == len(aa[0]):
         size = max(8, 2 * n)
-        grown = (np.zeros(size, np.int64), np.zeros(size, np.int64), np.zeros((size, 3)),
-                 np.zeros((size, 3)), np.zeros((size, 3)), np.zeros((size, 3)))
+        grown = Ties(np.zeros(size, np.int64), np.zeros(size, np.int64), np.zeros((size, 3)),
+                     np.zeros((size, 3)), np.zeros((size, 3)), np.zeros((size, 3)))
         grown[0][:n], grown[1][:n] = aa[0][:n], aa[1][:n]
         grown[2][:n], grown[3][:n] = aa[2][:n], aa[3][:n]
         grown[4][:n], grown[5][:n] = aa[4][:n], aa[5][:n]
@@ -695,16 +606,19 @@ def stages_q(P, c):
 
 
 @njit
-def _weeks(first, crisis, seeds, P, agencies, isps, families, ai, ia, fa, aa, aa_n, cat,
+def _weeks(first, crisis, seeds, P, ag, isps, families, ai, ia, fa, aa, aa_n, cat,
            stages, captions, trace_share, trace_hours, week_hours):
     """Weeks ``first``, ``first + 1``, ... (one per entry of ``crisis``, that week's
     intensity) of the declared week (sim.schedule.SCHEDULE, phase by phase in its order),
     each week's draws seeded from ``seeds`` (SEEDS_PER_WEEK raw draws of the run's generator
     per week). Fills the weekly trace (share at full implementation, ISP hours) and returns
     the partnership ties' buffers and count, the micro-interactions and the caption log."""
-    (readiness, capacity, fit, knowledge, fidelity, leadership, champion, propensity,
-     benevolence, integrity, staff, voice, isp_of, stage, pressure, depth, advances,
-     weeks_at_full, ever_full, first_full_week, startup_week, delivering_2y) = agencies
+    readiness, capacity, fit, knowledge = ag.readiness, ag.capacity, ag.fit, ag.knowledge
+    fidelity, leadership, champion, propensity = (ag.fidelity, ag.leadership, ag.champion,
+                                                  ag.propensity)
+    benevolence, integrity, voice = ag.benevolence, ag.integrity, ag.voice
+    isp_of, stage, pressure, depth = ag.isp_of, ag.stage, ag.pressure, ag.depth
+    advances, weeks_at_full = ag.advances, ag.weeks_at_full
     isp_tw, isp_active, isp_mix, isp_hours = isps
     fam_group, fam_agency, engaged, eligible, group_prior = families
     exponents, tab, full, last, delivers_from = stages
@@ -716,7 +630,6 @@ def _weeks(first, crisis, seeds, P, agencies, isps, families, ai, ia, fa, aa, aa
     linked = _links(aa, aa_n, n_ag)
     brokered = np.zeros(n_ag, np.int64)
     broken = np.zeros(n_ag, np.bool_)
-    share = np.zeros(n_ag)
     for k in range(len(crisis)):
         week, c = first + k, crisis[k]
         for i in range(SEEDS_PER_WEEK):
@@ -724,20 +637,12 @@ def _weeks(first, crisis, seeds, P, agencies, isps, families, ai, ia, fa, aa, aa
         now = now_of(P, c, delivers_from)
         week_hours[:] = 0.0
         # forgetting
-        for r, s, s_open, m in ((ai[2], ai[3], ai[4], len(ai[0])),
-                                (ia[2], ia[3], ia[4], len(ia[0])),
-                                (aa[2], aa[3], aa[4], aa_n),
-                                (fa[2], fa[3], fa[4], len(fa[0]))):
-            _forget_rows(r, s, s_open, m, P.forgetting)
+        forgetting.forget(ai, len(ai.truster), P.forgetting)
+        forgetting.forget(ia, len(ia.truster), P.forgetting)
+        forgetting.forget(aa, aa_n, P.forgetting)
+        forgetting.forget(fa, len(fa.truster), P.forgetting)
         # turnover
-        if _leave(stream, (P.turnover_per_year, c, P.crisis_turnover), staff, champion,
-                  knowledge, fidelity, FIDELITY_WITH_LEAVERS, share):
-            for i in range(n_ag):
-                share[i] *= P.person_bound_share
-            _wipe(share, ai[0], ONE_END, ai[2], ai[3], ai[4])
-            _wipe(share, ia[1], ONE_END, ia[2], ia[3], ia[4])
-            _wipe(share, aa[0][:aa_n], aa[1][:aa_n], aa[2], aa[3], aa[4])
-            _wipe(share, fa[1], ONE_END, fa[2], fa[3], fa[4])
+        _turnover(stream, ag, P, c, ai, ia, aa, aa_n, fa)
         # support, then the introductions it brought about
         if len(isp_hours) > 0:
             micro += _support(stream, isp_of, stage, isp_active, isp_hours, isp_mix, isp_tw,
@@ -783,9 +688,7 @@ def _weeks(first, crisis, seeds, P, agencies, isps, families, ai, ia, fa, aa, aa
             if stage[a] != old[a]:
                 log, n_log = _log(log, n_log, week, STAGE_CHANGE, a, old[a], stage[a])
         # upkeep
-        _upkeep(week, stage, pressure, knowledge, fidelity, weeks_at_full, ever_full,
-                first_full_week, startup_week, delivering_2y, full, delivers_from,
-                P.pressure_retention, P.learning_decay, SUSTAINMENT_CHECK_WEEKS)
+        upkeep.upkeep(ag, week, full, delivers_from, P.pressure_retention, P.learning_decay)
         # the trace, summed as sim.outcomes sums it (stage by stage, shares of agencies)
         at_full = 0.0
         for level in range(full, last + 1):
@@ -797,5 +700,3 @@ def _weeks(first, crisis, seeds, P, agencies, isps, families, ai, ia, fa, aa, aa
         trace_hours[k, :] = week_hours
     return aa, aa_n, micro, log, n_log
 
-
-numba.config.CACHE_DIR = _USER_CACHE_DIR  # other numba users keep their setting

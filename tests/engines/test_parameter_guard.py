@@ -16,12 +16,14 @@ from __future__ import annotations
 
 import ast
 import hashlib
+import importlib
 import inspect
+import pkgutil
 
 import numpy as np
 import pytest
 
-from sim import processes, schedule, world
+from sim import phases, processes, schedule, world
 from sim.model import TrustModel
 from sim.parameters import PARAMETERS
 from tests.engines.test_docking import CONFIG
@@ -34,14 +36,22 @@ WORLD = {**CONFIG, "weeks": 56}
 SEEDS = range(10)
 
 
+def phase_modules() -> list:
+    """The modules the week's phases are written in: sim.processes, every file of
+    sim.phases, the schedule and the World."""
+    found = [importlib.import_module(f"sim.phases.{m.name}")
+             for m in pkgutil.iter_modules(phases.__path__)]
+    return [processes, schedule, world, *found]
+
+
 def read_by_phases() -> set[str]:
-    """Parameters read as ``<something>.p.<name>`` or ``p.<name>`` in the phases'
-    modules."""
+    """Parameters read as ``<something>.p.<name>``, ``p.<name>`` or (in compiled kernels,
+    from the parameter bundle) ``P.<name>`` in the phases' modules."""
     names = set()
-    for module in (processes, schedule, world):
+    for module in phase_modules():
         for node in ast.walk(ast.parse(inspect.getsource(module))):
             if (isinstance(node, ast.Attribute) and node.attr in PARAMETERS
-                    and (isinstance(node.value, ast.Name) and node.value.id == "p"
+                    and (isinstance(node.value, ast.Name) and node.value.id in ("p", "P")
                          or isinstance(node.value, ast.Attribute) and node.value.attr == "p")):
                 names.add(node.attr)
     return names

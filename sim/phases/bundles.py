@@ -1,0 +1,40 @@
+"""The model's state and parameters as named bundles that compiled kernels read by name.
+
+A bundle is a namedtuple of the arrays the state already holds (no copy): a kernel that
+writes ``ag.knowledge[a]`` writes the model's state. The fields are derived from the
+state and the parameter table, never retyped: a new per-agency field of ``State`` or a
+new parameter is in the bundle for a kernel to read.
+"""
+
+from __future__ import annotations
+
+from collections import namedtuple
+from types import SimpleNamespace
+
+from sim.parameters import PARAMETERS
+from sim.state import AGENCY_FIELDS, State, TieSet
+
+#: Every per-agency array of the state (sim.state.AGENCY_FIELDS).
+Agencies = namedtuple("Agencies", AGENCY_FIELDS)
+
+#: One kind of directed tie (TieSet's fields): truster, trustee, r, s, s_open, prior.
+Ties = namedtuple("Ties", TieSet._FIELDS)
+
+#: Every number of the parameter table (sim.parameters), read by kernels as ``P.<name>``
+#: (tests/engines/test_parameter_guard.py checks that every parameter the phases respond
+#: to moves the compiled engine).
+Params = namedtuple("Params", tuple(name for name, spec in PARAMETERS.items()
+                                    if spec.kind in ("float", "int")))
+
+
+def agencies(st: State) -> Agencies:
+    return Agencies(*(getattr(st, name) for name in AGENCY_FIELDS))
+
+
+def ties(t: TieSet) -> Ties:
+    """The ties now (views of the first ``len(t)`` rows)."""
+    return Ties(*(getattr(t, name) for name in TieSet._FIELDS))
+
+
+def params(p: SimpleNamespace) -> Params:
+    return Params(*(float(getattr(p, name)) for name in Params._fields))
