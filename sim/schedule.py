@@ -18,6 +18,7 @@ import numpy as np
 
 from sim import processes as pr
 from sim.phases import forgetting, turnover, upkeep
+from sim.phases import stages as implementation_stages
 from sim.world import World
 
 
@@ -123,9 +124,9 @@ SCHEDULE: tuple[Phase, ...] = (
           apply=pr.apply_family, when=lambda w: w.state.n_families > 0),
     Phase("stages", "Agencies move on, fall back or abandon (one draw each), all seeing "
           "the start-of-phase exposure to delivering partners.", "agency", units=_agencies,
-          prepare=pr.peer_exposure,
-          chances=lambda w, i, exposure: pr.stage_chances(w, i, exposure[i]),
-          draws=(Draw("u", "uniform"),), apply=pr.apply_stage, apply_needs_chances=True),
+          prepare=implementation_stages.prepare, chances=implementation_stages.phase_chances,
+          draws=(Draw("u", "uniform"),), apply=implementation_stages.apply,
+          apply_needs_chances=True),
     Phase("upkeep", "Pressure fades, knowledge and fidelity decay, milestones recorded.",
           "world", apply=lambda w, *_: upkeep.apply(w)),
 )

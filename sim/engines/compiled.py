@@ -46,11 +46,11 @@ from sim.engines.loops import (
     now_of,
     partner_rate,
     shared_purpose,
-    stages_q,
     support_q,
 )
 from sim.events import apply_event
 from sim.phases import bundles, forgetting, upkeep
+from sim.phases import stages as implementation_stages
 from sim.phases.bundles import Params, Ties
 from sim.schedule import SCHEDULE
 from sim.world import World
@@ -133,16 +133,13 @@ def families(w: World) -> None:
 
 
 def stages(w: World) -> None:
-    st, tab = w.state, w.stages
-    to_isp, aa = st.ties["agency_isp"], st.ties["agency_agency"]
+    st = w.state
+    aa = st.ties["agency_agency"]
     old = st.stage.copy()
-    _stages(w.derived["stream"], st.stage, st.readiness, st.champion, st.capacity, st.fit,
-            st.knowledge, st.fidelity, st.leadership, st.pressure, st.depth, st.advances,
-            st.weeks_at_full, to_isp.r, to_isp.s, to_isp.prior, aa.truster, aa.trustee, aa.r,
-            aa.s, aa.prior, tab.driver_matrix, tab.matrix, tab.full, tab.last,
-            tab.delivers_from, stages_q(_params(w), w.crisis))
+    _stages(w.derived["stream"], bundles.agencies(st), bundles.ties(st.ties["agency_isp"]),
+            bundles.ties(aa), len(aa), _params(w), bundles.stages(w.stages), w.crisis)
     for a in np.flatnonzero(st.stage != old):
-        pr.note_stage_change(w, int(a), int(old[a]), int(st.stage[a]))
+        implementation_stages.note_stage_change(w, int(a), int(old[a]), int(st.stage[a]))
 
 
 def emergency_partnerships(w: World) -> None:
@@ -172,8 +169,6 @@ MIRRORS = {
                                 "apply_emergency_partnership"), "c676515b9415"),
     "families": (("community_trust", "family_chances", "family_trust", "apply_family"),
                  "95a7a487b09c"),
-    "stages": (("peer_exposure", "stage_chances", "apply_stage", "readiness_now"),
-               "245424398940"),
 }
 
 
@@ -202,8 +197,7 @@ def run_weeks(w: World, crisis: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         (st.family_group, st.family_agency, st.engaged, st.eligible, st.group_prior),
         bundles.ties(st.ties["agency_isp"]), bundles.ties(st.ties["isp_agency"]),
         bundles.ties(st.ties["family_agency"]), Ties(*aa.buffers()), before,
-        _catalogue_arrays(w), (tab.driver_matrix, tab.matrix, tab.full, tab.last,
-                               tab.delivers_from),
+        _catalogue_arrays(w), bundles.stages(tab),
         np.zeros((16, 5), np.int64), share, hours, st.week_hours)
     buffers, count, micro, log, n_log = out
     if count != before:
@@ -228,7 +222,7 @@ def _caption(w: World, log: np.ndarray) -> None:
         elif kind == EMERGENCY:
             pr.note_emergency(w, a, b)
         else:
-            pr.note_stage_change(w, a, b, c)
+            implementation_stages.note_stage_change(w, a, b, c)
     w.week = week
 
 

@@ -19,7 +19,7 @@ from numba.typed import Dict
 
 from sim import processes as pr
 from sim import rules as R
-from sim.catalogue import DRIVERS, contact_strain, contact_tests
+from sim.catalogue import contact_strain, contact_tests
 from sim.engines.streams import (
     binomial,
     load,
@@ -32,6 +32,7 @@ from sim.engines.streams import (
 from sim.jit import kernel
 from sim.network import compiled_components
 from sim.phases import forgetting, turnover, upkeep
+from sim.phases import stages as implementation_stages
 from sim.phases.bundles import Ties
 from sim.state import ABANDONED
 
@@ -40,10 +41,6 @@ PARTNER_STRAIN = contact_strain()["partner_contact"]
 FAMILY_TESTS = contact_tests()["family_contact"]
 CAPTIONS_PER_WEEK = pr.CAPTIONS_PER_WEEK
 SEEDS_PER_WEEK = 4  # raw draws of the run's generator: a week's xoshiro256++ state
-# _stages fills its drivers in this order
-if DRIVERS != ("readiness", "capacity", "fit", "knowledge", "fidelity", "leadership", "trust",
-               "evidence"):  # pragma: no cover
-    raise ImportError("sim.engines.loops: _stages lists the drivers in an older order")
 
 
 _components = compiled_components()
@@ -351,70 +348,15 @@ def _families(stream, fam_agency, fam_group, engaged, eligible, trustee, r, s, p
 
 
 @njit
-def _stages(stream, stage, readiness, champion, capacity, fit, knowledge, fidelity, leadership,
-            pressure, depth, advances, weeks_at_full, to_r, to_s, to_prior, truster, trustee,
-            aa_r, aa_s, aa_prior, exponents, tab, full, last, delivers_from, q):
-    """One uniform draw per agency: move on, fall back, abandon or stay, every agency
-    seeing the start-of-phase exposure to delivering partners
-    (sim.processes.peer_exposure / stage_chances / apply_stage)."""
-    innovation_rate, peer_influence, mandate_weight, complexity, novelty, relationships, \
-        risk, sustainment_weeks, fallback_base, shallow, abandon_base, prior_w, \
-        champion_weight, necessity, urgency, crisis, strain, funding, barrier, evidence, \
-        reference = q
-    n = len(stage)
-    trusted = np.zeros(n)
-    for i in range(len(truster)):
-        b = trustee[i]
-        if stage[b] >= delivers_from and stage[b] != ABANDONED:
-            trusted[truster[i]] += _tie_trust(aa_r, aa_s, aa_prior, i, prior_w)
-    drivers = np.empty(exponents.shape[1])
-    for a in range(n):
+def _stages(stream, ag, ai, aa, aa_n, P, tab, crisis):
+    """One uniform draw per agency, agency by agency, every agency seeing the
+    start-of-phase exposure to delivering partners (sim.phases.stages)."""
+    exposure = implementation_stages.peer_exposure(ag, aa, aa_n, P, tab.delivers_from)
+    for a in range(len(ag.stage)):
         u = uniform(stream)
-        old = stage[a]
-        if old == ABANDONED:
-            continue
-        trust = _tie_trust(to_r, to_s, to_prior, a, prior_w)
-        ready = R.effective_readiness(readiness[a], champion[a], champion_weight, necessity,
-                                      urgency)
-        cap = R.effective_capacity(capacity[a], crisis, strain, funding)
-        # in the order of sim.catalogue.DRIVERS
-        drivers[0], drivers[1] = ready, R.lowered_barrier(cap, barrier)
-        drivers[2], drivers[3] = R.lowered_barrier(fit[a], barrier), knowledge[a]
-        drivers[4], drivers[5] = fidelity[a], R.lowered_barrier(leadership[a], barrier)
-        drivers[6], drivers[7] = trust, evidence
-        drive = 1.0
-        for d in range(len(drivers)):
-            e = exponents[old, d]
-            if e == 1.0:  # pow(x, 1) is x exactly (pow errs under one ulp): no call
-                drive *= R.clip01(drivers[d])
-            elif e != 0.0:
-                drive *= np.power(R.clip01(drivers[d]), e)
-        difficulty = R.innovation_difficulty(complexity, novelty, tab[old, 4], tab[old, 5])
-        taking = R.risk_taking(trust, relationships, risk)
-        mandate = mandate_weight * tab[old, 2] * pressure[a]
-        rate = R.advance_rate(innovation_rate * tab[old, 0] * difficulty * taking, drive,
-                              peer_influence * tab[old, 1],
-                              R.peer_exposure(trusted[a], reference),
-                              mandate_weight * tab[old, 2], pressure[a])
-        earned = old != full or weeks_at_full[a] >= sustainment_weeks
-        advance = R.hazard(rate) if earned else 0.0
-        sustain = R.sustain_strength(fit[a], fidelity[a], trust)
-        fall = R.hazard(tab[old, 3] * R.fallback_rate(fallback_base, sustain, depth[a],
-                                                      pressure[a], shallow))
-        quit_ = R.hazard(tab[old, 6] * R.abandon_rate(abandon_base, ready, trust, cap))
-        total = advance + fall + quit_
-        if total > 1:
-            advance, fall, quit_ = advance / total, fall / total, quit_ / total
-        if u < advance:
-            if old < full:
-                share = mandate / rate if rate > 0 else 0.0
-                depth[a] = (depth[a] * advances[a] + (1 - share)) / (advances[a] + 1)
-                advances[a] += 1
-            stage[a] = min(old + 1, last)
-        elif u < advance + fall:
-            stage[a] = max(old - 1, 0)
-        elif u < advance + fall + quit_:
-            stage[a] = ABANDONED
+        advance, fall, quit_, mandate_share = implementation_stages.chances(
+            ag, a, ai, exposure, P, tab, crisis)
+        implementation_stages.move(ag, a, u, advance, fall, quit_, mandate_share, tab)
 
 
 # --- emergency partnerships -----------------------------------------------------------------
@@ -589,39 +531,24 @@ def families_q(P, c):
             P.prior_strength, P.family_eligibility)
 
 
-@njit
-def stages_q(P, c):
-    necessity, resources = P.crisis_necessity * c, P.crisis_resources * c
-    return (P.innovation_rate, P.peer_influence, P.mandate_weight,
-            P.innovation_complexity * (1.0 - min(1.0, P.resources_waivers * resources)),
-            P.innovation_novelty, P.crisis_relationships * c, P.relationships_risk,
-            P.sustainment_weeks, P.fallback_rate, P.shallow_fallback, P.abandon_rate,
-            P.prior_strength, P.champion_readiness, necessity, P.necessity_urgency, c,
-            P.crisis_capacity_strain, min(1.0, P.resources_capacity * resources),
-            min(1.0, P.necessity_barriers * necessity), P.innovation_evidence,
-            P.peer_reference)
-
-
 # --- whole weeks in one call ---------------------------------------------------------------------
 
 
 @njit
 def _weeks(first, crisis, seeds, P, ag, isps, families, ai, ia, fa, aa, aa_n, cat,
-           stages, captions, trace_share, trace_hours, week_hours):
+           tab, captions, trace_share, trace_hours, week_hours):
     """Weeks ``first``, ``first + 1``, ... (one per entry of ``crisis``, that week's
     intensity) of the declared week (sim.schedule.SCHEDULE, phase by phase in its order),
     each week's draws seeded from ``seeds`` (SEEDS_PER_WEEK raw draws of the run's generator
     per week). Fills the weekly trace (share at full implementation, ISP hours) and returns
     the partnership ties' buffers and count, the micro-interactions and the caption log."""
     readiness, capacity, fit, knowledge = ag.readiness, ag.capacity, ag.fit, ag.knowledge
-    fidelity, leadership, champion, propensity = (ag.fidelity, ag.leadership, ag.champion,
-                                                  ag.propensity)
-    benevolence, integrity, voice = ag.benevolence, ag.integrity, ag.voice
-    isp_of, stage, pressure, depth = ag.isp_of, ag.stage, ag.pressure, ag.depth
-    advances, weeks_at_full = ag.advances, ag.weeks_at_full
+    fidelity, propensity, benevolence = ag.fidelity, ag.propensity, ag.benevolence
+    integrity, voice, isp_of, stage = ag.integrity, ag.voice, ag.isp_of, ag.stage
+    pressure = ag.pressure
     isp_tw, isp_active, isp_mix, isp_hours = isps
     fam_group, fam_agency, engaged, eligible, group_prior = families
-    exponents, tab, full, last, delivers_from = stages
+    full, last, delivers_from = tab.full, tab.last, tab.delivers_from
     effects = (knowledge, fit, fidelity, readiness, voice)
     n_ag = len(stage)
     stream = np.empty(4, np.uint64)
@@ -680,10 +607,7 @@ def _weeks(first, crisis, seeds, P, ag, isps, families, ai, ia, fa, aa, aa_n, ca
                                integrity, stage, voice, families_q(P, c), now, FAMILY_TESTS)
         # stages
         old = stage.copy()
-        _stages(stream, stage, readiness, champion, capacity, fit, knowledge, fidelity,
-                leadership, pressure, depth, advances, weeks_at_full, ai[2], ai[3], ai[5],
-                aa[0][:aa_n], aa[1][:aa_n], aa[2], aa[3], aa[5], exponents, tab, full, last,
-                delivers_from, stages_q(P, c))
+        _stages(stream, ag, ai, aa, aa_n, P, tab, c)
         for a in range(n_ag):
             if stage[a] != old[a]:
                 log, n_log = _log(log, n_log, week, STAGE_CHANGE, a, old[a], stage[a])

@@ -13,6 +13,7 @@ from types import SimpleNamespace
 
 from sim.parameters import PARAMETERS
 from sim.state import AGENCY_FIELDS, State, TieSet
+from sim.world import StageTable
 
 #: Every per-agency array of the state (sim.state.AGENCY_FIELDS).
 Agencies = namedtuple("Agencies", AGENCY_FIELDS)
@@ -38,3 +39,16 @@ def ties(t: TieSet) -> Ties:
 
 def params(p: SimpleNamespace) -> Params:
     return Params(*(float(getattr(p, name)) for name in Params._fields))
+
+
+#: The stage model (sim/data/stages.yaml) by stage: each stage's rate, peer and mandate
+#: weights, fallback, innovation complexity and novelty weights, abandonment, and the
+#: exponent of each driver (catalogue.DRIVERS); which stage is full implementation, the
+#: last, and the first that delivers the practice.
+Stages = namedtuple("Stages", ("rate", "peer", "mandate", "fallback", "complexity", "novelty",
+                               "abandon", "exponents", "full", "last", "delivers_from"))
+
+
+def stages(tab: StageTable) -> Stages:
+    return Stages(tab.rate, tab.peer, tab.mandate, tab.fallback, tab.complexity, tab.novelty,
+                  tab.abandon, tab.driver_matrix, tab.full, tab.last, tab.delivers_from)

@@ -1,0 +1,175 @@
+"""Implementation stages: each week an agency moves on, falls back, abandons or stays,
+with one draw. Moving on is driven by the stage's drivers (readiness, capacity, fit,
+knowledge, fidelity, leadership, trust, evidence: CFIR 2.0), by exposure to trusted
+partners that deliver (Bass 1969; Rogers), and by mandate pressure; what holds an agency
+at its stage is fit, fidelity and trust; the Stages of Implementation Completion name the
+stages (sim/data/stages.yaml). Equations are in ``sim.rules``."""
+
+from __future__ import annotations
+
+import numpy as np
+from numba.extending import register_jitable as jitable
+
+from sim import rules as R
+from sim.catalogue import DRIVERS
+from sim.jit import kernel
+from sim.phases import bundles
+from sim.phases.views import capacity_now, delivers, readiness_now, tie_trust
+from sim.state import ABANDONED
+from sim.world import World
+
+if DRIVERS != ("readiness", "capacity", "fit", "knowledge", "fidelity", "leadership", "trust",
+               "evidence"):  # pragma: no cover
+    raise ImportError("sim.phases.stages: _driver lists the drivers in an older order")
+
+@jitable
+def peer_exposure(ag, aa, n, P, delivers_from):
+    """Each agency's exposure to trusted partners that deliver the practice (the first
+    ``n`` partnership ties), from the start-of-phase snapshot every agency sees."""
+    trusted = np.zeros(len(ag.stage))
+    for i in range(n):
+        if delivers(ag.stage[aa.trustee[i]], delivers_from):
+            trusted[aa.truster[i]] += tie_trust(aa, i, P.prior_strength)
+    for a in range(len(trusted)):
+        trusted[a] = R.peer_exposure(trusted[a], P.peer_reference)
+    return trusted
+
+
+@jitable
+def chances(ag, a, ai, exposure, P, tab, crisis):
+    """Agency ``a``'s chances this week to move on, fall back and abandon, and the
+    mandate's share of the push to move on (for shallow adoption). ``ai`` holds its trust
+    in its ISP (row ``a``), ``exposure`` its exposure to delivering partners."""
+    old = ag.stage[a]
+    if old == ABANDONED:
+        return 0.0, 0.0, 0.0, 0.0
+    necessity, resources = P.crisis_necessity * crisis, P.crisis_resources * crisis
+    barrier = min(1.0, P.necessity_barriers * necessity)
+    trust = tie_trust(ai, a, P.prior_strength)
+    ready, cap = readiness_now(ag, a, P, crisis), capacity_now(ag, a, P, crisis)
+    drive = 1.0  # rules.stage_drive over the drivers, in the order of catalogue.DRIVERS
+    for d in range(tab.exponents.shape[1]):
+        e = tab.exponents[old, d]
+        if e == 0.0:
+            continue
+        x = R.clip01(_driver(d, ag, a, ready, cap, trust, barrier, P))
+        drive *= x if e == 1.0 else np.power(x, e)  # pow(x, 1) is x: no call
+    complexity = P.innovation_complexity * (1.0 - min(1.0, P.resources_waivers * resources))
+    difficulty = R.innovation_difficulty(complexity, P.innovation_novelty,
+                                         tab.complexity[old], tab.novelty[old])
+    taking = R.risk_taking(trust, P.crisis_relationships * crisis, P.relationships_risk)
+    mandate = P.mandate_weight * tab.mandate[old] * ag.pressure[a]
+    rate = R.advance_rate(P.innovation_rate * tab.rate[old] * difficulty * taking, drive,
+                          P.peer_influence * tab.peer[old], exposure[a],
+                          P.mandate_weight * tab.mandate[old], ag.pressure[a])
+    earned = old != tab.full or ag.weeks_at_full[a] >= P.sustainment_weeks
+    advance = R.hazard(rate) if earned else 0.0
+    sustain = R.sustain_strength(ag.fit[a], ag.fidelity[a], trust)
+    fall = R.hazard(tab.fallback[old] * R.fallback_rate(P.fallback_rate, sustain,
+                                                        ag.depth[a], ag.pressure[a],
+                                                        P.shallow_fallback))
+    quit_ = R.hazard(tab.abandon[old] * R.abandon_rate(P.abandon_rate, ready, trust, cap))
+    return advance, fall, quit_, mandate / rate if rate > 0 else 0.0
+
+
+@jitable
+def _driver(d, ag, a, ready, cap, trust, barrier, P):
+    """Driver ``d`` of catalogue.DRIVERS (readiness, capacity, fit, knowledge, fidelity,
+    leadership, trust, evidence); necessity lowers the barriers of capacity, fit and
+    leadership."""
+    if d == 0:
+        return ready
+    if d == 1:
+        return R.lowered_barrier(cap, barrier)
+    if d == 2:
+        return R.lowered_barrier(ag.fit[a], barrier)
+    if d == 3:
+        return ag.knowledge[a]
+    if d == 4:
+        return ag.fidelity[a]
+    if d == 5:
+        return R.lowered_barrier(ag.leadership[a], barrier)
+    if d == 6:
+        return trust
+    return P.innovation_evidence
+
+
+@jitable
+def move(ag, a, u, advance, fall, quit_, mandate_share, tab):
+    """The uniform draw ``u`` decides: move on, fall back, abandon, or stay. Moving on
+    before full implementation records how much of the push was mandate (depth)."""
+    old = ag.stage[a]
+    if old == ABANDONED:
+        return
+    total = advance + fall + quit_
+    if total > 1:
+        advance, fall, quit_ = advance / total, fall / total, quit_ / total
+    if u < advance:
+        if old < tab.full:
+            n = ag.advances[a]
+            ag.depth[a] = (ag.depth[a] * n + (1 - mandate_share)) / (n + 1)
+            ag.advances[a] = n + 1
+        ag.stage[a] = min(old + 1, tab.last)
+    elif u < advance + fall:
+        ag.stage[a] = max(old - 1, 0)
+    elif u < advance + fall + quit_:
+        ag.stage[a] = ABANDONED
+
+
+# --- the phase as the vectorized and agents engines run it (sim.schedule) -----------------
+
+
+@kernel
+def _exposure(ag, aa, n, P, delivers_from):
+    return peer_exposure(ag, aa, n, P, delivers_from)
+
+
+@kernel
+def _chances(ag, rows, ai, exposure, P, tab, crisis):
+    out = np.empty((len(rows), 4))
+    for i in range(len(rows)):
+        out[i, 0], out[i, 1], out[i, 2], out[i, 3] = chances(ag, rows[i], ai, exposure, P,
+                                                             tab, crisis)
+    return out
+
+
+@kernel
+def _move(ag, rows, u, ch, tab):
+    for i in range(len(rows)):
+        move(ag, rows[i], u[i], ch[i, 0], ch[i, 1], ch[i, 2], ch[i, 3], tab)
+
+
+def prepare(w: World) -> np.ndarray:
+    st = w.state
+    aa = st.ties["agency_agency"]
+    return _exposure(bundles.agencies(st), bundles.ties(aa), len(aa), bundles.params(w.p),
+                     w.stages.delivers_from)
+
+
+def phase_chances(w: World, idx, exposure) -> dict[str, np.ndarray]:
+    st = w.state
+    rows = np.arange(st.n_agencies)[idx]
+    table = _chances(bundles.agencies(st), rows, bundles.ties(st.ties["agency_isp"]),
+                     exposure, bundles.params(w.p), bundles.stages(w.stages), w.crisis)
+    return {"table": table, "u_for": rows}
+
+
+def apply(w: World, idx, drawn, chances_) -> None:
+    st = w.state
+    rows = chances_["u_for"]
+    old = st.stage[rows].copy()
+    _move(bundles.agencies(st), rows, np.asarray(drawn["u"], float), chances_["table"],
+          bundles.stages(w.stages))
+    for a, before in zip(rows, old, strict=True):
+        if st.stage[a] != before:
+            note_stage_change(w, int(a), int(before), int(st.stage[a]))
+
+
+def note_stage_change(w: World, a: int, old: int, new: int) -> None:
+    name, label = w.state.name[a], w.stages.label
+    if new == ABANDONED:
+        w.note(f"{name} abandoned the effort during {label(old)}")
+    elif new > old:
+        w.note(f"{name} moved on to {label(new)}")
+    else:
+        w.note(f"{name} fell back from {label(old)} to {label(new)}")
