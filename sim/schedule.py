@@ -17,7 +17,7 @@ from typing import Any, Literal
 import numpy as np
 
 from sim import processes as pr
-from sim.phases import forgetting, turnover, upkeep
+from sim.phases import families, forgetting, turnover, upkeep
 from sim.phases import stages as implementation_stages
 from sim.world import World
 
@@ -83,12 +83,8 @@ def _partner_rows(w: World, a: int | None):
     return slice(None) if a is None else np.flatnonzero(t.truster == a)
 
 
-def _families(w: World, f: int | None):
+def _family_rows(w: World, f: int | None):
     return slice(None) if f is None else np.array([f])
-
-
-def _community(w: World):
-    return pr.community_trust(w) if w.p.word_of_mouth > 0 else None
 
 
 SCHEDULE: tuple[Phase, ...] = (
@@ -116,12 +112,13 @@ SCHEDULE: tuple[Phase, ...] = (
           draws=(Draw("new", "bernoulli", p="new"),), apply=pr.apply_emergency_partnership,
           when=lambda w: w.resources * w.p.resources_partnerships > 0),
     Phase("families", "Cases open and close; families meet their agency and engage or "
-          "disengage.", "family", units=_families, prepare=_community,
-          chances=pr.family_chances,
+          "disengage.", "family", units=_family_rows, prepare=families.phase_prepare,
+          chances=families.chances,
           draws=(Draw("close", "bernoulli", p="close"), Draw("contact", "bernoulli", p="contact"),
                  Draw("good", "bernoulli", p="good"), Draw("engage", "bernoulli", p="engage"),
-                 Draw("disengage", "bernoulli", p="disengage")),
-          apply=pr.apply_family, when=lambda w: w.state.n_families > 0),
+                 Draw("disengage", "bernoulli", p="disengage"),
+                 Draw("new_agency", "uniform"), Draw("new_eligible", "uniform")),
+          apply=families.apply, when=lambda w: w.state.n_families > 0),
     Phase("stages", "Agencies move on, fall back or abandon (one draw each), all seeing "
           "the start-of-phase exposure to delivering partners.", "agency", units=_agencies,
           prepare=implementation_stages.prepare, chances=implementation_stages.phase_chances,

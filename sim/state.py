@@ -120,9 +120,10 @@ class TieSet:
         return overall_trust(self.r[idx], self.s[idx], self.prior[idx], weight)
 
 
-def _of_agency():
-    """A per-agency array (one row per agency): in ``AGENCY_FIELDS``."""
-    return field(metadata={"of": "agency"})
+def _of(unit: str):
+    """An array with one row per ``unit`` (agency, isp, family): in ``AGENCY_FIELDS``,
+    ``ISP_FIELDS`` or ``FAMILY_FIELDS``."""
+    return field(metadata={"of": unit})
 
 
 @dataclass
@@ -132,41 +133,41 @@ class State:
     # agencies
     name: list[str]
     sector: list[str]
-    readiness: np.ndarray = _of_agency()
-    capacity: np.ndarray = _of_agency()
-    fit: np.ndarray = _of_agency()
-    knowledge: np.ndarray = _of_agency()
-    fidelity: np.ndarray = _of_agency()
-    leadership: np.ndarray = _of_agency()
-    champion: np.ndarray = _of_agency()
-    propensity: np.ndarray = _of_agency()
-    benevolence: np.ndarray = _of_agency()
-    integrity: np.ndarray = _of_agency()
-    staff: np.ndarray = _of_agency()
-    voice: np.ndarray = _of_agency()
-    isp_of: np.ndarray = _of_agency()
-    stage: np.ndarray = _of_agency()
-    pressure: np.ndarray = _of_agency()
-    depth: np.ndarray = _of_agency()
-    advances: np.ndarray = _of_agency()
-    weeks_at_full: np.ndarray = _of_agency()
-    ever_full: np.ndarray = _of_agency()
+    readiness: np.ndarray = _of("agency")
+    capacity: np.ndarray = _of("agency")
+    fit: np.ndarray = _of("agency")
+    knowledge: np.ndarray = _of("agency")
+    fidelity: np.ndarray = _of("agency")
+    leadership: np.ndarray = _of("agency")
+    champion: np.ndarray = _of("agency")
+    propensity: np.ndarray = _of("agency")
+    benevolence: np.ndarray = _of("agency")
+    integrity: np.ndarray = _of("agency")
+    staff: np.ndarray = _of("agency")
+    voice: np.ndarray = _of("agency")
+    isp_of: np.ndarray = _of("agency")
+    stage: np.ndarray = _of("agency")
+    pressure: np.ndarray = _of("agency")
+    depth: np.ndarray = _of("agency")
+    advances: np.ndarray = _of("agency")
+    weeks_at_full: np.ndarray = _of("agency")
+    ever_full: np.ndarray = _of("agency")
     #: first week at full implementation (NEVER if not yet)
-    first_full_week: np.ndarray = _of_agency()
+    first_full_week: np.ndarray = _of("agency")
     #: first week delivering the practice (SIC start-up)
-    startup_week: np.ndarray = _of_agency()
+    startup_week: np.ndarray = _of("agency")
     #: delivering 104 weeks after start-up: 1, 0, or NEVER (unknown)
-    delivering_2y: np.ndarray = _of_agency()
+    delivering_2y: np.ndarray = _of("agency")
     # ISPs
-    isp_trustworthiness: np.ndarray  # (n_isps, 3)
-    isp_active: np.ndarray
-    isp_mix: np.ndarray
-    isp_hours: np.ndarray
+    isp_trustworthiness: np.ndarray = _of("isp")  # (n_isps, 3)
+    isp_active: np.ndarray = _of("isp")
+    isp_mix: np.ndarray = _of("isp")
+    isp_hours: np.ndarray = _of("isp")
     # families
-    family_group: np.ndarray
-    family_agency: np.ndarray
-    engaged: np.ndarray
-    eligible: np.ndarray  # the practice is indicated for this family's case
+    family_group: np.ndarray = _of("family")
+    family_agency: np.ndarray = _of("family")
+    engaged: np.ndarray = _of("family")
+    eligible: np.ndarray = _of("family")  # the practice is indicated for this family's case
     group_prior: np.ndarray  # per group
     # ties
     ties: dict[str, TieSet] = field(default_factory=dict)
@@ -206,3 +207,5 @@ class State:
 #: The per-agency arrays of State, in declaration order: what an agency row holds (what
 #: ``add_agency`` fills and what the phases' kernels read, ``sim.phases.bundles``).
 AGENCY_FIELDS = tuple(f.name for f in fields(State) if f.metadata.get("of") == "agency")
+ISP_FIELDS = tuple(f.name for f in fields(State) if f.metadata.get("of") == "isp")
+FAMILY_FIELDS = tuple(f.name for f in fields(State) if f.metadata.get("of") == "family")

@@ -29,7 +29,6 @@ from sim.engines.draws import run_units
 from sim.engines.loops import (
     BROKEN_PROMISE,
     EMERGENCY,
-    FAMILY_TESTS,
     INTRODUCTION,
     PARTNER_STRAIN,
     PARTNER_TESTS,
@@ -42,7 +41,6 @@ from sim.engines.loops import (
     _turnover,
     _weeks,
     emergency_chance,
-    families_q,
     now_of,
     partner_rate,
     shared_purpose,
@@ -122,14 +120,11 @@ def partnerships(w: World) -> None:
         p.receptivity, p.peer_learning, _now(w))
 
 
-def families(w: World) -> None:
+def families_phase(w: World) -> None:
     st = w.state
-    t = st.ties["family_agency"]
     w.micro_interactions += _families(
-        w.derived["stream"], st.family_agency, st.family_group, st.engaged, st.eligible,
-        t.trustee, t.r, t.s, t.prior, st.group_prior, st.capacity, st.knowledge,
-        st.benevolence, st.integrity, st.stage, st.voice, families_q(_params(w), w.crisis),
-        _now(w), FAMILY_TESTS)
+        w.derived["stream"], bundles.agencies(st), bundles.families(st),
+        bundles.ties(st.ties["family_agency"]), _params(w), w.crisis, w.stages.delivers_from)
 
 
 def stages(w: World) -> None:
@@ -151,7 +146,7 @@ def emergency_partnerships(w: World) -> None:
 
 COMPILED = {"forgetting": forgetting.apply, "turnover": turnover, "support": support,
             "partnerships": partnerships, "emergency_partnerships": emergency_partnerships,
-            "families": families, "stages": stages, "upkeep": upkeep.apply}
+            "families": families_phase, "stages": stages, "upkeep": upkeep.apply}
 """The phases with a compiled loop, by name in sim.schedule.SCHEDULE."""
 
 #: What each compiled loop restates from sim.processes (the equations it calls from
@@ -167,8 +162,6 @@ MIRRORS = {
                      "925a0134d1c9"),
     "emergency_partnerships": (("emergency_partnership_chances",
                                 "apply_emergency_partnership"), "c676515b9415"),
-    "families": (("community_trust", "family_chances", "family_trust", "apply_family"),
-                 "95a7a487b09c"),
 }
 
 
@@ -194,7 +187,7 @@ def run_weeks(w: World, crisis: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         _params(w),
         bundles.agencies(st),
         (st.isp_trustworthiness, st.isp_active, st.isp_mix, st.isp_hours),
-        (st.family_group, st.family_agency, st.engaged, st.eligible, st.group_prior),
+        bundles.families(st),
         bundles.ties(st.ties["agency_isp"]), bundles.ties(st.ties["isp_agency"]),
         bundles.ties(st.ties["family_agency"]), Ties(*aa.buffers()), before,
         _catalogue_arrays(w), bundles.stages(tab),

@@ -29,16 +29,16 @@ from sim.engines.streams import (
     store,
     uniform,
 )
-from sim.jit import kernel
+from sim.jit import kernel, unit
 from sim.network import compiled_components
-from sim.phases import forgetting, turnover, upkeep
+from sim.phases import families, forgetting, turnover, upkeep
 from sim.phases import stages as implementation_stages
 from sim.phases.bundles import Ties
 from sim.state import ABANDONED
 
 PARTNER_TESTS = contact_tests()["partner_contact"]
 PARTNER_STRAIN = contact_strain()["partner_contact"]
-FAMILY_TESTS = contact_tests()["family_contact"]
+FAMILY_TESTS = families.TESTS
 CAPTIONS_PER_WEEK = pr.CAPTIONS_PER_WEEK
 SEEDS_PER_WEEK = 4  # raw draws of the run's generator: a week's xoshiro256++ state
 
@@ -95,16 +95,16 @@ def _add_evidence(r, s, row, tests, good, bad):
 # --- turnover -------------------------------------------------------------------------------
 
 
-@njit
-def _turnover(stream, ag, P, crisis, ai, ia, aa, aa_n, fa):
+@unit
+def turnover_week(stream, ag, P, crisis, ai, ia, aa, aa_n, fa, share):
     """Each agency's leavers (binomial over its staff) and its champion's departure
     (uniform), drawn agency by agency; then the evidence the leavers take, on every kind
-    of tie (sim.phases.turnover)."""
+    of tie (sim.phases.turnover). ``share`` is room for one share per agency."""
+    staff = ag.staff
     chance = turnover.leave_chance(P, crisis)
-    share = np.zeros(len(ag.staff))
     any_left = False
-    for a in range(len(ag.staff)):
-        leavers = binomial(stream, ag.staff[a], chance)
+    for a in range(len(staff)):
+        leavers = binomial(stream, staff[a], chance)
         u = uniform(stream)
         turnover.staff_leave(ag, a, leavers, share)
         turnover.champion_leaves(ag, a, u, chance)
@@ -116,6 +116,11 @@ def _turnover(stream, ag, P, crisis, ai, ia, aa, aa_n, fa):
         turnover.wipe(ia, len(ia.truster), share, False, True)
         turnover.wipe(aa, aa_n, share, True, True)
         turnover.wipe(fa, len(fa.truster), share, False, True)
+
+
+@njit
+def _turnover(stream, ag, P, crisis, ai, ia, aa, aa_n, fa):
+    turnover_week(stream, ag, P, crisis, ai, ia, aa, aa_n, fa, np.zeros(len(ag.staff)))
 
 
 # --- implementation support -------------------------------------------------------------------
@@ -260,55 +265,27 @@ def _partnerships(stream, truster, trustee, r, s, prior, stage, capacity, knowle
 # --- families ---------------------------------------------------------------------------------
 
 
-@njit
-def _families(stream, fam_agency, fam_group, engaged, eligible, trustee, r, s, prior,
-              group_prior, capacity, knowledge, benevolence, integrity, stage, voice, q, now,
-              tests):
-    """Families engage or disengage, meet their agency, and cases close and open
-    (sim.processes.family_chances / apply_family). Each family's chances are those of the
-    week's start, as in the other engines; the outcomes are drawn kind by kind over all
-    families, so each kind is a loop with few unpredictable branches. Engagement is drawn
-    only for families not engaged and disengagement only for engaged ones: the other draw
-    could not change anything."""
-    close, contact, wom, voice_effect, power_gap, engage_rate, leave_rate, lapse, asym, \
-        prior_w, eligibility = q
-    _, ability, delivering = _agencies_now(capacity, knowledge, stage, now)
-    quality = np.empty(len(ability))  # each agency's service as families test it
-    for a in range(len(ability)):
-        quality[a] = _agency_tw_dot(tests, ability[a], benevolence[a], integrity[a])
-    n_agencies, n_groups = len(quality), len(group_prior)
-    community = np.zeros(n_agencies * n_groups)
-    if wom > 0:
-        count = np.zeros(n_agencies * n_groups)
-        for f in range(len(fam_agency)):
-            key = fam_agency[f] * n_groups + fam_group[f]
-            community[key] += _tie_trust(r, s, prior, f, prior_w)
-            count[key] += 1
-        for key in range(len(count)):
-            if count[key] > 0:
-                community[key] /= count[key]
-    n = len(fam_agency)
+@unit
+def families_week(stream, ag, fam, fa, P, crisis, delivers_from, quality, community, count,
+                  met):
+    """The families' phase (sim.phases.families), drawn kind by kind over all families,
+    so each kind is a loop with few unpredictable branches: engagement (drawn only for
+    families the practice serves, and only the move open to each: engaging or
+    disengaging), contacts (the families met listed without a branch, then their
+    experience), then the rare closing cases, found by skipping to the next one. The
+    last four arguments are room for the phase's snapshot and the families met."""
+    families.prepare(ag, fam, fa, P, crisis, FAMILY_TESTS, quality, community, count)
+    n, n_agencies = len(fam.family_agency), len(ag.stage)
     x = load(stream)  # the stream's state in registers for the loops
-    # engagement, with the trust families had before this week's contacts
     for f in range(n):
-        a = fam_agency[f]
-        if not (delivering[a] and eligible[f]):  # no practice to engage with
-            engaged[f] = False
+        served, p_engage, p_leave = families.engagement_chances(ag, fam, fa, f, community, P,
+                                                                delivers_from)
+        if not served:
+            families.engage(fam, f, False, True)
             continue
-        trust = 0.0
-        for d in range(3):
-            m = prior[f, d]
-            if wom > 0:
-                m = (1 - wom) * m + wom * community[a * n_groups + fam_group[f]]
-            trust += R.expected_trust(r[f, d], s[f, d], m, prior_w)
-        trust = trust / 3.0
         u, x = next_uniform(x)
-        if engaged[f]:
-            engaged[f] = not (u < R.disengagement_probability(leave_rate, trust, lapse))
-        else:
-            engaged[f] = u < R.engagement_probability(engage_rate, trust, voice[a])
-    # contacts: the families met, listed without a branch, then their experience
-    met = np.empty(n, np.int64)
+        families.engage(fam, f, u < p_engage, u < p_leave)
+    contact = families.contact_chance(P, crisis)
     n_met = 0
     for f in range(n):
         u, x = next_uniform(x)
@@ -316,47 +293,50 @@ def _families(stream, fam_agency, fam_group, engaged, eligible, trustee, r, s, p
         n_met += u < contact
     for i in range(n_met):
         f = met[i]
-        a = fam_agency[f]
-        p_good = R.family_experience_probability(quality[a], group_prior[fam_group[f]],
-                                                 voice[a], voice_effect, power_gap)
+        p_good = families.experience_chance(ag, fam, f, quality, P)
         u, x = next_uniform(x)
-        good = 1.0 if u < p_good else 0.0  # adding 0.0 evidence changes nothing
-        _add_evidence(r, s, f, tests, good, (1.0 - good) * asym)
-    # cases closing (rare: found by skipping to the next one) and the new cases opening
+        families.meet(fa, f, u < p_good, P, FAMILY_TESTS)
+    close = families.closing_chance(P)
     f_at = -1.0
     log_stays_open = math.log1p(-close) if close > 0 else 0.0
     while close > 0:
         f_at, x = next_success(x, f_at, log_stays_open)
         if f_at >= n:
             break
-        f = int(f_at)
-        u, x = next_uniform(x)
-        new = int(u * n_agencies)
-        fam_agency[f] = new
-        trustee[f] = new
-        for d in range(3):
-            r[f, d] = 0.0
-            s[f, d] = 0.0
-        engaged[f] = False
-        u, x = next_uniform(x)
-        eligible[f] = u < eligibility
+        u_agency, x = next_uniform(x)
+        u_eligible, x = next_uniform(x)
+        families.open_case(fam, fa, int(f_at), n_agencies, u_agency, u_eligible, P)
     store(stream, x)
     return n_met
+
+
+@njit
+def _families(stream, ag, fam, fa, P, crisis, delivers_from):
+    size = len(ag.stage) * len(fam.group_prior)
+    return families_week(stream, ag, fam, fa, P, crisis, delivers_from, np.empty(len(ag.stage)),
+                         np.empty(size), np.empty(size), np.empty(len(fam.family_agency),
+                                                                   np.int64))
 
 
 # --- implementation stages --------------------------------------------------------------------
 
 
-@njit
-def _stages(stream, ag, ai, aa, aa_n, P, tab, crisis):
+@unit
+def stages_week(stream, ag, ai, aa, aa_n, P, tab, crisis, exposure):
     """One uniform draw per agency, agency by agency, every agency seeing the
-    start-of-phase exposure to delivering partners (sim.phases.stages)."""
-    exposure = implementation_stages.peer_exposure(ag, aa, aa_n, P, tab.delivers_from)
-    for a in range(len(ag.stage)):
+    start-of-phase exposure to delivering partners (sim.phases.stages); ``exposure`` is
+    room for it."""
+    implementation_stages.peer_exposure(ag, aa, aa_n, P, tab.delivers_from, exposure)
+    for a in range(len(exposure)):
         u = uniform(stream)
         advance, fall, quit_, mandate_share = implementation_stages.chances(
             ag, a, ai, exposure, P, tab, crisis)
         implementation_stages.move(ag, a, u, advance, fall, quit_, mandate_share, tab)
+
+
+@njit
+def _stages(stream, ag, ai, aa, aa_n, P, tab, crisis):
+    stages_week(stream, ag, ai, aa, aa_n, P, tab, crisis, np.empty(len(ag.stage)))
 
 
 # --- emergency partnerships -----------------------------------------------------------------
@@ -523,19 +503,7 @@ def emergency_chance(P, c):
 
 
 @njit
-def families_q(P, c):
-    return (R.case_closure_probability(P.family_case_weeks),
-            min(1.0, P.family_contact_rate * (1.0 + P.crisis_family_need * c)),
-            P.word_of_mouth, P.voice_effect, P.power_gap, P.family_engagement_rate,
-            P.family_disengagement_rate, P.family_lapse_rate, P.asymmetry,
-            P.prior_strength, P.family_eligibility)
-
-
-# --- whole weeks in one call ---------------------------------------------------------------------
-
-
-@njit
-def _weeks(first, crisis, seeds, P, ag, isps, families, ai, ia, fa, aa, aa_n, cat,
+def _weeks(first, crisis, seeds, P, ag, isps, fam, ai, ia, fa, aa, aa_n, cat,
            tab, captions, trace_share, trace_hours, week_hours):
     """Weeks ``first``, ``first + 1``, ... (one per entry of ``crisis``, that week's
     intensity) of the declared week (sim.schedule.SCHEDULE, phase by phase in its order),
@@ -547,7 +515,6 @@ def _weeks(first, crisis, seeds, P, ag, isps, families, ai, ia, fa, aa, aa_n, ca
     integrity, voice, isp_of, stage = ag.integrity, ag.voice, ag.isp_of, ag.stage
     pressure = ag.pressure
     isp_tw, isp_active, isp_mix, isp_hours = isps
-    fam_group, fam_agency, engaged, eligible, group_prior = families
     full, last, delivers_from = tab.full, tab.last, tab.delivers_from
     effects = (knowledge, fit, fidelity, readiness, voice)
     n_ag = len(stage)
@@ -557,6 +524,11 @@ def _weeks(first, crisis, seeds, P, ag, isps, families, ai, ia, fa, aa, aa_n, ca
     linked = _links(aa, aa_n, n_ag)
     brokered = np.zeros(n_ag, np.int64)
     broken = np.zeros(n_ag, np.bool_)
+    # room for each phase's snapshot, taken once per call
+    share, exposure, quality = np.empty(n_ag), np.empty(n_ag), np.empty(n_ag)
+    communities = n_ag * len(fam.group_prior)
+    community, members = np.empty(communities), np.empty(communities)
+    met = np.empty(len(fam.family_agency), np.int64)
     for k in range(len(crisis)):
         week, c = first + k, crisis[k]
         for i in range(SEEDS_PER_WEEK):
@@ -569,7 +541,7 @@ def _weeks(first, crisis, seeds, P, ag, isps, families, ai, ia, fa, aa, aa_n, ca
         forgetting.forget(aa, aa_n, P.forgetting)
         forgetting.forget(fa, len(fa.truster), P.forgetting)
         # turnover
-        _turnover(stream, ag, P, c, ai, ia, aa, aa_n, fa)
+        turnover_week(stream, ag, P, c, ai, ia, aa, aa_n, fa, share)
         # support, then the introductions it brought about
         if len(isp_hours) > 0:
             micro += _support(stream, isp_of, stage, isp_active, isp_hours, isp_mix, isp_tw,
@@ -601,13 +573,12 @@ def _weeks(first, crisis, seeds, P, ag, isps, families, ai, ia, fa, aa, aa_n, ca
                 stream, aa, aa_n, linked, stage, emergency_chance(P, c), propensity,
                 benevolence, integrity, P.propensity_weight, log, n_log, week)
         # families
-        if len(fam_agency) > 0:
-            micro += _families(stream, fam_agency, fam_group, engaged, eligible, fa[1], fa[2],
-                               fa[3], fa[5], group_prior, capacity, knowledge, benevolence,
-                               integrity, stage, voice, families_q(P, c), now, FAMILY_TESTS)
+        if len(fam.family_agency) > 0:
+            micro += families_week(stream, ag, fam, fa, P, c, delivers_from, quality,
+                                   community, members, met)
         # stages
         old = stage.copy()
-        _stages(stream, ag, ai, aa, aa_n, P, tab, c)
+        stages_week(stream, ag, ai, aa, aa_n, P, tab, c, exposure)
         for a in range(n_ag):
             if stage[a] != old[a]:
                 log, n_log = _log(log, n_log, week, STAGE_CHANGE, a, old[a], stage[a])

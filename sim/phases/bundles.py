@@ -12,11 +12,18 @@ from collections import namedtuple
 from types import SimpleNamespace
 
 from sim.parameters import PARAMETERS
-from sim.state import AGENCY_FIELDS, State, TieSet
+from sim.state import AGENCY_FIELDS, FAMILY_FIELDS, ISP_FIELDS, State, TieSet
 from sim.world import StageTable
 
 #: Every per-agency array of the state (sim.state.AGENCY_FIELDS).
 Agencies = namedtuple("Agencies", AGENCY_FIELDS)
+
+#: Every per-ISP array of the state (sim.state.ISP_FIELDS).
+Isps = namedtuple("Isps", ISP_FIELDS)
+
+#: Every per-family array of the state (sim.state.FAMILY_FIELDS) and each group's prior
+#: trust (group_prior, one row per group).
+Families = namedtuple("Families", (*FAMILY_FIELDS, "group_prior"))
 
 #: One kind of directed tie (TieSet's fields): truster, trustee, r, s, s_open, prior.
 Ties = namedtuple("Ties", TieSet._FIELDS)
@@ -30,6 +37,14 @@ Params = namedtuple("Params", tuple(name for name, spec in PARAMETERS.items()
 
 def agencies(st: State) -> Agencies:
     return Agencies(*(getattr(st, name) for name in AGENCY_FIELDS))
+
+
+def isps(st: State) -> Isps:
+    return Isps(*(getattr(st, name) for name in ISP_FIELDS))
+
+
+def families(st: State) -> Families:
+    return Families(*(getattr(st, name) for name in FAMILY_FIELDS), st.group_prior)
 
 
 def ties(t: TieSet) -> Ties:

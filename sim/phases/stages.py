@@ -8,11 +8,10 @@ stages (sim/data/stages.yaml). Equations are in ``sim.rules``."""
 from __future__ import annotations
 
 import numpy as np
-from numba.extending import register_jitable as jitable
 
 from sim import rules as R
 from sim.catalogue import DRIVERS
-from sim.jit import kernel
+from sim.jit import kernel, unit
 from sim.phases import bundles
 from sim.phases.views import capacity_now, delivers, readiness_now, tie_trust
 from sim.state import ABANDONED
@@ -20,85 +19,74 @@ from sim.world import World
 
 if DRIVERS != ("readiness", "capacity", "fit", "knowledge", "fidelity", "leadership", "trust",
                "evidence"):  # pragma: no cover
-    raise ImportError("sim.phases.stages: _driver lists the drivers in an older order")
+    raise ImportError("sim.phases.stages: chances lists the drivers in an older order")
 
-@jitable
-def peer_exposure(ag, aa, n, P, delivers_from):
+@unit
+def peer_exposure(ag, aa, n, P, delivers_from, trusted):
     """Each agency's exposure to trusted partners that deliver the practice (the first
-    ``n`` partnership ties), from the start-of-phase snapshot every agency sees."""
-    trusted = np.zeros(len(ag.stage))
+    ``n`` partnership ties), from the start-of-phase snapshot every agency sees, into
+    ``trusted`` (one per agency)."""
+    stage, truster, trustee, r, s, prior = (ag.stage, aa.truster, aa.trustee, aa.r, aa.s,
+                                            aa.prior)
+    trusted[:] = 0.0
     for i in range(n):
-        if delivers(ag.stage[aa.trustee[i]], delivers_from):
-            trusted[aa.truster[i]] += tie_trust(aa, i, P.prior_strength)
+        if delivers(stage[trustee[i]], delivers_from):
+            trusted[truster[i]] += tie_trust(r, s, prior, i, P.prior_strength)
     for a in range(len(trusted)):
         trusted[a] = R.peer_exposure(trusted[a], P.peer_reference)
-    return trusted
 
 
-@jitable
+@unit
 def chances(ag, a, ai, exposure, P, tab, crisis):
     """Agency ``a``'s chances this week to move on, fall back and abandon, and the
     mandate's share of the push to move on (for shallow adoption). ``ai`` holds its trust
     in its ISP (row ``a``), ``exposure`` its exposure to delivering partners."""
-    old = ag.stage[a]
+    stage, pressure, fit, fidelity = ag.stage, ag.pressure, ag.fit, ag.fidelity
+    knowledge, leadership, depth = ag.knowledge, ag.leadership, ag.depth
+    weeks_at_full, exponents = ag.weeks_at_full, tab.exponents
+    ai_r, ai_s, ai_prior = ai.r, ai.s, ai.prior
+    old = stage[a]
     if old == ABANDONED:
         return 0.0, 0.0, 0.0, 0.0
     necessity, resources = P.crisis_necessity * crisis, P.crisis_resources * crisis
     barrier = min(1.0, P.necessity_barriers * necessity)
-    trust = tie_trust(ai, a, P.prior_strength)
+    trust = tie_trust(ai_r, ai_s, ai_prior, a, P.prior_strength)
     ready, cap = readiness_now(ag, a, P, crisis), capacity_now(ag, a, P, crisis)
-    drive = 1.0  # rules.stage_drive over the drivers, in the order of catalogue.DRIVERS
-    for d in range(tab.exponents.shape[1]):
-        e = tab.exponents[old, d]
-        if e == 0.0:
-            continue
-        x = R.clip01(_driver(d, ag, a, ready, cap, trust, barrier, P))
-        drive *= x if e == 1.0 else np.power(x, e)  # pow(x, 1) is x: no call
+    # the drivers in the order of catalogue.DRIVERS; necessity lowers the barriers of
+    # capacity, fit and leadership
+    drivers = (ready, R.lowered_barrier(cap, barrier), R.lowered_barrier(fit[a], barrier),
+               knowledge[a], fidelity[a], R.lowered_barrier(leadership[a], barrier), trust,
+               P.innovation_evidence)
+    drive = 1.0  # rules.stage_drive
+    for d in range(len(drivers)):
+        e = exponents[old, d]
+        if e == 1.0:  # pow(x, 1) is x exactly (pow errs under one ulp): no call
+            drive *= R.clip01(drivers[d])
+        elif e != 0.0:
+            drive *= np.power(R.clip01(drivers[d]), e)
     complexity = P.innovation_complexity * (1.0 - min(1.0, P.resources_waivers * resources))
     difficulty = R.innovation_difficulty(complexity, P.innovation_novelty,
                                          tab.complexity[old], tab.novelty[old])
     taking = R.risk_taking(trust, P.crisis_relationships * crisis, P.relationships_risk)
-    mandate = P.mandate_weight * tab.mandate[old] * ag.pressure[a]
+    mandate = P.mandate_weight * tab.mandate[old] * pressure[a]
     rate = R.advance_rate(P.innovation_rate * tab.rate[old] * difficulty * taking, drive,
                           P.peer_influence * tab.peer[old], exposure[a],
-                          P.mandate_weight * tab.mandate[old], ag.pressure[a])
-    earned = old != tab.full or ag.weeks_at_full[a] >= P.sustainment_weeks
+                          P.mandate_weight * tab.mandate[old], pressure[a])
+    earned = old != tab.full or weeks_at_full[a] >= P.sustainment_weeks
     advance = R.hazard(rate) if earned else 0.0
-    sustain = R.sustain_strength(ag.fit[a], ag.fidelity[a], trust)
-    fall = R.hazard(tab.fallback[old] * R.fallback_rate(P.fallback_rate, sustain,
-                                                        ag.depth[a], ag.pressure[a],
-                                                        P.shallow_fallback))
+    sustain = R.sustain_strength(fit[a], fidelity[a], trust)
+    fall = R.hazard(tab.fallback[old] * R.fallback_rate(P.fallback_rate, sustain, depth[a],
+                                                        pressure[a], P.shallow_fallback))
     quit_ = R.hazard(tab.abandon[old] * R.abandon_rate(P.abandon_rate, ready, trust, cap))
     return advance, fall, quit_, mandate / rate if rate > 0 else 0.0
 
 
-@jitable
-def _driver(d, ag, a, ready, cap, trust, barrier, P):
-    """Driver ``d`` of catalogue.DRIVERS (readiness, capacity, fit, knowledge, fidelity,
-    leadership, trust, evidence); necessity lowers the barriers of capacity, fit and
-    leadership."""
-    if d == 0:
-        return ready
-    if d == 1:
-        return R.lowered_barrier(cap, barrier)
-    if d == 2:
-        return R.lowered_barrier(ag.fit[a], barrier)
-    if d == 3:
-        return ag.knowledge[a]
-    if d == 4:
-        return ag.fidelity[a]
-    if d == 5:
-        return R.lowered_barrier(ag.leadership[a], barrier)
-    if d == 6:
-        return trust
-    return P.innovation_evidence
-
-
-@jitable
+@unit
 def move(ag, a, u, advance, fall, quit_, mandate_share, tab):
     """The uniform draw ``u`` decides: move on, fall back, abandon, or stay. Moving on
     before full implementation records how much of the push was mandate (depth)."""
-    old = ag.stage[a]
+    stage, advances, depth = ag.stage, ag.advances, ag.depth
+    old = stage[a]
     if old == ABANDONED:
         return
     total = advance + fall + quit_
@@ -106,14 +94,14 @@ def move(ag, a, u, advance, fall, quit_, mandate_share, tab):
         advance, fall, quit_ = advance / total, fall / total, quit_ / total
     if u < advance:
         if old < tab.full:
-            n = ag.advances[a]
-            ag.depth[a] = (ag.depth[a] * n + (1 - mandate_share)) / (n + 1)
-            ag.advances[a] = n + 1
-        ag.stage[a] = min(old + 1, tab.last)
+            n = advances[a]
+            depth[a] = (depth[a] * n + (1 - mandate_share)) / (n + 1)
+            advances[a] = n + 1
+        stage[a] = min(old + 1, tab.last)
     elif u < advance + fall:
-        ag.stage[a] = max(old - 1, 0)
+        stage[a] = max(old - 1, 0)
     elif u < advance + fall + quit_:
-        ag.stage[a] = ABANDONED
+        stage[a] = ABANDONED
 
 
 # --- the phase as the vectorized and agents engines run it (sim.schedule) -----------------
@@ -121,7 +109,9 @@ def move(ag, a, u, advance, fall, quit_, mandate_share, tab):
 
 @kernel
 def _exposure(ag, aa, n, P, delivers_from):
-    return peer_exposure(ag, aa, n, P, delivers_from)
+    exposure = np.empty(len(ag.stage))
+    peer_exposure(ag, aa, n, P, delivers_from, exposure)
+    return exposure
 
 
 @kernel

@@ -6,10 +6,9 @@ as anyone. A crisis raises the rate (rules.weekly_turnover)."""
 from __future__ import annotations
 
 import numpy as np
-from numba.extending import register_jitable as jitable
 
 from sim import rules as R
-from sim.jit import kernel
+from sim.jit import kernel, unit
 from sim.phases import bundles
 from sim.world import World
 
@@ -19,45 +18,48 @@ from sim.world import World
 FIDELITY_WITH_LEAVERS = 0.5
 
 
-@jitable
+@unit
 def leave_chance(P, crisis):
     """Each staff member's (and a champion's) chance of leaving this week."""
     return R.weekly_turnover(P.turnover_per_year, crisis, P.crisis_turnover)
 
 
-@jitable
+@unit
 def staff_leave(ag, a, leavers, share):
     """``leavers`` of agency ``a``'s staff leave with their knowledge and part of its
     fidelity; ``share[a]`` gets the share of staff that left (the evidence they take is
     wiped once every agency has acted, ``wipe``)."""
-    share[a] = leavers / ag.staff[a]
+    staff, knowledge, fidelity = ag.staff, ag.knowledge, ag.fidelity
+    share[a] = leavers / staff[a]
     if leavers > 0:
-        ag.knowledge[a] *= 1.0 - share[a]
-        ag.fidelity[a] *= 1.0 - FIDELITY_WITH_LEAVERS * share[a]
+        knowledge[a] *= 1.0 - share[a]
+        fidelity[a] *= 1.0 - FIDELITY_WITH_LEAVERS * share[a]
 
 
-@jitable
+@unit
 def champion_leaves(ag, a, u, chance):
     """The champion leaves when the uniform draw ``u`` falls under the chance."""
-    if ag.champion[a] > 0 and u < chance:
-        ag.champion[a] = 0.0
+    champion = ag.champion
+    if champion[a] > 0 and u < chance:
+        champion[a] = 0.0
 
 
-@jitable
+@unit
 def wipe(t, n, share, truster_is_agency, trustee_is_agency):
     """``share[a]`` of the evidence on each of the first ``n`` ties that touch agency
     ``a`` leaves with its staff (rules.wipe); the flags say which ends are agencies."""
+    truster, trustee, r, s, s_open = t.truster, t.trustee, t.r, t.s, t.s_open
     for i in range(n):
         keep = 1.0
         if truster_is_agency:
-            keep *= 1.0 - share[t.truster[i]]
+            keep *= 1.0 - share[truster[i]]
         if trustee_is_agency:
-            keep *= 1.0 - share[t.trustee[i]]
+            keep *= 1.0 - share[trustee[i]]
         if keep < 1.0:
             for d in range(3):
-                t.r[i, d] *= keep
-                t.s[i, d] *= keep
-                t.s_open[i, d] *= keep
+                r[i, d] *= keep
+                s[i, d] *= keep
+                s_open[i, d] *= keep
 
 
 #: Which ends of each kind of tie are agencies (the others are ISPs or families).

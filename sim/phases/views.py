@@ -4,42 +4,44 @@ equations are those of ``sim.rules``."""
 
 from __future__ import annotations
 
-from numba.extending import register_jitable as jitable
-
 from sim import rules as R
+from sim.jit import unit
 from sim.state import ABANDONED
 
 
-@jitable
-def tie_trust(t, i, weight):
-    """Trust on tie ``i`` (rules.overall_trust: the mean over the three dimensions)."""
+@unit
+def tie_trust(r, s, prior, i, weight):
+    """Trust on tie ``i`` of a kind of ties with evidence ``r``, ``s`` and priors ``prior``
+    (rules.overall_trust: the mean over the three dimensions)."""
     total = 0.0
     for d in range(3):
-        total += R.expected_trust(t.r[i, d], t.s[i, d], t.prior[i, d], weight)
+        total += R.expected_trust(r[i, d], s[i, d], prior[i, d], weight)
     return total / 3.0
 
 
-@jitable
+@unit
 def emergency_funding(P, crisis):
     """The share of a capacity gap emergency money fills (the resources explanation)."""
     return min(1.0, P.resources_capacity * (P.crisis_resources * crisis))
 
 
-@jitable
+@unit
 def capacity_now(ag, a, P, crisis):
     """Staff time left this week (rules.effective_capacity)."""
-    return R.effective_capacity(ag.capacity[a], crisis, P.crisis_capacity_strain,
+    capacity = ag.capacity
+    return R.effective_capacity(capacity[a], crisis, P.crisis_capacity_strain,
                                 emergency_funding(P, crisis))
 
 
-@jitable
+@unit
 def readiness_now(ag, a, P, crisis):
     """Tension for change this week (rules.effective_readiness)."""
-    return R.effective_readiness(ag.readiness[a], ag.champion[a], P.champion_readiness,
+    readiness, champion = ag.readiness, ag.champion
+    return R.effective_readiness(readiness[a], champion[a], P.champion_readiness,
                                  P.crisis_necessity * crisis, P.necessity_urgency)
 
 
-@jitable
+@unit
 def delivers(stage, delivers_from):
     """Whether an agency at ``stage`` delivers the practice."""
     return stage >= delivers_from and stage != ABANDONED

@@ -113,8 +113,8 @@ def test_the_compiled_cache_is_named_after_the_rules_it_inlines(tmp_path):
     assert any(path.name == "rules.py" for path in sources)
     assert any(path.parent.name == "phases" for path in sources)  # the kernels' own files
     changed = tmp_path / "rules.py"
-    changed.write_text(sources[0].read_text() + "\n# a changed rule\n")
-    assert jit.cache_dir([changed, *sources[1:]]) != jit.cache_dir(sources)
+    changed.write_text(sources[1].read_text() + "\n# a changed rule\n")
+    assert jit.cache_dir([sources[0], changed, *sources[2:]]) != jit.cache_dir(sources)
 
 
 LONG = dict(n_agencies=30, n_isps=3, n_families=60, weeks=340, engine="compiled",
