@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim import rules
-from sim.catalogue import EFFECTS, contact_strain, contact_tests
+from sim.catalogue import EFFECTS, contact_tests
 from sim.network import components
 from sim.state import ABANDONED
 from sim.world import World
@@ -196,50 +196,6 @@ def add_partnership(w: World, a: int, b: int, r=0.0, s=0.0) -> None:
     from sim.initialisation import partner_prior
 
     w.state.add_partnership(a, b, partner_prior(w.p, w.state, a, b), r, s)
-
-
-def add_contact_evidence(w: World, ties, rows, contacts, good, tests) -> np.ndarray:
-    """Evidence from ``contacts`` encounters of which ``good`` went well; returns ``good``
-    as floats."""
-    contacts, good = np.asarray(contacts, float), np.asarray(good, float)
-    dr, ds = rules.evidence_increment(good, contacts - good, tests, 1.0, w.p.asymmetry, 1.0)
-    ties.r[rows] += dr
-    ties.s[rows] += ds  # repair acts on ISP ties only, so no open violations here
-    w.micro_interactions += int(contacts.sum())
-    return good
-
-
-# --- partnerships: agency <-> agency joint work ------------------------------------------
-
-
-def partner_chances(w: World, rows):
-    """Joint-work contacts per partnership tie (more, in a crisis, under the relationships
-    explanation: 'collaborative decision-making is happening daily'), and the chance each
-    goes well (the partner's trustworthiness)."""
-    st, p = w.state, w.p
-    t = st.ties["agency_agency"]
-    live = st.stage[t.truster[rows]] != ABANDONED
-    rate = p.partner_contact_rate * (1.0 + p.relationships_collaboration * w.relationships)
-    strain = 1.0 - capacity_now(w)
-    shared = min(1.0, p.relationships_sensitivity * w.relationships)
-    per_agency = rules.success_probability(
-        agency_trustworthiness(w), _tests("partner_contact"), 1.0, 1.0, 0.0, strain,
-        contact_strain()["partner_contact"], shared)
-    return {"rates": np.where(live, rate, 0.0), "good": per_agency[t.trustee[rows]]}
-
-
-def apply_partnership(w: World, rows, drawn) -> None:
-    """Evidence on the partnership tie; good contacts with partners that deliver the
-    practice teach the truster (peer learning)."""
-    st, p = w.state, w.p
-    t = st.ties["agency_agency"]
-    good = add_contact_evidence(w, t, rows, drawn["counts"], drawn["good"],
-                                _tests("partner_contact"))
-    truster = t.truster[rows]
-    learned = good * delivering(w, t.trustee[rows])
-    recept = rules.receptivity(t.trust(p.prior_strength, rows), p.receptivity)
-    n_good = np.bincount(truster, weights=learned * recept, minlength=st.n_agencies)
-    st.knowledge[:] = rules.saturating_gain(st.knowledge, p.peer_learning, n_good, 1.0)
 
 
 # --- emergency partnerships (the resources explanation) --------------------------------------

@@ -17,7 +17,7 @@ from typing import Any, Literal
 import numpy as np
 
 from sim import processes as pr
-from sim.phases import families, forgetting, turnover, upkeep
+from sim.phases import families, forgetting, partnerships, turnover, upkeep
 from sim.phases import stages as implementation_stages
 from sim.world import World
 
@@ -91,7 +91,7 @@ SCHEDULE: tuple[Phase, ...] = (
     Phase("forgetting", "Evidence on every tie fades.", "world",
           apply=lambda w, *_: forgetting.apply(w)),
     Phase("turnover", "Staff leave, taking person-bound trust; champions may leave.",
-          "agency", units=_agencies, chances=lambda w, i, _: turnover.chances(w, i),
+          "agency", units=_agencies, chances=lambda w, i, _: turnover.chances_for(w, i),
           draws=(Draw("leavers", "binomial", p="leave", n="staff"), Draw("u", "uniform")),
           apply=turnover.apply),
     Phase("support", "ISPs spend their hours on micro-interactions with their caseload.",
@@ -101,10 +101,10 @@ SCHEDULE: tuple[Phase, ...] = (
                  Draw("kept", "binomial", p="kept", n="counts")),
           apply=pr.apply_support, when=lambda w: w.state.n_isps > 0),
     Phase("partnerships", "Partner agencies work together; delivering partners teach.",
-          "agency", units=_partner_rows, chances=lambda w, i, _: pr.partner_chances(w, i),
+          "agency", units=_partner_rows, chances=lambda w, i, _: partnerships.chances_for(w, i),
           draws=(Draw("counts", "poisson", p="rates"),
                  Draw("good", "binomial", p="good", n="counts")),
-          apply=pr.apply_partnership,
+          apply=partnerships.apply, apply_needs_chances=True,
           when=lambda w: len(w.state.ties["agency_agency"]) > 0 and w.p.partner_contact_rate > 0),
     Phase("emergency_partnerships", "Emergency rules let agencies form new partnerships "
           "(the resources explanation of a crisis).", "agency", units=_agencies,
@@ -112,8 +112,8 @@ SCHEDULE: tuple[Phase, ...] = (
           draws=(Draw("new", "bernoulli", p="new"),), apply=pr.apply_emergency_partnership,
           when=lambda w: w.resources * w.p.resources_partnerships > 0),
     Phase("families", "Cases open and close; families meet their agency and engage or "
-          "disengage.", "family", units=_family_rows, prepare=families.phase_prepare,
-          chances=families.chances,
+          "disengage.", "family", units=_family_rows, prepare=families.prepare_for,
+          chances=families.chances_for,
           draws=(Draw("close", "bernoulli", p="close"), Draw("contact", "bernoulli", p="contact"),
                  Draw("good", "bernoulli", p="good"), Draw("engage", "bernoulli", p="engage"),
                  Draw("disengage", "bernoulli", p="disengage"),
@@ -121,7 +121,8 @@ SCHEDULE: tuple[Phase, ...] = (
           apply=families.apply, when=lambda w: w.state.n_families > 0),
     Phase("stages", "Agencies move on, fall back or abandon (one draw each), all seeing "
           "the start-of-phase exposure to delivering partners.", "agency", units=_agencies,
-          prepare=implementation_stages.prepare, chances=implementation_stages.phase_chances,
+          prepare=implementation_stages.prepare_for,
+          chances=implementation_stages.chances_for,
           draws=(Draw("u", "uniform"),), apply=implementation_stages.apply,
           apply_needs_chances=True),
     Phase("upkeep", "Pressure fades, knowledge and fidelity decay, milestones recorded.",

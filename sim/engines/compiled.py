@@ -30,8 +30,6 @@ from sim.engines.loops import (
     BROKEN_PROMISE,
     EMERGENCY,
     INTRODUCTION,
-    PARTNER_STRAIN,
-    PARTNER_TESTS,
     SEEDS_PER_WEEK,
     _emergency,
     _families,
@@ -42,8 +40,6 @@ from sim.engines.loops import (
     _weeks,
     emergency_chance,
     now_of,
-    partner_rate,
-    shared_purpose,
     support_q,
 )
 from sim.events import apply_event
@@ -111,13 +107,11 @@ def support(w: World) -> None:
 
 
 def partnerships(w: World) -> None:
-    st, p, P = w.state, w.p, _params(w)
-    t = st.ties["agency_agency"]
+    st = w.state
+    aa = st.ties["agency_agency"]
     w.micro_interactions += _partnerships(
-        w.derived["stream"], t.truster, t.trustee, t.r, t.s, t.prior, st.stage, st.capacity,
-        st.knowledge, st.benevolence, st.integrity, partner_rate(P, w.crisis), p.asymmetry,
-        PARTNER_TESTS, PARTNER_STRAIN, shared_purpose(P, w.crisis), p.prior_strength,
-        p.receptivity, p.peer_learning, _now(w))
+        w.derived["stream"], bundles.agencies(st), bundles.ties(aa), len(aa), _params(w),
+        w.crisis, w.stages.delivers_from)
 
 
 def families_phase(w: World) -> None:
@@ -158,8 +152,6 @@ MIRRORS = {
                  "served_agencies", "capacity_now", "agency_trustworthiness", "broker",
                  "add_partnership"),
                 "1d8c29f96b2a"),
-    "partnerships": (("partner_chances", "apply_partnership", "add_contact_evidence"),
-                     "925a0134d1c9"),
     "emergency_partnerships": (("emergency_partnership_chances",
                                 "apply_emergency_partnership"), "c676515b9415"),
 }

@@ -19,7 +19,6 @@ from numba.typed import Dict
 
 from sim import processes as pr
 from sim import rules as R
-from sim.catalogue import contact_strain, contact_tests
 from sim.engines.streams import (
     binomial,
     load,
@@ -31,13 +30,12 @@ from sim.engines.streams import (
 )
 from sim.jit import kernel, unit
 from sim.network import compiled_components
-from sim.phases import families, forgetting, turnover, upkeep
+from sim.phases import families, forgetting, partnerships, turnover, upkeep
 from sim.phases import stages as implementation_stages
 from sim.phases.bundles import Ties
 from sim.state import ABANDONED
 
-PARTNER_TESTS = contact_tests()["partner_contact"]
-PARTNER_STRAIN = contact_strain()["partner_contact"]
+PARTNER_TESTS = partnerships.TESTS
 FAMILY_TESTS = families.TESTS
 CAPTIONS_PER_WEEK = pr.CAPTIONS_PER_WEEK
 SEEDS_PER_WEEK = 4  # raw draws of the run's generator: a week's xoshiro256++ state
@@ -228,38 +226,36 @@ def _support(stream, isp_of, stage, isp_active, isp_hours, isp_mix, isp_tw, capa
 # --- partnerships -----------------------------------------------------------------------------
 
 
-@njit
-def _partnerships(stream, truster, trustee, r, s, prior, stage, capacity, knowledge, benevolence,
-                  integrity, rate, asym, tests, contact_strain, shared, prior_w, recept_exp,
-                  peer_learning, now):
-    """Joint-work contacts on every partnership tie, their evidence, and peer learning from
-    delivering partners (sim.processes.partner_chances / apply_partnership)."""
-    cap, ability, delivering = _agencies_now(capacity, knowledge, stage, now)
-    p_good = np.empty(len(cap))  # each agency as a partner, before this week's contacts
-    for b in range(len(cap)):
-        p_good[b] = R.experienced_well(
-            _agency_tw_dot(tests, ability[b], benevolence[b], integrity[b]), tests[1], 1.0,
-            1.0, 0.0, 1.0 - cap[b], contact_strain, shared)
-    learned = np.zeros(len(knowledge))
-    micro = 0
+@unit
+def partnerships_week(stream, ag, aa, n, P, crisis, delivers_from, good, delivering, learned):
+    """Joint-work contacts on the first ``n`` partnership ties, tie by tie (a Poisson
+    count, then how many went well), and what agencies learned (sim.phases.partnerships);
+    the last three arguments are room for the phase's snapshot."""
+    partnerships.prepare(ag, P, crisis, delivers_from, PARTNER_TESTS, good, delivering,
+                         learned)
+    rate = partnerships.contact_rate(P, crisis)
     none = math.exp(-rate)  # every tie's chance of no contact, worked out once
-    for i in range(len(truster)):
-        if stage[truster[i]] == ABANDONED:
+    micro = 0
+    for i in range(n):
+        mean, p_good = partnerships.chances(ag, aa, i, rate, good)
+        if mean == 0.0:  # a truster that abandoned: no contact, nothing to draw
             continue
         c = poisson_given(stream, rate, none)
         if c == 0:
             continue
-        g = binomial(stream, c, p_good[trustee[i]])
-        _add_evidence(r, s, i, tests, g, (c - g) * asym)
+        g = binomial(stream, c, p_good)
+        partnerships.work_together(aa, i, c, g, P, delivering, learned, PARTNER_TESTS)
         micro += c
-        if delivering[trustee[i]]:
-            learned[truster[i]] += g * _receptivity(_tie_trust(r, s, prior, i, prior_w),
-                                                    recept_exp)
-    keep = R.log_gap_kept(peer_learning)
-    for a in range(len(knowledge)):
-        if learned[a] > 0:
-            knowledge[a] = R.gap_closed(knowledge[a], learned[a] * keep)
+    partnerships.learn(ag, learned, P)
     return micro
+
+
+@njit
+def _partnerships(stream, ag, aa, n, P, crisis, delivers_from):
+    m = len(ag.stage)
+    return partnerships_week(stream, ag, aa, n, P, crisis, delivers_from, np.empty(m),
+                             np.empty(m, np.bool_), np.empty(m))
+
 
 
 # --- families ---------------------------------------------------------------------------------
@@ -526,6 +522,7 @@ def _weeks(first, crisis, seeds, P, ag, isps, fam, ai, ia, fa, aa, aa_n, cat,
     broken = np.zeros(n_ag, np.bool_)
     # room for each phase's snapshot, taken once per call
     share, exposure, quality = np.empty(n_ag), np.empty(n_ag), np.empty(n_ag)
+    good, delivering, learned = np.empty(n_ag), np.empty(n_ag, np.bool_), np.empty(n_ag)
     communities = n_ag * len(fam.group_prior)
     community, members = np.empty(communities), np.empty(communities)
     met = np.empty(len(fam.family_agency), np.int64)
@@ -562,11 +559,8 @@ def _weeks(first, crisis, seeds, P, ag, isps, fam, ai, ia, fa, aa, aa_n, cat,
                         log, n_log = _log(log, n_log, week, INTRODUCTION, isp_of[a], a, b)
         # partnerships
         if aa_n > 0 and P.partner_contact_rate > 0:
-            micro += _partnerships(
-                stream, aa[0][:aa_n], aa[1][:aa_n], aa[2], aa[3], aa[5], stage, capacity, knowledge,
-                benevolence, integrity, partner_rate(P, c), P.asymmetry, PARTNER_TESTS,
-                PARTNER_STRAIN, shared_purpose(P, c), P.prior_strength, P.receptivity,
-                P.peer_learning, now)
+            micro += partnerships_week(stream, ag, aa, aa_n, P, c, delivers_from, good,
+                                       delivering, learned)
         # emergency partnerships
         if emergency_chance(P, c) > 0:
             aa, aa_n, log, n_log = _emergency_ties(

@@ -193,14 +193,14 @@ def _apply(fam, fa, rows, n_agencies, close, contact, good, engages, disengages,
     return met
 
 
-def phase_prepare(w: World):
+def prepare_for(w: World):
     st = w.state
     return _prepare(bundles.agencies(st), bundles.families(st),
                     bundles.ties(st.ties["family_agency"]), bundles.params(w.p), w.crisis,
                     TESTS)
 
 
-def chances(w: World, f, prepared) -> dict[str, np.ndarray]:
+def chances_for(w: World, f, prepared) -> dict[str, np.ndarray]:
     """Chances of the case closing, contact, a good experience, engaging and disengaging
     this week, for the families ``f``."""
     st = w.state

@@ -129,14 +129,14 @@ def _move(ag, rows, u, ch, tab):
         move(ag, rows[i], u[i], ch[i, 0], ch[i, 1], ch[i, 2], ch[i, 3], tab)
 
 
-def prepare(w: World) -> np.ndarray:
+def prepare_for(w: World) -> np.ndarray:
     st = w.state
     aa = st.ties["agency_agency"]
     return _exposure(bundles.agencies(st), bundles.ties(aa), len(aa), bundles.params(w.p),
                      w.stages.delivers_from)
 
 
-def phase_chances(w: World, idx, exposure) -> dict[str, np.ndarray]:
+def chances_for(w: World, idx, exposure) -> dict[str, np.ndarray]:
     st = w.state
     rows = np.arange(st.n_agencies)[idx]
     table = _chances(bundles.agencies(st), rows, bundles.ties(st.ties["agency_isp"]),

@@ -88,7 +88,7 @@ def _wipe(t, n, share, truster_is_agency, trustee_is_agency):
 # --- the phase as the vectorized and agents engines run it (sim.schedule) -----------------
 
 
-def chances(w: World, idx) -> dict[str, np.ndarray]:
+def chances_for(w: World, idx) -> dict[str, np.ndarray]:
     staff = w.state.staff[idx]
     chance = leave_chance(bundles.params(w.p), w.crisis)
     return {"staff": staff, "leave": np.full(np.shape(staff), chance)}

@@ -45,3 +45,25 @@ def readiness_now(ag, a, P, crisis):
 def delivers(stage, delivers_from):
     """Whether an agency at ``stage`` delivers the practice."""
     return stage >= delivers_from and stage != ABANDONED
+
+
+@unit
+def shared_purpose(P, crisis):
+    """How far a crisis's shared purpose spares encounters from strain (the relationships
+    explanation)."""
+    return min(1.0, P.relationships_sensitivity * (P.crisis_relationships * crisis))
+
+
+@unit
+def agency_ability_now(ag, a, P, crisis):
+    """Agency ``a``'s ability as partners and families see it this week, and its capacity
+    (rules.agency_ability)."""
+    knowledge = ag.knowledge
+    cap = capacity_now(ag, a, P, crisis)
+    return R.agency_ability(cap, knowledge[a], P.knowledge_ability_weight), cap
+
+
+@unit
+def receptivity(trust, exponent):
+    """rules.receptivity without the pow call at exponent 1, where pow(x, 1) is x."""
+    return trust if exponent == 1.0 else R.receptivity(trust, exponent)
