@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim import rules
-from sim.catalogue import EFFECTS, contact_tests
+from sim.catalogue import contact_tests
 from sim.network import components
 from sim.state import ABANDONED
 from sim.world import World
@@ -72,91 +72,6 @@ def served_agencies(w: World) -> np.ndarray:
 
 
 # --- implementation support: ISP <-> agency micro-interactions -----------------------------
-
-
-def support_chances(w: World, idx):
-    """Expected interactions of each type between each agency and its ISP this week, the
-    chance each goes well (agency's view of the ISP) and, for reciprocal types, the chance
-    the agency keeps its side (ISP's view).
-
-    An ISP spreads its hours over its caseload and over types by its strategy; a crisis
-    may move hours to short, frequent contacts (relationships) and add a documented surge
-    (``isp_surge``), never free labour.
-    """
-    st, cat, p = w.state, w.catalogue, w.p
-    isp = st.isp_of[idx]
-    hours = st.isp_hours[isp] * (1.0 + p.isp_surge * w.crisis) / np.maximum(
-        caseload(w)[isp], 1)
-    shift = min(1.0, p.relationships_contact * w.relationships)
-    shares = cat.hour_shares(st.isp_mix[isp], shift)
-    rates = hours[:, None] * shares * cat.group_size / cat.hours
-    trust = support_trust(w, idx)
-    strain = 1.0 - capacity_now(w, idx)
-    shared = min(1.0, p.relationships_sensitivity * w.relationships)
-    good = rules.success_probability(
-        st.isp_trustworthiness[isp][:, None, :], cat.tests, cat.quality,
-        rules.legitimacy(trust, p.mandate_authority)[:, None], cat.legitimacy_needed,
-        strain[:, None], cat.strain_sensitivity, shared)
-    rec = cat.reciprocal_types
-    kept = np.zeros(np.shape(good))
-    kept[:, rec] = rules.success_probability(
-        agency_trustworthiness(w, idx)[:, None, :], cat.tests[rec], 1.0, 1.0, 0.0,
-        strain[:, None], cat.strain_sensitivity[rec], shared)
-    return {"rates": rates, "good": good, "kept": kept}
-
-
-def apply_support(w: World, idx, drawn) -> None:
-    """Evidence and repair on both ties, effects on the agency, pressure, brokering, hours."""
-    st, cat, p = w.state, w.catalogue, w.p
-    counts, good, kept = (np.asarray(drawn[k], float) for k in ("counts", "good", "kept"))
-    to_isp = st.ties["agency_isp"]
-    dr, ds = rules.evidence_increment(good, (counts - good) * cat.encounter, cat.tests,
-                                      cat.evidence, p.asymmetry, cat.negative_weight)
-    to_isp.r[idx] += dr
-    to_isp.s[idx] += ds
-    to_isp.s_open[idx] += ds
-    repair_share = np.array([p.repair_ability, p.repair_benevolence, p.repair_integrity])
-    addressed = (good * cat.repair).sum(axis=-1) > 0
-    to_isp.s[idx], to_isp.s_open[idx] = rules.repair(to_isp.s[idx], to_isp.s_open[idx],
-                                                     repair_share, addressed)
-    dr, ds = rules.evidence_increment(kept, counts * cat.reciprocal - kept, cat.tests,
-                                      cat.evidence, p.asymmetry, cat.negative_weight)
-    st.ties["isp_agency"].r[idx] += dr
-    st.ties["isp_agency"].s[idx] += ds
-    _apply_effects(w, idx, good)
-    st.pressure[idx] += (counts * cat.pressure).sum(axis=-1) * p.mandate_authority
-    st.week_hours += (counts * cat.hours / cat.group_size).sum(axis=0)
-    w.micro_interactions += int((counts * cat.encounter).sum())
-    _caption_broken_promises(w, idx, counts - good)
-    ids = np.arange(st.n_agencies)[idx]
-    for a, n in zip(ids, (good * cat.broker).sum(axis=-1), strict=True):
-        for _ in range(int(n)):
-            broker(w, int(a))
-
-
-def _apply_effects(w: World, idx, good) -> None:
-    """Each good interaction closes part of the gap to 1 of what it works on, gated by the
-    agency's trust in its ISP (rules.receptivity); fit gains scale with adaptability."""
-    st, cat = w.state, w.catalogue
-    recept = rules.receptivity(support_trust(w, idx), w.p.receptivity)
-    gains = cat.effects.copy()
-    gains[:, EFFECTS.index("fit")] *= w.p.innovation_adaptability
-    current = np.stack([getattr(st, e)[idx] for e in EFFECTS], axis=-1)
-    new = rules.saturating_gain(current, gains, good, recept)
-    for e, name in enumerate(EFFECTS):
-        getattr(st, name)[idx] = new[..., e]
-
-
-#: Broken promises captioned per week, at most (the dashboard shows the latest few).
-CAPTIONS_PER_WEEK = 2
-
-
-def _caption_broken_promises(w: World, idx, bad) -> None:
-    cat = w.catalogue
-    promised = cat.reciprocal & (cat.negative_weight > 1)
-    ids = np.arange(w.state.n_agencies)[idx]
-    for a in ids[(bad * promised).sum(axis=-1) > 0][:CAPTIONS_PER_WEEK]:
-        note_broken_promise(w, int(a), int(w.state.isp_of[a]))
 
 
 def note_broken_promise(w: World, a: int, isp: int) -> None:

@@ -17,7 +17,7 @@ from typing import Any, Literal
 import numpy as np
 
 from sim import processes as pr
-from sim.phases import families, forgetting, partnerships, turnover, upkeep
+from sim.phases import families, forgetting, partnerships, support, turnover, upkeep
 from sim.phases import stages as implementation_stages
 from sim.world import World
 
@@ -95,11 +95,11 @@ SCHEDULE: tuple[Phase, ...] = (
           draws=(Draw("leavers", "binomial", p="leave", n="staff"), Draw("u", "uniform")),
           apply=turnover.apply),
     Phase("support", "ISPs spend their hours on micro-interactions with their caseload.",
-          "isp", units=_caseload, chances=lambda w, i, _: pr.support_chances(w, i),
+          "isp", units=_caseload, chances=lambda w, i, _: support.chances_for(w, i),
           draws=(Draw("counts", "poisson", p="rates"),
                  Draw("good", "binomial", p="good", n="counts"),
                  Draw("kept", "binomial", p="kept", n="counts")),
-          apply=pr.apply_support, when=lambda w: w.state.n_isps > 0),
+          apply=support.apply, apply_needs_chances=True, when=lambda w: w.state.n_isps > 0),
     Phase("partnerships", "Partner agencies work together; delivering partners teach.",
           "agency", units=_partner_rows, chances=lambda w, i, _: partnerships.chances_for(w, i),
           draws=(Draw("counts", "poisson", p="rates"),

@@ -24,7 +24,6 @@ from functools import partial
 import numpy as np
 
 from sim import processes as pr
-from sim.catalogue import EFFECTS
 from sim.engines.draws import run_units
 from sim.engines.loops import (
     BROKEN_PROMISE,
@@ -39,28 +38,19 @@ from sim.engines.loops import (
     _turnover,
     _weeks,
     emergency_chance,
-    now_of,
-    support_q,
 )
 from sim.events import apply_event
-from sim.phases import bundles, forgetting, upkeep
+from sim.phases import bundles, forgetting, support, upkeep
 from sim.phases import stages as implementation_stages
 from sim.phases.bundles import Params, Ties
 from sim.schedule import SCHEDULE
 from sim.world import World
-
-_FIT = EFFECTS.index("fit")
-
 
 # --- phase by phase (a schedule with a phase _weeks does not know) ------------------------
 
 
 def _params(w: World):
     return Params(*(float(getattr(w.p, name)) for name in Params._fields))
-
-
-def _now(w: World) -> tuple:
-    return now_of(_params(w), w.crisis, w.stages.delivers_from)
 
 
 def turnover(w: World) -> None:
@@ -71,35 +61,15 @@ def turnover(w: World) -> None:
               bundles.ties(aa), len(aa), bundles.ties(st.ties["family_agency"]))
 
 
-def _catalogue_arrays(w: World) -> tuple:
-    """The catalogue as the support loop reads it (in its argument order), derived once
-    per run."""
-    if "catalogue" not in w.derived:
-        cat = w.catalogue
-        gains = cat.effects.copy()
-        gains[:, _FIT] *= w.p.innovation_adaptability
-        w.derived["catalogue"] = (
-            cat.group_size / cat.hours, cat.tests, cat.quality, cat.legitimacy_needed,
-            cat.strain_sensitivity, cat.evidence, cat.negative_weight, cat.reciprocal,
-            cat.encounter.astype(float), cat.repair, gains, cat.pressure,
-            cat.hours / cat.group_size, cat.broker.astype(np.int64),
-            cat.reciprocal & (cat.negative_weight > 1), cat.co_creative, cat.top_down,
-            cat.crisis)
-    return w.derived["catalogue"]
-
-
-def support(w: World) -> None:
+def support_phase(w: World) -> None:
     st = w.state
-    to_isp, isp_to = st.ties["agency_isp"], st.ties["isp_agency"]
     brokered = np.zeros(st.n_agencies, dtype=np.int64)
     broken = np.zeros(st.n_agencies, dtype=np.bool_)
     w.micro_interactions += _support(
-        w.derived["stream"], st.isp_of, st.stage, st.isp_active, st.isp_hours, st.isp_mix,
-        st.isp_trustworthiness, st.capacity, st.knowledge, st.benevolence, st.integrity,
-        tuple(getattr(st, e) for e in EFFECTS), st.pressure, to_isp.r,
-        to_isp.s, to_isp.s_open, to_isp.prior, isp_to.r, isp_to.s, *_catalogue_arrays(w),
-        support_q(_params(w), w.crisis), _now(w), st.week_hours, brokered, broken)
-    for a in np.flatnonzero(broken)[:pr.CAPTIONS_PER_WEEK]:
+        w.derived["stream"], bundles.agencies(st), bundles.isps(st),
+        bundles.ties(st.ties["agency_isp"]), bundles.ties(st.ties["isp_agency"]), _params(w),
+        w.crisis, bundles.catalogue(w.catalogue), st.week_hours, brokered, broken)
+    for a in np.flatnonzero(broken)[:support.CAPTIONS_PER_WEEK]:
         pr.note_broken_promise(w, int(a), int(st.isp_of[a]))
     for a in np.flatnonzero(brokered):
         for _ in range(int(brokered[a])):
@@ -138,7 +108,7 @@ def emergency_partnerships(w: World) -> None:
         pr.apply_emergency_partnership(w, slice(None), {"new": new})
 
 
-COMPILED = {"forgetting": forgetting.apply, "turnover": turnover, "support": support,
+COMPILED = {"forgetting": forgetting.apply, "turnover": turnover, "support": support_phase,
             "partnerships": partnerships, "emergency_partnerships": emergency_partnerships,
             "families": families_phase, "stages": stages, "upkeep": upkeep.apply}
 """The phases with a compiled loop, by name in sim.schedule.SCHEDULE."""
@@ -148,10 +118,6 @@ COMPILED = {"forgetting": forgetting.apply, "turnover": turnover, "support": sup
 #: loop was last checked against them. tests/engines/test_compiled.py fails when one of
 #: them changes, so a changed phase is carried over here (and docked) before it lands.
 MIRRORS = {
-    "support": (("support_chances", "apply_support", "_apply_effects", "caseload",
-                 "served_agencies", "capacity_now", "agency_trustworthiness", "broker",
-                 "add_partnership"),
-                "1d8c29f96b2a"),
     "emergency_partnerships": (("emergency_partnership_chances",
                                 "apply_emergency_partnership"), "c676515b9415"),
 }
@@ -178,11 +144,11 @@ def run_weeks(w: World, crisis: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         w.week, np.asarray(crisis, float), seeds,
         _params(w),
         bundles.agencies(st),
-        (st.isp_trustworthiness, st.isp_active, st.isp_mix, st.isp_hours),
+        bundles.isps(st),
         bundles.families(st),
         bundles.ties(st.ties["agency_isp"]), bundles.ties(st.ties["isp_agency"]),
         bundles.ties(st.ties["family_agency"]), Ties(*aa.buffers()), before,
-        _catalogue_arrays(w), bundles.stages(tab),
+        bundles.catalogue(w.catalogue), bundles.stages(tab),
         np.zeros((16, 5), np.int64), share, hours, st.week_hours)
     buffers, count, micro, log, n_log = out
     if count != before:

@@ -17,7 +17,6 @@ import numpy as np
 from numba.core import types
 from numba.typed import Dict
 
-from sim import processes as pr
 from sim import rules as R
 from sim.engines.streams import (
     binomial,
@@ -30,64 +29,19 @@ from sim.engines.streams import (
 )
 from sim.jit import kernel, unit
 from sim.network import compiled_components
-from sim.phases import families, forgetting, partnerships, turnover, upkeep
+from sim.phases import families, forgetting, partnerships, support, turnover, upkeep
 from sim.phases import stages as implementation_stages
 from sim.phases.bundles import Ties
 from sim.state import ABANDONED
 
 PARTNER_TESTS = partnerships.TESTS
 FAMILY_TESTS = families.TESTS
-CAPTIONS_PER_WEEK = pr.CAPTIONS_PER_WEEK
+CAPTIONS_PER_WEEK = support.CAPTIONS_PER_WEEK
 SEEDS_PER_WEEK = 4  # raw draws of the run's generator: a week's xoshiro256++ state
 
 
 _components = compiled_components()
 njit = kernel
-
-
-# --- small compiled helpers -------------------------------------------------------------------
-
-
-@njit
-def _tie_trust(r, s, prior, row, weight):
-    """rules.overall_trust for one tie row."""
-    total = 0.0
-    for d in range(3):
-        total += R.expected_trust(r[row, d], s[row, d], prior[row, d], weight)
-    return total / 3.0
-
-
-@njit
-def _receptivity(trust, exponent):
-    """rules.receptivity without the pow call at exponent 1, where pow(x, 1) is x."""
-    return trust if exponent == 1.0 else R.receptivity(trust, exponent)
-
-
-@njit
-def _agencies_now(capacity, knowledge, stage, now):
-    """This week's capacity, ability and whether each agency delivers the practice
-    (sim.processes.capacity_now, agency_trustworthiness, delivering); ``now`` is (crisis,
-    crisis_capacity_strain, emergency funding, knowledge_ability_weight, delivers_from)."""
-    crisis, strain, funding, kaw, delivers_from = now
-    n = len(capacity)
-    cap, ability, delivers = np.empty(n), np.empty(n), np.empty(n, np.bool_)
-    for a in range(n):
-        cap[a] = R.effective_capacity(capacity[a], crisis, strain, funding)
-        ability[a] = R.agency_ability(cap[a], knowledge[a], kaw)
-        delivers[a] = stage[a] >= delivers_from and stage[a] != ABANDONED
-    return cap, ability, delivers
-
-
-@njit
-def _agency_tw_dot(tests, ability, benevolence, integrity):
-    return tests[0] * ability + tests[1] * benevolence + tests[2] * integrity
-
-
-@njit
-def _add_evidence(r, s, row, tests, good, bad):
-    for d in range(3):
-        r[row, d] += good * tests[d]
-        s[row, d] += bad * tests[d]
 
 
 # --- turnover -------------------------------------------------------------------------------
@@ -124,103 +78,51 @@ def _turnover(stream, ag, P, crisis, ai, ia, aa, aa_n, fa):
 # --- implementation support -------------------------------------------------------------------
 
 
-@njit
-def _support_means(isp_hours, isp_mix, caseload, surge, shift, cat_rate, shares_co, shares_td,
-                   shares_crisis):
-    """Each ISP's mean count of each interaction type with each agency it serves this week
-    (its hours shared over its caseload, spent by its strategy's mix), and the chance of
-    none: the same for all its agencies, so worked out once per ISP."""
-    means = np.empty((len(isp_hours), len(cat_rate)))
-    nones = np.empty((len(isp_hours), len(cat_rate)))
-    for j in range(len(isp_hours)):
-        hours = isp_hours[j] * (1.0 + surge) / max(caseload[j], 1)
-        for k in range(len(cat_rate)):
-            normal = isp_mix[j] * shares_co[k] + (1.0 - isp_mix[j]) * shares_td[k]
-            share = (1.0 - shift) * normal + shift * shares_crisis[k]
-            means[j, k] = hours * share * cat_rate[k]
-            nones[j, k] = math.exp(-means[j, k])
-    return means, nones
-
-
-@njit
-def _support(stream, isp_of, stage, isp_active, isp_hours, isp_mix, isp_tw, capacity, knowledge,
-             benevolence, integrity, effects_state, pressure, to_r, to_s, to_open, to_prior,
-             back_r, back_s, cat_rate, cat_tests, cat_quality, cat_legit, cat_strain,
-             cat_evidence, cat_negative, cat_reciprocal, cat_encounter, cat_repair, gains,
-             cat_pressure, cat_hours_each, cat_broker, promised, shares_co, shares_td,
-             shares_crisis, q, now, week_hours, brokered, broken):
-    """ISPs' micro-interactions with each served agency: chances, draws and their effects
-    on both ties and on the agency (sim.processes.support_chances / apply_support)."""
-    surge, shift, shared, authority, asymmetry, prior_w, recept_exp, repair_a, \
-        repair_b, repair_i = q
-    cap, abilities, _ = _agencies_now(capacity, knowledge, stage, now)
-    caseload = np.zeros(len(isp_hours), np.int64)  # sim.processes.caseload
-    for a in range(len(isp_of)):
-        if isp_of[a] >= 0 and stage[a] != ABANDONED:
-            caseload[isp_of[a]] += 1
-    n_types = len(cat_rate)
-    means, nones = _support_means(isp_hours, isp_mix, caseload, surge, shift, cat_rate,
-                                  shares_co, shares_td, shares_crisis)
-    good = np.zeros(n_types)
+@unit
+def support_week(stream, ag, isps, ai, ia, P, crisis, cat, week_hours, brokered, broken,
+                 caseload, means, nones, good):
+    """Each served agency's interactions with its ISP, type by type (a Poisson count, then
+    how many went well and, for reciprocal types, how many the agency kept), their effects,
+    and the introductions and broken promises they bring (sim.phases.support); the last
+    four arguments are room for the phase's snapshot and one agency's good counts."""
+    support.prepare(ag, isps, P, crisis, cat, caseload, means, nones)
     micro = 0
-    for a in range(len(isp_of)):
-        j = isp_of[a]
+    for a in range(len(brokered)):
         brokered[a], broken[a] = 0, False  # this week's, whether served or not
-        if j < 0 or stage[a] == ABANDONED or not isp_active[j]:  # served_agencies
+        j = support.served_by(ag, isps, a)
+        if j < 0:
             continue
-        trust = _tie_trust(to_r, to_s, to_prior, a, prior_w)
-        legit = R.legitimacy(trust, authority)
-        strain = 1.0 - cap[a]
-        ability = abilities[a]
-        addressed = False
-        bad_promise = False
-        n_broker, n_good = 0, 0
-        for k in range(n_types):
+        legitimacy, strain, ability = support.reading(ag, ai, a, P, crisis)
+        addressed, broke, n_broker = False, False, 0
+        for k in range(len(good)):
             c = poisson_given(stream, means[j, k], nones[j, k])
             good[k] = 0.0
             if c == 0:
                 continue
-            tests = cat_tests[k]
-            tw = tests[0] * isp_tw[j, 0] + tests[1] * isp_tw[j, 1] + tests[2] * isp_tw[j, 2]
-            p_good = R.experienced_well(tw, tests[1], cat_quality[k], legit, cat_legit[k],
-                                        strain, cat_strain[k], shared)
-            g = binomial(stream, c, p_good)
+            g = binomial(stream, c, support.good_chance(isps, j, k, legitimacy, strain, cat, P,
+                                                        crisis))
+            kept = 0
+            if cat.reciprocal[k]:
+                kept = binomial(stream, c, support.kept_chance(ag, a, k, ability, strain, cat,
+                                                               P, crisis))
             good[k] = g
-            n_good += g
-            bad = (c - g) * cat_encounter[k] * (cat_evidence[k] * asymmetry * cat_negative[k])
-            _add_evidence(to_r, to_s, a, tests, g * cat_evidence[k], bad)
-            for d in range(3):
-                to_open[a, d] += bad * tests[d]
-            if cat_reciprocal[k]:
-                p_kept = R.experienced_well(
-                    _agency_tw_dot(tests, ability, benevolence[a], integrity[a]), tests[1],
-                    1.0, 1.0, 0.0, strain, cat_strain[k], shared)
-                kept = binomial(stream, c, p_kept)
-                _add_evidence(back_r, back_s, a, tests, kept * cat_evidence[k],
-                              (c - kept) * (cat_evidence[k] * asymmetry * cat_negative[k]))
-            addressed = addressed or (g > 0 and cat_repair[k])
-            bad_promise = bad_promise or (c - g > 0 and promised[k])
-            n_broker += int(g) * cat_broker[k]
-            pressure[a] += c * cat_pressure[k] * authority
-            week_hours[k] += c * cat_hours_each[k]
-            micro += int(c * cat_encounter[k])
-        if addressed:
-            for d, part in enumerate((repair_a, repair_b, repair_i)):
-                to_s[a, d] -= to_open[a, d] * part
-                to_open[a, d] = 0.0
-        if n_good > 0:  # no encounter went well: no effect to apply
-            recept = _receptivity(_tie_trust(to_r, to_s, to_prior, a, prior_w), recept_exp)
-            for e in range(len(effects_state)):
-                kept = 1.0  # rules.saturating_gain, its product taken term by term
-                for k in range(n_types):
-                    if good[k] > 0 and gains[k, e] != 0:
-                        for _ in range(int(good[k])):
-                            kept *= R.gap_kept(gains[k, e] * recept)
-                if kept != 1.0:  # nothing kept of the gap to 1 leaves x as it is
-                    effects_state[e][a] = R.gap_narrowed(effects_state[e][a], kept)
-        brokered[a] = n_broker
-        broken[a] = bad_promise
+            fixes, breaks, introductions, encounters = support.interact(
+                ag, ai, ia, a, k, c, g, kept, cat, P, week_hours)
+            addressed, broke = addressed or fixes, broke or breaks
+            n_broker += introductions
+            micro += encounters
+        support.settle(ag, ai, a, addressed, good, cat, P)
+        brokered[a], broken[a] = n_broker, broke
     return micro
+
+
+@njit
+def _support(stream, ag, isps, ai, ia, P, crisis, cat, week_hours, brokered, broken):
+    n_isps, n_types = len(isps.isp_hours), len(cat.hours)
+    return support_week(stream, ag, isps, ai, ia, P, crisis, cat, week_hours, brokered, broken,
+                        np.zeros(n_isps, np.int64), np.empty((n_isps, n_types)),
+                        np.empty((n_isps, n_types)), np.empty(n_types))
+
 
 
 # --- partnerships -----------------------------------------------------------------------------
@@ -467,33 +369,6 @@ def _log(log, n_log, week, kind, a, b, c):
 
 
 @njit
-def now_of(P, c, delivers_from):
-    """What _agencies_now reads: (crisis, strain, emergency funding, knowledge weight,
-    delivers_from)."""
-    funding = min(1.0, P.resources_capacity * (P.crisis_resources * c))
-    return (c, P.crisis_capacity_strain, funding, P.knowledge_ability_weight, delivers_from)
-
-
-@njit
-def shared_purpose(P, c):
-    return min(1.0, P.relationships_sensitivity * (P.crisis_relationships * c))
-
-
-@njit
-def support_q(P, c):
-    relationships = P.crisis_relationships * c
-    return (P.isp_surge * c, min(1.0, P.relationships_contact * relationships),
-            shared_purpose(P, c), P.mandate_authority, P.asymmetry, P.prior_strength,
-            P.receptivity, P.repair_ability, P.repair_benevolence, P.repair_integrity)
-
-
-@njit
-def partner_rate(P, c):
-    relationships = P.crisis_relationships * c
-    return P.partner_contact_rate * (1.0 + P.relationships_collaboration * relationships)
-
-
-@njit
 def emergency_chance(P, c):
     return min(1.0, P.resources_partnerships * (P.crisis_resources * c))
 
@@ -506,13 +381,9 @@ def _weeks(first, crisis, seeds, P, ag, isps, fam, ai, ia, fa, aa, aa_n, cat,
     each week's draws seeded from ``seeds`` (SEEDS_PER_WEEK raw draws of the run's generator
     per week). Fills the weekly trace (share at full implementation, ISP hours) and returns
     the partnership ties' buffers and count, the micro-interactions and the caption log."""
-    readiness, capacity, fit, knowledge = ag.readiness, ag.capacity, ag.fit, ag.knowledge
-    fidelity, propensity, benevolence = ag.fidelity, ag.propensity, ag.benevolence
-    integrity, voice, isp_of, stage = ag.integrity, ag.voice, ag.isp_of, ag.stage
-    pressure = ag.pressure
-    isp_tw, isp_active, isp_mix, isp_hours = isps
+    propensity, benevolence, integrity = ag.propensity, ag.benevolence, ag.integrity
+    isp_of, stage = ag.isp_of, ag.stage
     full, last, delivers_from = tab.full, tab.last, tab.delivers_from
-    effects = (knowledge, fit, fidelity, readiness, voice)
     n_ag = len(stage)
     stream = np.empty(4, np.uint64)
     log, n_log = captions, 0
@@ -523,6 +394,9 @@ def _weeks(first, crisis, seeds, P, ag, isps, fam, ai, ia, fa, aa, aa_n, cat,
     # room for each phase's snapshot, taken once per call
     share, exposure, quality = np.empty(n_ag), np.empty(n_ag), np.empty(n_ag)
     good, delivering, learned = np.empty(n_ag), np.empty(n_ag, np.bool_), np.empty(n_ag)
+    n_isps, n_types = len(isps.isp_hours), len(cat.hours)
+    caseload, good_of_type = np.zeros(n_isps, np.int64), np.empty(n_types)
+    means, nones = np.empty((n_isps, n_types)), np.empty((n_isps, n_types))
     communities = n_ag * len(fam.group_prior)
     community, members = np.empty(communities), np.empty(communities)
     met = np.empty(len(fam.family_agency), np.int64)
@@ -530,7 +404,6 @@ def _weeks(first, crisis, seeds, P, ag, isps, fam, ai, ia, fa, aa, aa_n, cat,
         week, c = first + k, crisis[k]
         for i in range(SEEDS_PER_WEEK):
             stream[i] = seeds[SEEDS_PER_WEEK * k + i] | np.uint64(1)  # never all zero
-        now = now_of(P, c, delivers_from)
         week_hours[:] = 0.0
         # forgetting
         forgetting.forget(ai, len(ai.truster), P.forgetting)
@@ -540,11 +413,9 @@ def _weeks(first, crisis, seeds, P, ag, isps, fam, ai, ia, fa, aa, aa_n, cat,
         # turnover
         turnover_week(stream, ag, P, c, ai, ia, aa, aa_n, fa, share)
         # support, then the introductions it brought about
-        if len(isp_hours) > 0:
-            micro += _support(stream, isp_of, stage, isp_active, isp_hours, isp_mix, isp_tw,
-                              capacity, knowledge, benevolence, integrity, effects, pressure, ai[2],
-                              ai[3], ai[4], ai[5], ia[2], ia[3], *cat, support_q(P, c), now,
-                              week_hours, brokered, broken)
+        if len(isps.isp_hours) > 0:
+            micro += support_week(stream, ag, isps, ai, ia, P, c, cat, week_hours, brokered,
+                                  broken, caseload, means, nones, good_of_type)
             shown = 0
             for a in range(n_ag):
                 if broken[a] and shown < CAPTIONS_PER_WEEK:

@@ -9,8 +9,12 @@ new parameter is in the bundle for a kernel to read.
 from __future__ import annotations
 
 from collections import namedtuple
+from dataclasses import fields
 from types import SimpleNamespace
 
+import numpy as np
+
+from sim.catalogue import Catalogue
 from sim.parameters import PARAMETERS
 from sim.state import AGENCY_FIELDS, FAMILY_FIELDS, ISP_FIELDS, State, TieSet
 from sim.world import StageTable
@@ -67,3 +71,13 @@ Stages = namedtuple("Stages", ("rate", "peer", "mandate", "fallback", "complexit
 def stages(tab: StageTable) -> Stages:
     return Stages(tab.rate, tab.peer, tab.mandate, tab.fallback, tab.complexity, tab.novelty,
                   tab.abandon, tab.driver_matrix, tab.full, tab.last, tab.delivers_from)
+
+
+#: The interaction catalogue's arrays (one row per interaction type: sim/data/
+#: interactions.yaml, strategies.yaml), every array field of sim.catalogue.Catalogue.
+CatalogueArrays = namedtuple("CatalogueArrays", tuple(
+    f.name for f in fields(Catalogue) if f.type in ("np.ndarray", np.ndarray)))
+
+
+def catalogue(cat: Catalogue) -> CatalogueArrays:
+    return CatalogueArrays(*(getattr(cat, name) for name in CatalogueArrays._fields))
