@@ -3,7 +3,7 @@
 Each agent is a view onto its row of the model's state (``sim.state``), so it can be
 asked about its state and its trust in others whichever engine runs. Their ``step``-like
 methods are the agents engine: each carries out its own micro-interactions, one at a
-time, with the shared rules of ``sim.processes``.
+time, with the kernels of the phases (``sim.phases``) every engine shares.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Timeline events acting on a running model: a grant ending, a funding cut, a turnover
 wave, a partner joining, a leadership change, a strategy switch, a trust violation
 ('Relationships' TA brief for turnover, partners and leadership). Crisis intensity itself
-is read from the timeline each week, and its effects live in ``sim.processes``."""
+is read from the timeline each week, and its effects live in the phases (``sim.phases``)."""
 
 from __future__ import annotations
 

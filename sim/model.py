@@ -2,7 +2,7 @@
 
 A Mesa model with flat keyword parameters (``sim.parameters``) and ``rng``, so that
 ``mesa.batch_run`` and SolaraViz work on it unchanged. The week's submodels are in
-``sim.processes``; the equations in ``sim.rules``; docs/ODD.md describes it all.
+``sim.phases`` (one file each); the equations in ``sim.rules``; docs/ODD.md describes it all.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from sim.initialisation import (
     partner_prior,
     support_prior,
 )
-from sim.processes import caseload
+from sim.phases.support import caseload
 from sim.timeline import Timeline, parse_timeline
 from sim.world import CaptionLog, World, stage_table
 

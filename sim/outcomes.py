@@ -17,9 +17,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim import processes
 from sim.catalogue import build_catalogue
 from sim.parameters import DEFAULT_FAMILY_GROUPS
+from sim.phases import views
 from sim.phases.upkeep import SUSTAINMENT_CHECK_WEEKS
 from sim.state import ABANDONED, NEVER, TIE_KINDS
 
@@ -201,12 +201,12 @@ def measure(model: Simulation) -> dict[str, float]:
         out[f"trust_{kind}_mean"], out[f"trust_{kind}_sd"], out[f"trust_{kind}_high"] = m, sd, hi
     live = st.stage != ABANDONED
     support = trusts["agency_isp"]
-    delivering = processes.delivering(model.world)
+    delivering = views.delivering(model.world)
     out["acceptability"] = _mean((st.fit + support) / 2)
     out["adoption"] = _mean(live & (st.stage >= 1))
     out["appropriateness"] = _mean(st.fit)
     out["cost_hours"] = float(st.week_hours.sum())
-    out["feasibility"] = _mean(processes.capacity_now(model.world) * st.knowledge)
+    out["feasibility"] = _mean(views.capacity_of(model.world) * st.knowledge)
     out["fidelity"] = _mean(st.fidelity[delivering]) if delivering.any() else 0.0
     out.update(_reach(model))
     ever = st.ever_full.sum()

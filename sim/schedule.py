@@ -3,9 +3,9 @@
 The engines read this schedule (``sim.engines``): the vectorized engine draws each
 phase for every unit at once, the agents engine lets each Mesa agent of the phase's
 ``actor`` type act in random order, drawing one micro-interaction at a time, and the
-compiled engine runs its loop for each phase in this order. A new
-weekly mechanism is one ``Phase`` here plus its chances and apply functions in
-``sim.processes`` (docs/extending.md).
+compiled engine runs its loop for each phase in this order. Every phase is written once,
+in its file of ``sim.phases``; a new weekly mechanism is one ``Phase`` here plus its file
+there (docs/extending.md).
 """
 
 from __future__ import annotations
@@ -16,8 +16,15 @@ from typing import Any, Literal
 
 import numpy as np
 
-from sim import processes as pr
-from sim.phases import families, forgetting, partnerships, support, turnover, upkeep
+from sim.phases import (
+    emergency_partnerships,
+    families,
+    forgetting,
+    partnerships,
+    support,
+    turnover,
+    upkeep,
+)
 from sim.phases import stages as implementation_stages
 from sim.world import World
 
@@ -71,7 +78,7 @@ def _agencies(w: World, a: int | None):
 
 
 def _caseload(w: World, isp: int | None):
-    served = pr.served_agencies(w)
+    served = support.served_agencies(w)
     if isp is None:
         return served
     mine = served[w.state.isp_of[served] == isp]
@@ -108,8 +115,9 @@ SCHEDULE: tuple[Phase, ...] = (
           when=lambda w: len(w.state.ties["agency_agency"]) > 0 and w.p.partner_contact_rate > 0),
     Phase("emergency_partnerships", "Emergency rules let agencies form new partnerships "
           "(the resources explanation of a crisis).", "agency", units=_agencies,
-          chances=lambda w, i, _: pr.emergency_partnership_chances(w, i),
-          draws=(Draw("new", "bernoulli", p="new"),), apply=pr.apply_emergency_partnership,
+          chances=lambda w, i, _: emergency_partnerships.chances_for(w, i),
+          draws=(Draw("new", "bernoulli", p="new"), Draw("pick", "uniform")),
+          apply=emergency_partnerships.apply, apply_needs_chances=True,
           when=lambda w: w.resources * w.p.resources_partnerships > 0),
     Phase("families", "Cases open and close; families meet their agency and engage or "
           "disengage.", "family", units=_family_rows, prepare=families.prepare_for,

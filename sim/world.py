@@ -1,6 +1,6 @@
 """``World``: what every weekly phase reads and writes, in one object.
 
-The phases of the week (``sim.processes``, in the order ``sim.schedule`` declares) take a
+The phases of the week (``sim.phases``, in the order ``sim.schedule`` declares) take a
 World instead of reaching back into ``TrustModel``: state arrays, parameters, the
 interaction catalogue, the stage table, this week's crisis intensity, the random
 generator and the caption log. The model owns one World; the engines run the schedule

@@ -1,8 +1,9 @@
-"""Three engines, one week schedule (sim.schedule). The agents and vectorized engines
-run the schedule's phases (``sim.processes``) and differ only in how the random outcomes
-are drawn, one agent and one micro-interaction at a time, or all at once; the compiled
-engine (the default) runs the same week as numba loops (``sim.engines.loops``), which
-restate those phases and are held to them by the docking test."""
+"""Three engines, one week schedule (sim.schedule), every phase written once
+(``sim.phases``). The engines differ only in how they draw the random outcomes and in
+which order units act: one agent and one micro-interaction at a time (agents), every
+unit at once (vectorized), or unit by unit from one compiled stream a week (compiled,
+the default: ``sim.engines.loops``); the docking test holds them to the same
+distributions."""
 
 from sim.engines import agents, compiled, vectorized
 

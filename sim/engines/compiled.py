@@ -3,9 +3,9 @@
 
 The vectorized engine pays Python's call overhead on every small numpy operation (about a
 thousand a simulated week on a county's arrays of 12 agencies), which is what bounds a
-sweep. Here each phase is one compiled loop over its units that computes the chances
-with the rules of ``sim.rules`` (compiled from the same functions), draws each unit's
-outcomes as it goes and applies them; ``_weeks`` runs the phases in the schedule's order
+sweep. Here each phase is one compiled loop over its units that calls the phase's kernels
+(``sim.phases``, the same ones every engine calls), draws each unit's outcomes as it
+goes and applies them; ``_weeks`` runs the phases in the schedule's order
 for as many weeks as run between events and recorded weeks, brokered introductions and
 emergency partnerships included, and logs what the captions say. A run's numbers depend
 on its seed only, never on which other runs share its process or task.
@@ -13,8 +13,7 @@ on its seed only, never on which other runs share its process or task.
 A schedule with a phase ``_weeks`` does not know runs phase by phase: each known phase's
 loop called from Python (``COMPILED``), any other phase as in the vectorized engine. The
 engine draws its randomness in a different order than the other two, so runs agree with
-them in distribution (the docking test), not number by number. ``MIRRORS`` ties each
-loop to the functions of ``sim.processes`` it restates.
+them in distribution (the docking test), not number by number.
 """
 
 from __future__ import annotations
@@ -23,7 +22,6 @@ from functools import partial
 
 import numpy as np
 
-from sim import processes as pr
 from sim.engines.draws import run_units
 from sim.engines.loops import (
     BROKEN_PROMISE,
@@ -37,10 +35,10 @@ from sim.engines.loops import (
     _support,
     _turnover,
     _weeks,
-    emergency_chance,
 )
 from sim.events import apply_event
 from sim.phases import bundles, forgetting, support, upkeep
+from sim.phases import emergency_partnerships as emergency
 from sim.phases import stages as implementation_stages
 from sim.phases.bundles import Params, Ties
 from sim.schedule import SCHEDULE
@@ -69,11 +67,7 @@ def support_phase(w: World) -> None:
         w.derived["stream"], bundles.agencies(st), bundles.isps(st),
         bundles.ties(st.ties["agency_isp"]), bundles.ties(st.ties["isp_agency"]), _params(w),
         w.crisis, bundles.catalogue(w.catalogue), st.week_hours, brokered, broken)
-    for a in np.flatnonzero(broken)[:support.CAPTIONS_PER_WEEK]:
-        pr.note_broken_promise(w, int(a), int(st.isp_of[a]))
-    for a in np.flatnonzero(brokered):
-        for _ in range(int(brokered[a])):
-            pr.broker(w, int(a))
+    support.captions_and_introductions(w, np.arange(st.n_agencies), brokered, broken)
 
 
 def partnerships(w: World) -> None:
@@ -102,10 +96,13 @@ def stages(w: World) -> None:
 
 
 def emergency_partnerships(w: World) -> None:
-    new = _emergency(w.derived["stream"], w.state.stage,
-                     emergency_chance(_params(w), w.crisis))
-    if new.any():
-        pr.apply_emergency_partnership(w, slice(None), {"new": new})
+    st = w.state
+    aa = st.ties["agency_agency"]
+    before = len(aa)
+    buffers, count, log, n_log = _emergency(w.derived["stream"], bundles.agencies(st),
+                                            Ties(*aa.buffers()), before, _params(w), w.crisis)
+    _adopt(w, buffers, before, count)
+    w.defer(partial(_caption, w), log[:n_log])
 
 
 COMPILED = {"forgetting": forgetting.apply, "turnover": turnover, "support": support_phase,
@@ -113,14 +110,6 @@ COMPILED = {"forgetting": forgetting.apply, "turnover": turnover, "support": sup
             "families": families_phase, "stages": stages, "upkeep": upkeep.apply}
 """The phases with a compiled loop, by name in sim.schedule.SCHEDULE."""
 
-#: What each compiled loop restates from sim.processes (the equations it calls from
-#: sim.rules are shared, not restated), with a hash of those functions' source when the
-#: loop was last checked against them. tests/engines/test_compiled.py fails when one of
-#: them changes, so a changed phase is carried over here (and docked) before it lands.
-MIRRORS = {
-    "emergency_partnerships": (("emergency_partnership_chances",
-                                "apply_emergency_partnership"), "c676515b9415"),
-}
 
 
 #: The phases _weeks runs, in this order: the declared week as it is now. A schedule with
@@ -151,27 +140,34 @@ def run_weeks(w: World, crisis: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         bundles.catalogue(w.catalogue), bundles.stages(tab),
         np.zeros((16, 5), np.int64), share, hours, st.week_hours)
     buffers, count, micro, log, n_log = out
-    if count != before:
-        aa.adopt(buffers, count)
-        for row in range(before, count):
-            st.partners[(int(aa.truster[row]), int(aa.trustee[row]))] = row
+    _adopt(w, buffers, before, count)
     w.micro_interactions += int(micro)
     w.defer(partial(_caption, w), log[:n_log])
     return share, hours
 
 
+def _adopt(w: World, buffers: Ties, before: int, count: int) -> None:
+    """Take the partnership ties' buffers back from compiled code that added ties."""
+    st = w.state
+    aa = st.ties["agency_agency"]
+    if count != before:
+        aa.adopt(tuple(buffers), count)
+        for row in range(before, count):
+            st.partners[(int(aa.truster[row]), int(aa.trustee[row]))] = row
+
+
 def _caption(w: World, log: np.ndarray) -> None:
-    """Word what _weeks logged with sim.processes' captions, each in its own week (one
+    """Word what _weeks logged with the phases' captions, each in its own week (one
     caption per row, as ``World.defer`` asks)."""
     week = w.week
     for at, kind, a, b, c in log.tolist():
         w.week = at
         if kind == BROKEN_PROMISE:
-            pr.note_broken_promise(w, a, b)
+            support.note_broken_promise(w, a, b)
         elif kind == INTRODUCTION:
-            pr.note_introduction(w, a, b, c)
+            support.note_introduction(w, a, b, c)
         elif kind == EMERGENCY:
-            pr.note_emergency(w, a, b)
+            emergency.note_emergency(w, a, b)
         else:
             implementation_stages.note_stage_change(w, a, b, c)
     w.week = week

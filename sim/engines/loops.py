@@ -1,12 +1,11 @@
 """The compiled engine's loops (numba): each phase of the declared week as one loop over
 its units, and ``_weeks``, the whole week (or a stretch of weeks) in one call.
 
-Each loop computes its units' chances with the equations of ``sim.rules`` (compiled from
-the same functions the other engines call), draws each unit's outcomes as it goes and
-applies them. Every draw of a week comes from one xoshiro256++ stream
-(``sim.engines.streams``), seeded each week from the run's own generator.
-``sim.engines.compiled`` drives them; ``MIRRORS`` there ties each loop to the functions of
-``sim.processes`` it restates.
+The mechanisms are not here: each loop calls its phase's kernels (``sim.phases``, the
+ones every engine calls) for each unit's chances and for what its outcomes do, and
+draws the outcomes in between; that is this engine's own part. Every draw of a week
+comes from one xoshiro256++ stream (``sim.engines.streams``), seeded each week from the
+run's own generator. ``sim.engines.compiled`` drives them.
 """
 
 from __future__ import annotations
@@ -14,10 +13,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba.core import types
-from numba.typed import Dict
 
-from sim import rules as R
 from sim.engines.streams import (
     binomial,
     load,
@@ -29,10 +25,18 @@ from sim.engines.streams import (
 )
 from sim.jit import kernel, unit
 from sim.network import compiled_components
-from sim.phases import families, forgetting, partnerships, support, turnover, upkeep
+from sim.phases import (
+    emergency_partnerships,
+    families,
+    forgetting,
+    partnering,
+    partnerships,
+    support,
+    turnover,
+    upkeep,
+)
 from sim.phases import stages as implementation_stages
 from sim.phases.bundles import Ties
-from sim.state import ABANDONED
 
 PARTNER_TESTS = partnerships.TESTS
 FAMILY_TESTS = families.TESTS
@@ -237,119 +241,86 @@ def _stages(stream, ag, ai, aa, aa_n, P, tab, crisis):
     stages_week(stream, ag, ai, aa, aa_n, P, tab, crisis, np.empty(len(ag.stage)))
 
 
-# --- emergency partnerships -----------------------------------------------------------------
-
-
-@njit
-def _emergency(stream, stage, chance):
-    """Which agencies (not abandoned) form a partnership under emergency rules this week
-    (sim.processes.emergency_partnership_chances); forming it is sim.processes' job."""
-    new = np.zeros(len(stage), np.bool_)
-    for a in range(len(stage)):
-        new[a] = uniform(stream) < chance and stage[a] != ABANDONED
-    return new
-
-
 # --- brokering and emergency partnerships: new partnership ties inside the loop ----------------
 
 
 @njit
-def _append_tie(aa, n, linked, n_ag, truster, trustee, prior, r, s):
+def _append_tie(aa, n, linked, truster, trustee, prior, r, s):
     """Add one agency -> agency tie to the buffers ``aa`` holding ``n`` ties (TieSet's
-    layout: truster, trustee, r, s, s_open, prior), doubling them when full, and to the
-    set ``linked`` (_links)."""
-    if n == len(aa[0]):
+    layout), doubling them when full, and mark it in ``linked``."""
+    if n == len(aa.truster):
         size = max(8, 2 * n)
         grown = Ties(np.zeros(size, np.int64), np.zeros(size, np.int64), np.zeros((size, 3)),
                      np.zeros((size, 3)), np.zeros((size, 3)), np.zeros((size, 3)))
-        grown[0][:n], grown[1][:n] = aa[0][:n], aa[1][:n]
-        grown[2][:n], grown[3][:n] = aa[2][:n], aa[3][:n]
-        grown[4][:n], grown[5][:n] = aa[4][:n], aa[5][:n]
+        for old, new in ((aa.truster, grown.truster), (aa.trustee, grown.trustee)):
+            new[:n] = old[:n]
+        for old2, new2 in ((aa.r, grown.r), (aa.s, grown.s), (aa.s_open, grown.s_open),
+                           (aa.prior, grown.prior)):
+            new2[:n] = old2[:n]
         aa = grown
-    aa[0][n], aa[1][n] = truster, trustee
+    aa.truster[n], aa.trustee[n] = truster, trustee
     for d in range(3):
-        aa[2][n, d], aa[3][n, d], aa[4][n, d], aa[5][n, d] = r[d], s[d], 0.0, prior
-    linked[truster * n_ag + trustee] = True
+        aa.r[n, d], aa.s[n, d], aa.s_open[n, d], aa.prior[n, d] = r[d], s[d], 0.0, prior
+    linked[truster, trustee] = True
     return aa, n + 1
 
 
 @njit
 def _links(aa, n, n_agencies):
-    """The set of existing agency -> agency ties, as keys truster * n_agencies + trustee."""
-    linked = Dict.empty(key_type=types.int64, value_type=types.boolean)
+    """Which agency already trusts which as a partner (agency by agency)."""
+    linked = np.zeros((n_agencies, n_agencies), np.bool_)
     for i in range(n):
-        linked[aa[0][i] * n_agencies + aa[1][i]] = True
+        linked[aa.truster[i], aa.trustee[i]] = True
     return linked
 
 
 @njit
-def _unlinked(a, linked, stage, open_only, others):
-    """Fill ``others`` with the agencies ``a`` has no tie to (not abandoned ones, with
-    ``open_only``); returns how many."""
-    n_ag, count = len(stage), 0
-    for b in range(n_ag):
-        if b != a and (a * n_ag + b) not in linked and not (open_only and
-                                                             stage[b] == ABANDONED):
-            others[count] = b
-            count += 1
-    return count
-
-
-@njit
-def _broker(stream, a, aa, n, linked, stage, to_r, to_s, back_r, back_s, propensity,
-            benevolence, integrity, prior_w, propensity_weight):
-    """The ISP introduces agency ``a`` to one it has no tie to, preferably in another
-    group of the partnership network, both ties borrowing trust through the ISP
-    (sim.processes.broker). Returns the buffers, their count and the partner (-1: none)."""
-    n_ag = len(stage)
-    others = np.empty(n_ag, np.int64)
-    count = _unlinked(a, linked, stage, True, others)
+def _broker(stream, a, ag, ai, ia, aa, n, linked, P):
+    """The ISP introduces agency ``a`` (sim.phases.partnering); returns the buffers, their
+    count and the partner (-1: none)."""
+    stage = ag.stage
+    others, pool = np.empty(len(stage), np.int64), np.empty(len(stage), np.int64)
+    group = _components(len(stage), aa.truster[:n], aa.trustee[:n])
+    count = partnering.introduction_pool(a, linked, stage, group, others, pool)
     if count == 0:
         return aa, n, -1
-    group = _components(n_ag, aa[0][:n], aa[1][:n])
-    bridges = np.empty(count, np.int64)
-    n_bridges = 0
-    for i in range(count):
-        if group[others[i]] != group[a]:
-            bridges[n_bridges] = others[i]
-            n_bridges += 1
-    pool = bridges[:n_bridges] if n_bridges else others[:count]
-    b = pool[int(uniform(stream) * len(pool))]
+    b = pool[int(uniform(stream) * count)]
     r, s = np.empty(3), np.empty(3)
     for x, y in ((a, b), (b, a)):
-        for d in range(3):
-            r[d], s[d] = R.discounted_evidence(to_r[x, d], to_s[x, d], back_r[y, d],
-                                               back_s[y, d], prior_w)
-        prior = R.partner_prior_mean(propensity[x], benevolence[y], integrity[y],
-                                     propensity_weight)
-        aa, n = _append_tie(aa, n, linked, n_ag, x, y, prior, r, s)
+        partnering.borrowed_evidence(ai, ia, x, y, P, r, s)
+        aa, n = _append_tie(aa, n, linked, x, y, partnering.prior_of(ag, x, y, P), r, s)
     return aa, n, b
 
 
 @njit
-def _emergency_ties(stream, aa, n, linked, stage, chance, propensity, benevolence, integrity,
-                    propensity_weight, log, n_log, week):
-    """Partnerships formed under emergency rules: a new tie each way to an agency not yet a
-    partner, from priors alone (sim.processes.apply_emergency_partnership)."""
-    n_ag = len(stage)
-    others = np.empty(n_ag, np.int64)
+def _emergency_ties(stream, ag, aa, n, linked, P, crisis, log, n_log, week):
+    """Partnerships formed under emergency rules (sim.phases.emergency_partnerships), agency
+    by agency: one uniform draw for whether, one for whom."""
+    stage = ag.stage
+    others = np.empty(len(stage), np.int64)
     zero = np.zeros(3)
-    for a in range(n_ag):
-        if not (uniform(stream) < chance and stage[a] != ABANDONED):
+    for a in range(len(stage)):
+        if not uniform(stream) < emergency_partnerships.chance_of(ag, a, P, crisis):
             continue
-        count = _unlinked(a, linked, stage, False, others)
-        if count == 0:
+        if partnering.candidates(a, linked, stage, False, others) == 0:
             continue
-        b = others[int(uniform(stream) * count)]
+        b = emergency_partnerships.partner(a, uniform(stream), linked, stage, others)
         for x, y in ((a, b), (b, a)):
-            prior = R.partner_prior_mean(propensity[x], benevolence[y], integrity[y],
-                                         propensity_weight)
-            aa, n = _append_tie(aa, n, linked, n_ag, x, y, prior, zero, zero)
+            aa, n = _append_tie(aa, n, linked, x, y, partnering.prior_of(ag, x, y, P), zero,
+                                zero)
         log, n_log = _log(log, n_log, week, EMERGENCY, a, b, 0)
     return aa, n, log, n_log
 
 
-# --- captions: what happened, for sim.processes to word -----------------------------------
+@njit
+def _emergency(stream, ag, aa, n, P, crisis):
+    """The emergency partnerships' phase alone (a schedule _weeks does not know): the
+    buffers, their count and the caption log."""
+    return _emergency_ties(stream, ag, aa, n, _links(aa, n, len(ag.stage)), P, crisis,
+                           np.zeros((4, 5), np.int64), 0, 0)
+
+
+# --- captions: what happened, for the phases to word -----------------------------------
 
 BROKEN_PROMISE, INTRODUCTION, EMERGENCY, STAGE_CHANGE = 0, 1, 2, 3
 
@@ -365,14 +336,6 @@ def _log(log, n_log, week, kind, a, b, c):
     return log, n_log + 1
 
 
-# --- each phase's parameters for one week (P: sim.engines.compiled.Params, c: crisis) ----
-
-
-@njit
-def emergency_chance(P, c):
-    return min(1.0, P.resources_partnerships * (P.crisis_resources * c))
-
-
 @njit
 def _weeks(first, crisis, seeds, P, ag, isps, fam, ai, ia, fa, aa, aa_n, cat,
            tab, captions, trace_share, trace_hours, week_hours):
@@ -381,7 +344,6 @@ def _weeks(first, crisis, seeds, P, ag, isps, fam, ai, ia, fa, aa, aa_n, cat,
     each week's draws seeded from ``seeds`` (SEEDS_PER_WEEK raw draws of the run's generator
     per week). Fills the weekly trace (share at full implementation, ISP hours) and returns
     the partnership ties' buffers and count, the micro-interactions and the caption log."""
-    propensity, benevolence, integrity = ag.propensity, ag.benevolence, ag.integrity
     isp_of, stage = ag.isp_of, ag.stage
     full, last, delivers_from = tab.full, tab.last, tab.delivers_from
     n_ag = len(stage)
@@ -423,9 +385,7 @@ def _weeks(first, crisis, seeds, P, ag, isps, fam, ai, ia, fa, aa, aa_n, cat,
                     shown += 1
             for a in range(n_ag):
                 for _ in range(brokered[a]):
-                    aa, aa_n, b = _broker(stream, a, aa, aa_n, linked, stage, ai[2], ai[3],
-                                          ia[2], ia[3], propensity, benevolence, integrity,
-                                          P.prior_strength, P.propensity_weight)
+                    aa, aa_n, b = _broker(stream, a, ag, ai, ia, aa, aa_n, linked, P)
                     if b >= 0:
                         log, n_log = _log(log, n_log, week, INTRODUCTION, isp_of[a], a, b)
         # partnerships
@@ -433,10 +393,9 @@ def _weeks(first, crisis, seeds, P, ag, isps, fam, ai, ia, fa, aa, aa_n, cat,
             micro += partnerships_week(stream, ag, aa, aa_n, P, c, delivers_from, good,
                                        delivering, learned)
         # emergency partnerships
-        if emergency_chance(P, c) > 0:
-            aa, aa_n, log, n_log = _emergency_ties(
-                stream, aa, aa_n, linked, stage, emergency_chance(P, c), propensity,
-                benevolence, integrity, P.propensity_weight, log, n_log, week)
+        if emergency_partnerships.chance(P, c) > 0:
+            aa, aa_n, log, n_log = _emergency_ties(stream, ag, aa, aa_n, linked, P, c, log,
+                                                   n_log, week)
         # families
         if len(fam.family_agency) > 0:
             micro += families_week(stream, ag, fam, fa, P, c, delivers_from, quality,

@@ -13,7 +13,7 @@ from sim import rules as R
 from sim.catalogue import DRIVERS
 from sim.jit import kernel, unit
 from sim.phases import bundles
-from sim.phases.views import capacity_now, delivers, readiness_now, tie_trust
+from sim.phases.views import capacity_now, delivers, readiness_now, resources_reach, tie_trust
 from sim.state import ABANDONED
 from sim.world import World
 
@@ -48,7 +48,7 @@ def chances(ag, a, ai, exposure, P, tab, crisis):
     old = stage[a]
     if old == ABANDONED:
         return 0.0, 0.0, 0.0, 0.0
-    necessity, resources = P.crisis_necessity * crisis, P.crisis_resources * crisis
+    necessity = P.crisis_necessity * crisis
     barrier = min(1.0, P.necessity_barriers * necessity)
     trust = tie_trust(ai_r, ai_s, ai_prior, a, P.prior_strength)
     ready, cap = readiness_now(ag, a, P, crisis), capacity_now(ag, a, P, crisis)
@@ -64,7 +64,7 @@ def chances(ag, a, ai, exposure, P, tab, crisis):
             drive *= R.clip01(drivers[d])
         elif e != 0.0:
             drive *= np.power(R.clip01(drivers[d]), e)
-    complexity = P.innovation_complexity * (1.0 - min(1.0, P.resources_waivers * resources))
+    complexity = P.innovation_complexity * (1.0 - resources_reach(P.resources_waivers, P, crisis))
     difficulty = R.innovation_difficulty(complexity, P.innovation_novelty,
                                          tab.complexity[old], tab.novelty[old])
     taking = R.risk_taking(trust, P.crisis_relationships * crisis, P.relationships_risk)

@@ -22,7 +22,7 @@ import numpy as np
 from sim import rules as R
 from sim.catalogue import EFFECTS
 from sim.jit import kernel, unit
-from sim.phases import bundles
+from sim.phases import bundles, partnering
 from sim.phases.views import agency_ability_now, receptivity, shared_purpose, tie_trust
 from sim.state import ABANDONED
 from sim.world import World
@@ -41,13 +41,10 @@ def prepare(ag, isps, P, crisis, cat, caseload, means, nones):
     of each interaction type with each agency it serves this week (``means``; ``nones``
     the chance of none): its hours, with a crisis surge, shared over its caseload and
     spent by its strategy's mix, part of it moved to the crisis allocation in a crisis."""
-    isp_of, stage, hours, mix = ag.isp_of, ag.stage, isps.isp_hours, isps.isp_mix
+    hours, mix = isps.isp_hours, isps.isp_mix
     co, td, crisis_shares = cat.co_creative, cat.top_down, cat.crisis
     group_size, type_hours = cat.group_size, cat.hours
-    caseload[:] = 0
-    for a in range(len(isp_of)):
-        if isp_of[a] >= 0 and stage[a] != ABANDONED:
-            caseload[isp_of[a]] += 1
+    count_caseload(ag, caseload)
     surge = P.isp_surge * crisis
     shift = min(1.0, P.relationships_contact * (P.crisis_relationships * crisis))
     for j in range(len(hours)):
@@ -57,6 +54,16 @@ def prepare(ag, isps, P, crisis, cat, caseload, means, nones):
             share = (1.0 - shift) * normal + shift * crisis_shares[k]
             means[j, k] = spent * share * (group_size[k] / type_hours[k])
             nones[j, k] = math.exp(-means[j, k])
+
+
+@unit
+def count_caseload(ag, caseload):
+    """How many agencies (not abandoned) each ISP supports, into ``caseload``."""
+    isp_of, stage = ag.isp_of, ag.stage
+    caseload[:] = 0
+    for a in range(len(isp_of)):
+        if isp_of[a] >= 0 and stage[a] != ABANDONED:
+            caseload[isp_of[a]] += 1
 
 
 # --- one served agency ---------------------------------------------------------------------
@@ -227,8 +234,6 @@ def chances_for(w: World, idx) -> dict[str, np.ndarray]:
 def apply(w: World, idx, drawn, chances) -> None:
     """Evidence and repair on both ties, effects on the agency, pressure, hours; then the
     captions of broken promises and the introductions good interactions brought about."""
-    from sim import processes
-
     st = w.state
     rows = chances["rows"]
     brokered, broken = np.zeros(len(rows), np.int64), np.zeros(len(rows), np.bool_)
@@ -237,12 +242,63 @@ def apply(w: World, idx, drawn, chances) -> None:
         bundles.ties(st.ties["isp_agency"]), rows,
         *(np.asarray(drawn[k], float) for k in ("counts", "good", "kept")),
         bundles.catalogue(w.catalogue), bundles.params(w.p), st.week_hours, brokered, broken)
-    for a in rows[broken][:CAPTIONS_PER_WEEK]:
-        processes.note_broken_promise(w, int(a), int(st.isp_of[a]))
-    for a, n in zip(rows, brokered, strict=True):
-        for _ in range(int(n)):
-            processes.broker(w, int(a))
+    captions_and_introductions(w, rows, brokered, broken)
 
 
 #: Broken promises captioned per week, at most (the dashboard shows the latest few).
 CAPTIONS_PER_WEEK = 2
+
+
+def captions_and_introductions(w: World, rows, brokered, broken) -> None:
+    """Caption the first broken promises of the week, then let each agency's ISP make
+    the introductions its good interactions brought about (sim.phases.partnering), each
+    partner picked with a uniform draw of the run's generator."""
+    st = w.state
+    for a in rows[broken][:CAPTIONS_PER_WEEK]:
+        note_broken_promise(w, int(a), int(st.isp_of[a]))
+    for a, n in zip(rows, brokered, strict=True):
+        for _ in range(int(n)):
+            b = partnering.broker(w, int(a), w.rng.random())
+            if b >= 0:
+                note_introduction(w, int(st.isp_of[a]), int(a), b)
+
+
+def note_broken_promise(w: World, a: int, isp: int) -> None:
+    w.note(f"A broken promise at {w.state.name[a]} cut its trust in ISP {isp + 1}")
+
+
+def note_introduction(w: World, isp: int, a: int, b: int) -> None:
+    st = w.state
+    w.note(f"ISP {isp + 1} introduced {st.name[a]} to {st.name[b]}: a new partnership "
+           "built on borrowed trust")
+
+
+@kernel
+def _caseload(ag, n_isps):
+    caseload = np.zeros(n_isps, np.int64)
+    count_caseload(ag, caseload)
+    return caseload
+
+
+@kernel
+def _served(ag, isps):
+    out = np.empty(len(ag.stage), np.int64)
+    n = 0
+    for a in range(len(ag.stage)):
+        if served_by(ag, isps, a) >= 0:
+            out[n] = a
+            n += 1
+    return out[:n]
+
+
+def caseload(w: World) -> np.ndarray:
+    """Agencies (not abandoned) each ISP supports."""
+    return _caseload(bundles.agencies(w.state), w.state.n_isps)
+
+
+def served_agencies(w: World) -> np.ndarray:
+    """Agencies an active ISP supports this week."""
+    st = w.state
+    if not st.n_isps:
+        return np.zeros(0, np.int64)
+    return _served(bundles.agencies(st), bundles.isps(st))

@@ -4,8 +4,11 @@ equations are those of ``sim.rules``."""
 
 from __future__ import annotations
 
+import numpy as np
+
 from sim import rules as R
-from sim.jit import unit
+from sim.jit import kernel, unit
+from sim.phases import bundles
 from sim.state import ABANDONED
 
 
@@ -20,9 +23,17 @@ def tie_trust(r, s, prior, i, weight):
 
 
 @unit
+def resources_reach(lever, P, crisis):
+    """How far one lever of the resources explanation (emergency funding, waived rules,
+    emergency partnerships: its weight ``lever``) reaches this week, at most all the
+    way."""
+    return min(1.0, lever * (P.crisis_resources * crisis))
+
+
+@unit
 def emergency_funding(P, crisis):
-    """The share of a capacity gap emergency money fills (the resources explanation)."""
-    return min(1.0, P.resources_capacity * (P.crisis_resources * crisis))
+    """The share of a capacity gap emergency money fills."""
+    return resources_reach(P.resources_capacity, P, crisis)
 
 
 @unit
@@ -67,3 +78,26 @@ def agency_ability_now(ag, a, P, crisis):
 def receptivity(trust, exponent):
     """rules.receptivity without the pow call at exponent 1, where pow(x, 1) is x."""
     return trust if exponent == 1.0 else R.receptivity(trust, exponent)
+
+
+# --- the same views over every agency, for outcomes (numpy) --------------------------------
+
+
+def capacity_of(w) -> np.ndarray:
+    """Every agency's staff time left this week (capacity_now)."""
+    P = bundles.params(w.p)
+    return R.effective_capacity(w.state.capacity, w.crisis, P.crisis_capacity_strain,
+                                emergency_funding(P, w.crisis))
+
+
+def delivering(w) -> np.ndarray:
+    """Whether each agency delivers the practice (delivers)."""
+    return _delivering(w.state.stage, w.stages.delivers_from)
+
+
+@kernel
+def _delivering(stage, delivers_from):
+    out = np.empty(len(stage), np.bool_)
+    for a in range(len(stage)):
+        out[a] = delivers(stage[a], delivers_from)
+    return out

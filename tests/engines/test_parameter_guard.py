@@ -1,15 +1,16 @@
 """Every parameter a phase of the week reads moves the compiled engine's results.
 
-The compiled engine's loops restate the phases of ``sim.processes``; a parameter that a
-phase reads but its loop does not would silently do nothing on the default engine (a new
-share of ISP hours lost to travel once cut hours from 14,523 to 6,066 on the vectorized
-engine and left the compiled engine at 15,382). Which parameters the phases read is
-taken from their source (every ``p.<name>`` in the phases, the schedule and the World
-they read); each is moved well inside its range, and the compiled engine's final state
-must change. The comparison is of the whole final state (every array, every tie's
-evidence) under fixed seeds, so it needs no tolerance: a parameter the loops read
-changes some float of it in at least one of the seeds, one they ignore leaves every bit
-alone in all of them.
+Every phase is written once (``sim.phases``), but the compiled engine's week loop hands
+each phase its parameters; a parameter that a phase reads and that does not reach it on
+the default engine would silently do nothing (a new share of ISP hours lost to travel
+once cut hours from 14,523 to 6,066 on the vectorized engine and left the compiled
+engine at 15,382, when the compiled engine was a second copy of the phases). Which
+parameters the phases read is taken from their source (every ``p.<name>`` or
+``P.<name>`` in the phases, the schedule and the World they read); each is moved well
+inside its range, and the compiled engine's final state must change. The comparison is
+of the whole final state (every array, every tie's evidence) under fixed seeds, so it
+needs no tolerance: a parameter that reaches the phases changes some float of it in at
+least one of the seeds, one that does not leaves every bit alone in all of them.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import pkgutil
 import numpy as np
 import pytest
 
-from sim import phases, processes, schedule, world
+from sim import phases, schedule, world
 from sim.model import TrustModel
 from sim.parameters import PARAMETERS
 from tests.engines.test_docking import CONFIG
@@ -37,11 +38,11 @@ SEEDS = range(10)
 
 
 def phase_modules() -> list:
-    """The modules the week's phases are written in: sim.processes, every file of
-    sim.phases, the schedule and the World."""
+    """The modules the week's phases are written in: every file of sim.phases, the
+    schedule and the World."""
     found = [importlib.import_module(f"sim.phases.{m.name}")
              for m in pkgutil.iter_modules(phases.__path__)]
-    return [processes, schedule, world, *found]
+    return [schedule, world, *found]
 
 
 def read_by_phases() -> set[str]:

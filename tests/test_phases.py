@@ -1,4 +1,4 @@
-"""The weekly phases (sim.processes, sim.schedule) on running models: failure after
+"""The weekly phases (sim.phases, sim.schedule) on running models: failure after
 start-up, earned and lost sustainment, case flow, network structure, captions."""
 
 import numpy as np
