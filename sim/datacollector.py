@@ -5,6 +5,7 @@ sweep's coordinator among them, does not import Mesa).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import mesa
@@ -15,6 +16,13 @@ from sim import outcomes
 
 if TYPE_CHECKING:
     from sim.world import Simulation
+
+
+#: Weekly values that a per-run outcome reads across every week, beyond the share at
+#: full implementation and the hours: name -> its value on a model, appended to
+#: ``WeeklyRecord.trace`` each week (docs/extending.md, "A new outcome"). With any, the
+#: compiled engine runs one week per call, so that each week is measured.
+TRACED: dict[str, Callable[[Simulation], float]] = {}
 
 
 class WeeklyRecord(mesa.DataCollector):
@@ -44,7 +52,7 @@ class WeeklyRecord(mesa.DataCollector):
         self.agent_asked: dict[str, list[str]] = {}  # sim.reporters, by agent type
         self.agent_rows: list[tuple[int, dict[str, dict[str, np.ndarray]]]] = []
         self.trace: dict[str, list[float]] = {"week": [], "share_at_full": [],
-                                              "cost_hours": []}
+                                              "cost_hours": [], **{n: [] for n in TRACED}}
 
     def keeps(self, model: Simulation, week: int | None = None) -> bool:
         """Whether this week (or ``week``) gets the full record."""
@@ -62,6 +70,7 @@ class WeeklyRecord(mesa.DataCollector):
     def collect(self, model: Simulation) -> None:
         self.add_trace([model.week], np.array([outcomes.share_at_full(model)]),
                        model.state.week_hours[None])
+        self.trace_more(model)
         if self.keeps(model):
             self.record(model)
 
@@ -72,6 +81,11 @@ class WeeklyRecord(mesa.DataCollector):
         self.trace["week"].extend(weeks)
         self.trace["share_at_full"].extend(share_at_full.tolist())
         self.trace["cost_hours"].extend(hours.sum(axis=-1).tolist())
+
+    def trace_more(self, model: Simulation) -> None:
+        """This week's value of each outcome in ``TRACED``."""
+        for name, value in TRACED.items():
+            self.trace[name].append(float(value(model)))
 
     def record(self, model: Simulation) -> None:
         """This week's full record (``measure``), and the summary at the last week."""

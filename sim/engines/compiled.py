@@ -22,6 +22,7 @@ from functools import partial
 
 import numpy as np
 
+from sim.datacollector import TRACED
 from sim.engines.draws import run_units
 from sim.engines.loops import (
     BROKEN_PROMISE,
@@ -201,14 +202,18 @@ def run_to_end(model) -> None:
         w.crisis = timeline.crisis_intensity(w.week)
         for event in timeline.due(w.week):
             apply_event(model, event)
-        # up to the next recorded week, the last week, or the week before an event
+        # up to the next recorded week, the last week, or the week before an event; one
+        # week at a time when outcomes are traced every week (datacollector.TRACED)
         last = min(record.next_kept(model, w.week),
                    timeline.next_due(w.week, model.p.weeks + 1) - 1, model.p.weeks)
+        if TRACED:
+            last = w.week
         weeks = range(w.week, last + 1)
         crisis = timeline.crisis_over(weeks)
         w.state.week_hours = np.zeros(len(w.catalogue.names))
         share, hours = run_weeks(w, crisis)
         record.add_trace(list(weeks), share, hours)
+        record.trace_more(model)
         w.week, w.crisis = last, float(crisis[-1])
         if record.keeps(model):
             record.record(model)
