@@ -302,9 +302,10 @@ def _emergency_ties(stream, ag, aa, n, linked, P, crisis, log, n_log, week):
     for a in range(len(stage)):
         if not uniform(stream) < emergency_partnerships.chance_of(ag, a, P, crisis):
             continue
-        if partnering.candidates(a, linked, stage, False, others) == 0:
+        count = partnering.candidates(a, linked, stage, False, others)
+        if count == 0:
             continue
-        b = emergency_partnerships.partner(a, uniform(stream), linked, stage, others)
+        b = emergency_partnerships.partner(others, count, uniform(stream))
         for x, y in ((a, b), (b, a)):
             aa, n = _append_tie(aa, n, linked, x, y, partnering.prior_of(ag, x, y, P), zero,
                                 zero)

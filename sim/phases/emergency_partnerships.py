@@ -29,11 +29,10 @@ def chance_of(ag, a, P, crisis):
 
 
 @unit
-def partner(a, u, linked, stage, others):
-    """The agency ``a`` partners with, picked by the uniform draw ``u`` among those it is
-    not yet tied to (-1: none)."""
-    count = partnering.candidates(a, linked, stage, False, others)
-    return others[int(u * count)] if count > 0 else -1
+def partner(others, count, u):
+    """The partner picked by the uniform draw ``u`` among the ``count`` agencies in
+    ``others`` it is not yet tied to (partnering.candidates; at least one)."""
+    return others[int(u * count)]
 
 
 # --- the phase as the vectorized and agents engines run it (sim.schedule) -----------------
@@ -44,10 +43,13 @@ def _partners(rows, new, pick, linked, stage):
     others = np.empty(len(stage), np.int64)
     out = np.full(len(rows), -1, np.int64)
     for i in range(len(rows)):
-        if new[i]:
-            out[i] = partner(rows[i], pick[i], linked, stage, others)
-            if out[i] >= 0:  # the next agency sees this partnership
-                linked[rows[i], out[i]] = linked[out[i], rows[i]] = True
+        if not new[i]:
+            continue
+        count = partnering.candidates(rows[i], linked, stage, False, others)
+        if count > 0:
+            out[i] = partner(others, count, pick[i])
+            # the next agency sees this partnership
+            linked[rows[i], out[i]] = linked[out[i], rows[i]] = True
     return out
 
 
